@@ -1,0 +1,7 @@
+//! Async client for Synnefo Astakos with X-Auth-Token auth.
+//!
+//! This crate is being built: the operations land in the issue that covers
+//! this service. Today it re-exports the shared core it is built on.
+#![warn(missing_docs)]
+
+pub use tenantry_core::{Error, Result, Secret};

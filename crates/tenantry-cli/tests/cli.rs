@@ -1,0 +1,381 @@
+//! The `tenantry` binary, run as a process (against simulators started in
+//! the test process where it needs servers).
+
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use tenantry_sim::Simulators;
+
+/// The seeded secrets of the simulators: none may ever be printed.
+const SEEDED_SECRETS: &[&str] = &[
+    "alice-pass",
+    "ecl-api-secret-0001",
+    "dlister-pass",
+    "bob-pass",
+];
+
+fn tenantry() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenantry"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("TENANTRY_") || k == "RUST_LOG" {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+/// Runs the command off the async runtime (the simulators keep serving).
+async fn run(mut cmd: Command, stdin: Option<&'static str>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn tenantry");
+        if let Some(input) = stdin {
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(input.as_bytes())
+                .expect("write stdin");
+        }
+        child.wait_with_output().expect("wait tenantry")
+    })
+    .await
+    .expect("join")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// No secret, token, ticket or cookie value in `s`.
+fn assert_no_secrets(s: &str) {
+    for secret in SEEDED_SECRETS {
+        assert!(!s.contains(secret), "secret {secret} printed:\n{s}");
+    }
+    // CAS tickets may appear only masked.
+    for prefix in ["TGT-", "ST-"] {
+        for (i, _) in s.match_indices(prefix) {
+            assert!(
+                s[i + prefix.len()..].starts_with("***"),
+                "unmasked ticket at {i}:\n{s}"
+            );
+        }
+    }
+    assert!(!s.contains("gAAAAA"), "Keystone token printed:\n{s}");
+    assert!(!s.contains("eyJ"), "JWT printed:\n{s}");
+    for (i, _) in s.match_indices("JSESSIONID=") {
+        assert!(s[i + 11..].starts_with("***"), "cookie printed:\n{s}");
+    }
+}
+
+fn ecl_env(cmd: &mut Command, seed: &Value) {
+    let k = &seed["keystone"];
+    cmd.env("TENANTRY_ECL_AUTH_URL", k["auth_url"].as_str().unwrap())
+        .env("TENANTRY_ECL_USERNAME", k["username"].as_str().unwrap())
+        .env("TENANTRY_ECL_PASSWORD", k["password"].as_str().unwrap())
+        .env("TENANTRY_ECL_PROJECT_ID", k["project_id"].as_str().unwrap())
+        .env("TENANTRY_ECL_REGION", "jp1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_succeeds_and_prints_no_secret() {
+    let out = run(
+        {
+            let mut c = tenantry();
+            c.arg("demo");
+            c
+        },
+        None,
+    )
+    .await;
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    for ok in ["CAS login OK", "Keystone login OK", "Keycloak login OK"] {
+        assert!(stdout.contains(ok), "missing `{ok}`:\n{stdout}");
+    }
+    assert!(stdout.contains("workshop\\alice"));
+    assert!(stdout.contains("1 new service ticket(s)"), "{stdout}");
+    assert!(
+        stdout.contains("carried 1 distinct new token(s)"),
+        "{stdout}"
+    );
+    assert_no_secrets(&stdout);
+    assert_no_secrets(&stderr);
+
+    // The summary at the end is JSON (the default --output).
+    let start = stdout.rfind("\n{").expect("a JSON summary");
+    let summary: Value = serde_json::from_str(&stdout[start..]).expect("summary is JSON");
+    assert_eq!(summary["cas_login"], "ok");
+    assert_eq!(summary["keystone_login"], "ok");
+    assert_eq!(summary["keycloak_login"], "ok");
+    assert_eq!(summary["keycloak_new_tokens_after_expiry"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_table_summary_with_verbose_logs() {
+    let mut c = tenantry();
+    c.args(["-vvv", "--output", "table", "demo"]);
+    let out = run(c, None).await;
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("KEY ") && stdout.contains("keystone_project_id"),
+        "{stdout}"
+    );
+    // Trace logs are on stderr, and redacted.
+    assert!(!stderr.is_empty());
+    assert_no_secrets(&stdout);
+    assert_no_secrets(&stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keystone_token_as_table() {
+    let sims = Simulators::start_all().await.unwrap();
+    let seed = sims.seed_json();
+    let mut c = tenantry();
+    ecl_env(&mut c, &seed);
+    c.args(["--output", "table", "auth", "keystone-token"]);
+    let out = run(c, None).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    let project = seed["keystone"]["project_id"].as_str().unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("KEY") && lines[0].contains("VALUE"),
+        "{stdout}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("project_id") && l.ends_with(project)),
+        "{stdout}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("endpoint") && l.contains("/_sim/svc/sss/jp1/public")),
+        "{stdout}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("expires_at")),
+        "{stdout}"
+    );
+    assert_no_secrets(&stdout);
+    assert_eq!(
+        sims.keystone_server
+            .journal()
+            .count("POST", "/v3/auth/tokens"),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keystone_token_json_with_probe() {
+    let sims = Simulators::start_all().await.unwrap();
+    let mut c = tenantry();
+    ecl_env(&mut c, &sims.seed_json());
+    c.args([
+        "auth",
+        "keystone-token",
+        "--region",
+        "jp2",
+        "--probe",
+        "/whoami",
+    ]);
+    let out = run(c, None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["region"], "jp2");
+    assert_eq!(v["probe"]["region"], "jp2");
+    assert_eq!(v["probe"]["user"], "ecl-api-key-0001");
+    assert_eq!(v["user"], "ecl-api-key-0001");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cas_login_and_keycloak_token() {
+    let sims = Simulators::start_all().await.unwrap();
+    let seed = sims.seed_json();
+    let cas = &seed["cas"];
+    let mut c = tenantry();
+    c.env("TENANTRY_ETUNEXUS_CAS_URL", cas["url"].as_str().unwrap())
+        .env("TENANTRY_ETUNEXUS_GROUP", cas["group"].as_str().unwrap())
+        .env(
+            "TENANTRY_ETUNEXUS_USERNAME",
+            cas["username"].as_str().unwrap(),
+        )
+        .env(
+            "TENANTRY_ETUNEXUS_PASSWORD",
+            cas["password"].as_str().unwrap(),
+        )
+        .args([
+            "auth",
+            "cas-login",
+            "--app",
+            "er",
+            "--probe",
+            "/_sim/whoami",
+        ]);
+    let out = run(c, None).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["session"], "established");
+    assert_eq!(v["probe"]["app"], "er");
+    assert_eq!(v["probe"]["user"], "workshop\\alice");
+    assert_no_secrets(&stdout);
+
+    // Keycloak, with the password on stdin instead of the environment.
+    let kc = &seed["keycloak"];
+    let mut c = tenantry();
+    c.env("TENANTRY_SQUONK2_KEYCLOAK_URL", kc["url"].as_str().unwrap())
+        .env("TENANTRY_SQUONK2_REALM", kc["realm"].as_str().unwrap())
+        .env(
+            "TENANTRY_SQUONK2_CLIENT_ID",
+            kc["client_id"].as_str().unwrap(),
+        )
+        .env(
+            "TENANTRY_SQUONK2_USERNAME",
+            kc["username"].as_str().unwrap(),
+        )
+        .args([
+            "--secret-stdin",
+            "auth",
+            "keycloak-token",
+            "--probe",
+            "/_sim/whoami",
+        ]);
+    let out = run(c, Some("dlister-pass\n")).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["user"], "dlister");
+    assert_eq!(v["probe"]["username"], "dlister");
+    assert!(v["expires_at"].as_str().unwrap().ends_with('Z'), "{v}");
+    assert!(v["expires_in_s"].as_i64().unwrap() > 0, "{v}");
+    assert_no_secrets(&stdout);
+    assert_eq!(sims.keycloak.token_requests(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_is_a_redacted_error() {
+    let sims = Simulators::start_all().await.unwrap();
+    let mut c = tenantry();
+    ecl_env(&mut c, &sims.seed_json());
+    c.env("TENANTRY_ECL_PASSWORD", "planted-wrong-secret")
+        .args(["auth", "keystone-token"]);
+    let out = run(c, None).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(!stderr.contains("planted-wrong-secret"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn bad_output_value_exits_2() {
+    let out = tenantry()
+        .args(["--output", "xml", "auth", "keystone-token"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("xml"));
+    let out = tenantry()
+        .env("TENANTRY_OUTPUT", "yaml")
+        .args(["auth", "config"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = tenantry().args(["auth", "no-such-thing"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn missing_configuration_names_the_variable() {
+    let out = tenantry()
+        .args(["auth", "keystone-token"])
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("TENANTRY_ECL_AUTH_URL"), "{stderr}");
+
+    let out = tenantry()
+        .env("TENANTRY_SQUONK2_KEYCLOAK_URL", "http://127.0.0.1:9")
+        .env("TENANTRY_SQUONK2_REALM", "r")
+        .env("TENANTRY_SQUONK2_CLIENT_ID", "c")
+        .env("TENANTRY_SQUONK2_USERNAME", "u")
+        .args(["auth", "keycloak-token"])
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("TENANTRY_SQUONK2_PASSWORD"), "{stderr}");
+}
+
+#[test]
+fn help_documents_the_environment() {
+    let out = tenantry().arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    for var in [
+        "TENANTRY_OUTPUT",
+        "TENANTRY_ASTAKOS_URL",
+        "TENANTRY_ASTAKOS_TOKEN",
+        "TENANTRY_ECL_AUTH_URL",
+        "TENANTRY_ECL_USERNAME",
+        "TENANTRY_ECL_PASSWORD",
+        "TENANTRY_ECL_PROJECT_ID",
+        "TENANTRY_ECL_REGION",
+        "TENANTRY_ETUNEXUS_CAS_URL",
+        "TENANTRY_ETUNEXUS_GROUP",
+        "TENANTRY_ETUNEXUS_USERNAME",
+        "TENANTRY_ETUNEXUS_PASSWORD",
+        "TENANTRY_SQUONK2_AS_URL",
+        "TENANTRY_SQUONK2_KEYCLOAK_URL",
+        "TENANTRY_SQUONK2_REALM",
+        "TENANTRY_SQUONK2_CLIENT_ID",
+        "TENANTRY_SQUONK2_USERNAME",
+        "TENANTRY_SQUONK2_PASSWORD",
+    ] {
+        assert!(help.contains(var), "--help lacks {var}");
+    }
+}
+
+#[test]
+fn config_lists_variables_without_values() {
+    let out = tenantry()
+        .env("TENANTRY_ECL_PASSWORD", "planted-config-secret")
+        .args(["-o", "table", "auth", "config"])
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout.lines().next().unwrap().contains("VARIABLE"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("TENANTRY_ECL_PASSWORD") && l.contains("true")),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("planted-config-secret"));
+}

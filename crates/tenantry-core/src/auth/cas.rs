@@ -1,0 +1,356 @@
+//! CAS REST single sign-on (Etu Nexus), then an Apache Shiro session per
+//! application.
+//!
+//! 1. `POST {cas}/cas/v1/tickets` with the form `username={group}\{user}` and
+//!    `password`; the ticket-granting ticket (TGT) is the last segment of the
+//!    `Location` header.
+//! 2. `POST {cas}/cas/v1/tickets/{TGT}` with the form `service={service URL}`;
+//!    the whole body is the service ticket (ST). Tickets are single-use: a
+//!    fresh one is fetched for every login, never replayed.
+//! 3. `GET {service URL}?ticket={ST}`; the application's `Set-Cookie`
+//!    (`JSESSIONID`) is the session, kept per application.
+//!
+//! A refused session (401, a redirect to `/cas/login`, or an HTML page where
+//! JSON was due) is forgotten and the login runs again once; a refused ST
+//! request gets a fresh TGT once.
+//!
+//! Differences from the reference (`etunexus` 0.6.8): form bodies are sent as
+//! `application/x-www-form-urlencoded` (the reference labels them `test/html`
+//! and `application/json`; the server parses the body either way); the ST is
+//! presented once (the reference sends the validation GET twice and swallows
+//! the 403 of the second); a failed TGT request is an error (the reference
+//! goes on and posts to `/cas/v1/tickets/None`); expired sessions log in again.
+
+use super::{form, request, AuthStrategy};
+use crate::error::{AuthError, AuthErrorKind, Error, Result};
+use crate::secret::Secret;
+use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method};
+use std::sync::Arc;
+use tokio::sync::{Mutex, RwLock};
+use url::Url;
+
+#[derive(Debug)]
+struct SsoInner {
+    tickets_url: Url,
+    group: String,
+    username: String,
+    password: Secret,
+    tgt: Mutex<Option<Secret>>,
+}
+
+/// A CAS login (one TGT), shared by the applications that use it.
+///
+/// ```
+/// use tenantry_core::{auth::cas::CasSso, Secret};
+/// let sso = CasSso::new("https://emc.example.com", "workshop", "alice", Secret::new("pw"))?;
+/// let emc = sso.application("https://emc.example.com/shiro-cas")?;
+/// let er = sso.application("https://er.example.com/ER/V3/shiro-cas")?;
+/// # let _ = (emc, er);
+/// # Ok::<(), tenantry_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct CasSso {
+    inner: Arc<SsoInner>,
+}
+
+impl CasSso {
+    /// `cas_url` is the CAS server root (tickets are under `/cas/v1/tickets`).
+    pub fn new(
+        cas_url: &str,
+        group: impl Into<String>,
+        username: impl Into<String>,
+        password: Secret,
+    ) -> Result<Self> {
+        let group = group.into();
+        let username = username.into();
+        if group.is_empty() {
+            return Err(Error::invalid_input("group", "must not be empty"));
+        }
+        if username.is_empty() {
+            return Err(Error::invalid_input("username", "must not be empty"));
+        }
+        if password.is_empty() {
+            return Err(Error::invalid_input("password", "must not be empty"));
+        }
+        let tickets_url = Url::parse(&format!("{}/cas/v1/tickets", cas_url.trim_end_matches('/')))
+            .map_err(|e| Error::Config(format!("bad CAS URL: {e}")))?;
+        Ok(CasSso {
+            inner: Arc::new(SsoInner {
+                tickets_url,
+                group,
+                username,
+                password,
+                tgt: Mutex::new(None),
+            }),
+        })
+    }
+
+    /// An application behind this login; `service_url` is its shiro-cas URL
+    /// (for example `https://host/ER/V3/shiro-cas`).
+    pub fn application(&self, service_url: &str) -> Result<CasApp> {
+        let service_url =
+            Url::parse(service_url).map_err(|e| Error::Config(format!("bad service URL: {e}")))?;
+        Ok(CasApp {
+            sso: self.clone(),
+            service_url,
+            session: Arc::new(RwLock::new(None)),
+            login_lock: Arc::new(Mutex::new(())),
+        })
+    }
+
+    /// The TGT: cached, or from a new login when `renew` or none is cached.
+    async fn tgt(&self, transport: &dyn HttpTransport, renew: bool) -> Result<Secret> {
+        let mut slot = self.inner.tgt.lock().await;
+        if !renew {
+            if let Some(t) = slot.as_ref() {
+                return Ok(t.clone());
+            }
+        }
+        let i = &self.inner;
+        let login = format!("{}\\{}", i.group, i.username);
+        let req = request(
+            Method::POST,
+            &i.tickets_url,
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("accept", "application/json, text/plain, */*"),
+                ("pragma", "no-cache"),
+            ],
+            form(&[("username", &login), ("password", i.password.expose())]),
+        )?;
+        let resp = transport.send(req).await.map_err(|e| {
+            AuthError::new(
+                AuthErrorKind::Unavailable,
+                format!("CAS TGT request failed: {e}"),
+            )
+        })?;
+        let status = resp.status().as_u16();
+        if !(200..300).contains(&status) {
+            let kind = if matches!(status, 400 | 401 | 403) {
+                AuthErrorKind::InvalidCredentials
+            } else {
+                AuthErrorKind::Unavailable
+            };
+            let mut e = AuthError::from_answer(kind, "CAS refused the login", status, resp.body());
+            e.excerpt = self.scrub(&e.excerpt);
+            return Err(e.into());
+        }
+        let tgt = resp
+            .headers()
+            .get(http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| l.rsplit('/').next())
+            .filter(|t| !t.is_empty())
+            .map(Secret::new)
+            .ok_or_else(|| {
+                AuthError::from_answer(
+                    AuthErrorKind::BadAnswer,
+                    "CAS answer has no Location with a TGT",
+                    status,
+                    resp.body(),
+                )
+            })?;
+        *slot = Some(tgt.clone());
+        Ok(tgt)
+    }
+
+    async fn service_ticket(&self, transport: &dyn HttpTransport, service: &Url) -> Result<Secret> {
+        let mut renew = false;
+        loop {
+            let tgt = self.tgt(transport, renew).await?;
+            let url = Url::parse(&format!(
+                "{}/{}",
+                self.inner.tickets_url,
+                crate::pipeline::encode_segment(tgt.expose())
+            ))
+            .map_err(|e| Error::Config(format!("bad ticket URL: {e}")))?;
+            let req = request(
+                Method::POST,
+                &url,
+                &[
+                    ("content-type", "application/x-www-form-urlencoded"),
+                    ("accept", "application/json, text/plain, */*"),
+                    ("pragma", "no-cache"),
+                ],
+                form(&[("service", service.as_str())]),
+            )?;
+            let resp = transport.send(req).await.map_err(|e| {
+                AuthError::new(
+                    AuthErrorKind::Unavailable,
+                    format!("CAS service-ticket request failed: {e}"),
+                )
+            })?;
+            let status = resp.status().as_u16();
+            if (200..300).contains(&status) {
+                // The whole body is the ticket; trim a stray newline.
+                let st = String::from_utf8_lossy(resp.body()).trim().to_owned();
+                if st.is_empty() {
+                    return Err(AuthError::new(
+                        AuthErrorKind::BadAnswer,
+                        "CAS answered an empty service ticket",
+                    )
+                    .into());
+                }
+                return Ok(Secret::new(st));
+            }
+            if !renew && matches!(status, 400 | 401 | 404) {
+                // The TGT expired or was revoked: log in again once.
+                tracing::debug!(status, "CAS refused the TGT; logging in again");
+                renew = true;
+                continue;
+            }
+            return Err(AuthError::from_answer(
+                AuthErrorKind::Rejected,
+                "CAS refused the service-ticket request",
+                status,
+                resp.body(),
+            )
+            .into());
+        }
+    }
+
+    fn scrub(&self, text: &str) -> String {
+        crate::redact::scrub_values(text, &[self.inner.password.expose()])
+    }
+}
+
+/// One application's session (a [`CasSso`] login plus its cookies). Clones
+/// share the session.
+#[derive(Debug, Clone)]
+pub struct CasApp {
+    sso: CasSso,
+    service_url: Url,
+    session: Arc<RwLock<Option<Secret>>>,
+    login_lock: Arc<Mutex<()>>,
+}
+
+impl CasApp {
+    /// The application's CAS service URL.
+    pub fn service_url(&self) -> &Url {
+        &self.service_url
+    }
+
+    /// Whether a session cookie is held.
+    pub async fn has_session(&self) -> bool {
+        self.session.read().await.is_some()
+    }
+
+    /// The `Cookie` header value of the session, logging in if needed.
+    async fn cookie(&self, transport: &dyn HttpTransport) -> Result<Secret> {
+        if let Some(c) = self.session.read().await.clone() {
+            return Ok(c);
+        }
+        let _g = self.login_lock.lock().await;
+        if let Some(c) = self.session.read().await.clone() {
+            return Ok(c);
+        }
+        let st = self
+            .sso
+            .service_ticket(transport, &self.service_url)
+            .await?;
+        let mut url = self.service_url.clone();
+        url.query_pairs_mut().append_pair("ticket", st.expose());
+        let req = request(Method::GET, &url, &[], Bytes::new())?;
+        let resp = transport.send(req).await.map_err(|e| {
+            AuthError::new(
+                AuthErrorKind::Unavailable,
+                format!("shiro-cas validation failed: {e}"),
+            )
+        })?;
+        let status = resp.status().as_u16();
+        if !(200..400).contains(&status) {
+            return Err(AuthError::from_answer(
+                AuthErrorKind::Rejected,
+                "the application refused the service ticket",
+                status,
+                resp.body(),
+            )
+            .into());
+        }
+        let cookie = cookies(&resp).ok_or_else(|| {
+            AuthError::from_answer(
+                AuthErrorKind::BadAnswer,
+                "the application set no session cookie",
+                status,
+                resp.body(),
+            )
+        })?;
+        *self.session.write().await = Some(cookie.clone());
+        Ok(cookie)
+    }
+}
+
+/// `name=value; name=value` from every `Set-Cookie` of an answer.
+fn cookies(resp: &HttpResponse) -> Option<Secret> {
+    let pairs: Vec<&str> = resp
+        .headers()
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .map(str::trim)
+        .filter(|p| p.contains('='))
+        .collect();
+    if pairs.is_empty() {
+        None
+    } else {
+        Some(Secret::new(pairs.join("; ")))
+    }
+}
+
+#[async_trait::async_trait]
+impl AuthStrategy for CasApp {
+    async fn apply(&self, request: &mut HttpRequest, transport: &dyn HttpTransport) -> Result<()> {
+        let c = self.cookie(transport).await?;
+        let mut v = HeaderValue::from_str(c.expose()).map_err(|_| {
+            AuthError::new(
+                AuthErrorKind::BadAnswer,
+                "cookie is not a valid header value",
+            )
+        })?;
+        v.set_sensitive(true);
+        request.headers_mut().insert(http::header::COOKIE, v);
+        Ok(())
+    }
+
+    fn is_rejection(&self, response: &HttpResponse) -> bool {
+        let status = response.status();
+        if status == http::StatusCode::UNAUTHORIZED {
+            return true;
+        }
+        if status.is_redirection() {
+            // Shiro sends an expired session to the CAS login page.
+            return response
+                .headers()
+                .get(http::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|l| l.contains("/cas/login"));
+        }
+        status.is_success()
+            && response
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|ct| ct.starts_with("text/html"))
+    }
+
+    async fn invalidate(&self, sent: &HeaderMap) -> bool {
+        let sent = sent
+            .get(http::header::COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let mut s = self.session.write().await;
+        if s.as_ref()
+            .is_some_and(|c| sent.is_empty() || c.expose() == sent)
+        {
+            *s = None;
+        }
+        true
+    }
+
+    fn scrub(&self, text: &str) -> String {
+        self.sso.scrub(text)
+    }
+}

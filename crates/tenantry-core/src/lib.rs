@@ -1,0 +1,57 @@
+//! # tenantry-core
+//!
+//! The shared core of the tenantry SDKs:
+//!
+//! - [`transport`]: the [`HttpTransport`] trait and its reqwest (rustls)
+//!   implementation, with pool, timeouts, a streaming body cap and TLS settings;
+//! - [`auth`]: CAS SSO, Keystone v3, bearer (static or Keycloak) and
+//!   static-header strategies;
+//! - [`retry`]: attempts, backoff with full jitter, `Retry-After`, and the
+//!   rule that a request that may have reached the server is sent again only
+//!   when it is idempotent;
+//! - [`pipeline`]: the single request path (auth, retry, tracing, decoding);
+//! - [`error`]: one error type that keeps status and a redacted body excerpt;
+//! - [`Secret`] and [`redact`]: secrets never show in Debug, Display, logs
+//!   or errors;
+//! - [`page`]: paged and chunked listings as streams.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use http::Method;
+//! use tenantry_core::{auth::header::HeaderToken, pipeline::{Operation, Pipeline}, RetryConfig, Secret};
+//! # async fn run() -> tenantry_core::Result<()> {
+//! let pipeline = Pipeline::builder("astakos")
+//!     .base_url("https://accounts.example.com/account/v1.0")
+//!     .auth(Arc::new(HeaderToken::x_auth_token(Secret::new("token"))?))
+//!     .retry(RetryConfig::standard())
+//!     .build()?;
+//! let quotas: serde_json::Value = pipeline
+//!     .json(&Operation::new("astakos.get_quotas", Method::GET, "/quotas"))
+//!     .await?;
+//! # let _ = quotas; Ok(()) }
+//! ```
+#![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod auth;
+pub mod error;
+pub mod ids;
+pub mod page;
+pub mod pipeline;
+pub mod redact;
+pub mod retry;
+pub mod secret;
+pub mod transport;
+
+pub use error::{AuthError, AuthErrorKind, Error, Result};
+pub use pipeline::{Operation, Pipeline};
+pub use retry::{Idempotency, RetryConfig};
+pub use secret::Secret;
+pub use transport::{HttpTransport, ReqwestTransport, TransportConfig};
+
+// Re-exported so service crates and users need no direct dependency.
+pub use http;
+pub use url;

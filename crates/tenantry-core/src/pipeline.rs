@@ -1,0 +1,488 @@
+//! The one request path every service crate uses:
+//! build the request → [ auth (fresh credential each attempt) → transport →
+//! classify → maybe wait and retry ] → map the error → decode.
+//!
+//! Service crates describe an [`Operation`] and call [`Pipeline::json`] (or
+//! [`Pipeline::send`]); they never loop on their own.
+
+use crate::auth::{AuthStrategy, NoAuth};
+use crate::error::{AuthError, AuthErrorKind, Error, Result};
+use crate::redact;
+use crate::retry::{Idempotency, RetryConfig};
+use crate::transport::{HttpRequest, HttpResponse, HttpTransport, ReqwestTransport};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use std::time::Instant;
+use tracing::Instrument;
+use url::Url;
+
+/// Characters percent-encoded in a path segment (RFC 3986 `pchar` minus
+/// sub-delimiters that servers split on): a `/`, `?` or `#` inside an id can
+/// never change the path.
+pub const PATH_SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'|')
+    .add(b'[')
+    .add(b']')
+    .add(b'&')
+    .add(b'+')
+    .add(b';')
+    .add(b'=');
+
+/// Percent-encodes one path segment.
+pub fn encode_segment(s: &str) -> String {
+    utf8_percent_encode(s, PATH_SEGMENT).to_string()
+}
+
+/// One operation of a service: what to send and how it may be retried.
+///
+/// ```
+/// use http::Method;
+/// use tenantry_core::pipeline::Operation;
+/// let op = Operation::new("demo.get_user", Method::GET, "/users/{id}")
+///     .param("id", "a b/c")
+///     .query("detail", "full");
+/// assert_eq!(op.path(), "/users/a%20b%2Fc");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Operation {
+    name: &'static str,
+    method: Method,
+    template: &'static str,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, String>,
+    idempotency: Idempotency,
+}
+
+impl Operation {
+    /// `name` is `service.operation`; `template` is the path with `{param}`
+    /// placeholders (it is also what tracing shows).
+    pub fn new(name: &'static str, method: Method, template: &'static str) -> Self {
+        Operation {
+            name,
+            method,
+            template,
+            path: template.to_owned(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: Ok(Bytes::new()),
+            idempotency: Idempotency::FromMethod,
+        }
+    }
+
+    /// Fills `{name}` in the path with `value`, percent-encoded.
+    pub fn param(mut self, name: &str, value: &str) -> Self {
+        self.path = self
+            .path
+            .replace(&format!("{{{name}}}"), &encode_segment(value));
+        self
+    }
+
+    /// Appends the path verbatim (already encoded), for paths built elsewhere.
+    pub fn raw_path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// Adds a query parameter (form-encoded: space as `+`).
+    pub fn query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((key.into(), value.into()));
+        self
+    }
+
+    /// Adds a query parameter when `value` is `Some`.
+    pub fn query_opt(self, key: impl Into<String>, value: Option<impl Into<String>>) -> Self {
+        match value {
+            Some(v) => self.query(key, v),
+            None => self,
+        }
+    }
+
+    /// Adds a header (an invalid one is reported when the operation runs).
+    pub fn header(mut self, name: &'static str, value: &str) -> Self {
+        match HeaderValue::from_str(value) {
+            Ok(v) => {
+                self.headers.append(HeaderName::from_static(name), v);
+            }
+            Err(_) => self.body = Err(format!("header {name} has an invalid value")),
+        }
+        self
+    }
+
+    /// A JSON body (`Content-Type: application/json`).
+    pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.body = serde_json::to_vec(body)
+            .map(Bytes::from)
+            .map_err(|e| format!("cannot encode the body: {e}"));
+        self.headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        self
+    }
+
+    /// A form body (`application/x-www-form-urlencoded`), every value encoded.
+    pub fn form(mut self, pairs: &[(&str, &str)]) -> Self {
+        self.body = Ok(crate::auth::form(pairs));
+        self.headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        self
+    }
+
+    /// A raw body with its content type.
+    pub fn body(mut self, content_type: &'static str, body: impl Into<Bytes>) -> Self {
+        self.body = Ok(body.into());
+        self.headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type),
+        );
+        self
+    }
+
+    /// Overrides the method-based idempotency (for example a POST the
+    /// service deduplicates).
+    pub fn idempotency(mut self, i: Idempotency) -> Self {
+        self.idempotency = i;
+        self
+    }
+
+    /// The operation name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The path as it will be sent (placeholders filled, no query).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    service: &'static str,
+    base_url: Option<Url>,
+    transport: Arc<dyn HttpTransport>,
+    auth: Arc<dyn AuthStrategy>,
+    retry: RetryConfig,
+    headers: HeaderMap,
+}
+
+/// Transport + auth + retry for one service. Cheap to clone: clones share
+/// the connection pool and the credential cache.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    inner: Arc<Inner>,
+}
+
+/// Builder of [`Pipeline`].
+#[derive(Debug)]
+pub struct PipelineBuilder {
+    service: &'static str,
+    base_url: Option<String>,
+    transport: Option<Arc<dyn HttpTransport>>,
+    auth: Arc<dyn AuthStrategy>,
+    retry: RetryConfig,
+    headers: Vec<(String, String)>,
+}
+
+impl PipelineBuilder {
+    /// The service root; paths are appended to it. Optional when the auth
+    /// strategy supplies the endpoint (Keystone).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+    /// The transport (default: [`ReqwestTransport`] with default settings).
+    pub fn transport(mut self, t: Arc<dyn HttpTransport>) -> Self {
+        self.transport = Some(t);
+        self
+    }
+    /// The auth strategy (default: none).
+    pub fn auth(mut self, a: Arc<dyn AuthStrategy>) -> Self {
+        self.auth = a;
+        self
+    }
+    /// The retry policy (default: [`RetryConfig::standard`]).
+    pub fn retry(mut self, r: RetryConfig) -> Self {
+        self.retry = r;
+        self
+    }
+    /// A header sent on every request of this pipeline.
+    pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+    /// Validates and builds.
+    pub fn build(self) -> Result<Pipeline> {
+        let base_url = self
+            .base_url
+            .map(|u| {
+                let u = Url::parse(u.trim())
+                    .map_err(|e| Error::Config(format!("bad base URL `{u}`: {e}")))?;
+                if u.cannot_be_a_base() || !matches!(u.scheme(), "http" | "https") {
+                    return Err(Error::Config(format!(
+                        "base URL `{u}` is not an http(s) URL"
+                    )));
+                }
+                Ok(u)
+            })
+            .transpose()?;
+        let transport = match self.transport {
+            Some(t) => t,
+            None => Arc::new(ReqwestTransport::with_defaults()?),
+        };
+        let mut headers = HeaderMap::new();
+        for (k, v) in self.headers {
+            let name = HeaderName::try_from(k.as_str())
+                .map_err(|_| Error::Config(format!("`{k}` is not a header name")))?;
+            let value = HeaderValue::from_str(&v)
+                .map_err(|_| Error::Config(format!("bad value for header `{k}`")))?;
+            headers.append(name, value);
+        }
+        Ok(Pipeline {
+            inner: Arc::new(Inner {
+                service: self.service,
+                base_url,
+                transport,
+                auth: self.auth,
+                retry: self.retry,
+                headers,
+            }),
+        })
+    }
+}
+
+impl Pipeline {
+    /// Starts a builder for `service` (the name tracing shows).
+    pub fn builder(service: &'static str) -> PipelineBuilder {
+        PipelineBuilder {
+            service,
+            base_url: None,
+            transport: None,
+            auth: Arc::new(NoAuth),
+            retry: RetryConfig::standard(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &Arc<dyn HttpTransport> {
+        &self.inner.transport
+    }
+
+    /// The auth strategy.
+    pub fn auth(&self) -> &Arc<dyn AuthStrategy> {
+        &self.inner.auth
+    }
+
+    /// The retry policy.
+    pub fn retry_config(&self) -> &RetryConfig {
+        &self.inner.retry
+    }
+
+    async fn base(&self) -> Result<Url> {
+        if let Some(u) = self
+            .inner
+            .auth
+            .endpoint(self.inner.transport.as_ref())
+            .await?
+        {
+            return Ok(u);
+        }
+        self.inner
+            .base_url
+            .clone()
+            .ok_or_else(|| Error::Config(format!("{}: no base URL configured", self.inner.service)))
+    }
+
+    fn build_request(&self, base: &Url, op: &Operation) -> Result<HttpRequest> {
+        let body = op
+            .body
+            .clone()
+            .map_err(|e| Error::invalid_input(op.name, e))?;
+        let mut url = String::with_capacity(base.as_str().len() + op.path.len() + 16);
+        url.push_str(base.as_str().trim_end_matches('/'));
+        if !op.path.is_empty() && !op.path.starts_with('/') {
+            url.push('/');
+        }
+        url.push_str(&op.path);
+        if !op.query.is_empty() {
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &op.query {
+                q.append_pair(k, v);
+            }
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&q.finish());
+        }
+        let mut req = http::Request::builder()
+            .method(op.method.clone())
+            .uri(&url)
+            .body(body)
+            .map_err(|e| Error::Config(format!("{}: cannot build the request: {e}", op.name)))?;
+        let h = req.headers_mut();
+        for (k, v) in &self.inner.headers {
+            h.insert(k.clone(), v.clone());
+        }
+        for (k, v) in &op.headers {
+            h.insert(k.clone(), v.clone());
+        }
+        Ok(req)
+    }
+
+    /// Sends `op`; any final status is returned as it is (no status check).
+    pub async fn send_raw(&self, op: &Operation) -> Result<HttpResponse> {
+        let span = tracing::info_span!(
+            "tenantry.request",
+            service = self.inner.service,
+            operation = op.name,
+            method = %op.method,
+            path = op.template,
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        self.run(op).instrument(span).await
+    }
+
+    async fn run(&self, op: &Operation) -> Result<HttpResponse> {
+        let span = tracing::Span::current();
+        let started = Instant::now();
+        let idempotent = op.idempotency.is_idempotent(&op.method);
+        let transport = self.inner.transport.as_ref();
+        let auth = self.inner.auth.as_ref();
+        let mut attempt: u32 = 0;
+        let mut relogged = false;
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            let base = self.base().await?;
+            let mut req = self.build_request(&base, op)?;
+            auth.apply(&mut req, transport).await?;
+            let sent = req.headers().clone();
+            if tracing::enabled!(tracing::Level::TRACE) {
+                tracing::trace!(headers = ?redact::headers(&sent), body = %redact::excerpt(req.body()), "sending");
+            }
+            let outcome = transport.send(req).await;
+            if let Ok(resp) = &outcome {
+                span.record("status", resp.status().as_u16());
+                auth.observe(resp);
+                if auth.is_rejection(resp) {
+                    if relogged {
+                        let mut e = AuthError::from_answer(
+                            AuthErrorKind::Rejected,
+                            format!("{}: credentials refused after a fresh login", op.name),
+                            resp.status().as_u16(),
+                            resp.body(),
+                        );
+                        e.excerpt = auth.scrub(&e.excerpt);
+                        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+                        return Err(e.into());
+                    }
+                    if auth.invalidate(&sent).await {
+                        tracing::debug!(attempt, "credentials refused; logging in again once");
+                        relogged = true;
+                        attempt -= 1;
+                        continue;
+                    }
+                }
+            }
+            if let Some((wait, reason)) =
+                self.inner
+                    .retry
+                    .decide(attempt, idempotent, outcome.as_ref())
+            {
+                tracing::debug!(
+                    attempt,
+                    ?reason,
+                    wait_ms = wait.as_millis() as u64,
+                    "retrying"
+                );
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            return outcome.map_err(Error::from);
+        }
+    }
+
+    /// Sends `op` and requires a 2xx answer.
+    pub async fn send(&self, op: &Operation) -> Result<HttpResponse> {
+        let resp = self.send_raw(op).await?;
+        if resp.status().is_success() {
+            Ok(resp)
+        } else {
+            Err(self.status_error(op.name, &resp))
+        }
+    }
+
+    /// Sends `op`, requires a 2xx answer and decodes its JSON body.
+    pub async fn json<T: DeserializeOwned>(&self, op: &Operation) -> Result<T> {
+        let resp = self.send(op).await?;
+        self.decode(op.name, &resp)
+    }
+
+    /// [`Error::Status`] for an answer, its excerpt redacted and scrubbed.
+    pub fn status_error(&self, operation: &str, resp: &HttpResponse) -> Error {
+        Error::Status {
+            operation: operation.to_owned(),
+            status: resp.status().as_u16(),
+            excerpt: self.inner.auth.scrub(&redact::excerpt(resp.body())),
+        }
+    }
+
+    /// Decodes a JSON body; a failure names the serde path of the bad field.
+    pub fn decode<T: DeserializeOwned>(&self, operation: &str, resp: &HttpResponse) -> Result<T> {
+        decode(operation, resp).map_err(|e| match e {
+            Error::Decode {
+                operation,
+                status,
+                path,
+                message,
+                excerpt,
+            } => Error::Decode {
+                operation,
+                status,
+                path,
+                message,
+                excerpt: self.inner.auth.scrub(&excerpt),
+            },
+            other => other,
+        })
+    }
+}
+
+/// Decodes a JSON body with the serde path of a bad field in the error.
+pub fn decode<T: DeserializeOwned>(operation: &str, resp: &HttpResponse) -> Result<T> {
+    let de = &mut serde_json::Deserializer::from_slice(resp.body());
+    serde_path_to_error::deserialize(de).map_err(|e| Error::Decode {
+        operation: operation.to_owned(),
+        status: resp.status().as_u16(),
+        path: e.path().to_string(),
+        message: e.inner().to_string(),
+        excerpt: redact::excerpt(resp.body()),
+    })
+}

@@ -1,0 +1,225 @@
+//! The reqwest (rustls) implementation of [`HttpTransport`].
+
+use super::{
+    HttpRequest, HttpResponse, HttpTransport, Reached, TransportError, TransportErrorKind,
+};
+use crate::error::{Error, Result};
+use bytes::{Bytes, BytesMut};
+use std::time::Duration;
+
+/// Settings of [`ReqwestTransport`]: pool, timeouts, body cap, user agent, TLS.
+///
+/// ```
+/// use std::time::Duration;
+/// use tenantry_core::transport::{ReqwestTransport, TransportConfig};
+/// let t = ReqwestTransport::new(
+///     TransportConfig::default()
+///         .timeout(Duration::from_secs(10))
+///         .max_body_bytes(1 << 20),
+/// )?;
+/// # let _ = t;
+/// # Ok::<(), tenantry_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct TransportConfig {
+    pub(crate) pool_max_idle_per_host: usize,
+    pub(crate) pool_idle_timeout: Option<Duration>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) max_body_bytes: u64,
+    pub(crate) user_agent: String,
+    pub(crate) verify_tls: bool,
+}
+
+/// The default response-size cap: 16 MiB.
+pub const DEFAULT_MAX_BODY: u64 = 16 * 1024 * 1024;
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        TransportConfig {
+            pool_max_idle_per_host: 32,
+            pool_idle_timeout: Some(Duration::from_secs(90)),
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_body_bytes: DEFAULT_MAX_BODY,
+            user_agent: concat!("tenantry/", env!("CARGO_PKG_VERSION")).to_owned(),
+            verify_tls: true,
+        }
+    }
+}
+
+impl TransportConfig {
+    /// Idle connections kept per host (default 32; the reference clients'
+    /// `pool_size` maps here).
+    pub fn pool_max_idle_per_host(mut self, n: usize) -> Self {
+        self.pool_max_idle_per_host = n;
+        self
+    }
+    /// How long an idle connection is kept (default 90 s; `None` = forever).
+    pub fn pool_idle_timeout(mut self, d: Option<Duration>) -> Self {
+        self.pool_idle_timeout = d;
+        self
+    }
+    /// Connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+    /// Whole-request timeout, answer body included (default 30 s).
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = d;
+        self
+    }
+    /// Largest answer body accepted (default 16 MiB). Enforced while
+    /// streaming: a larger body is cut off, never buffered whole.
+    pub fn max_body_bytes(mut self, n: u64) -> Self {
+        self.max_body_bytes = n;
+        self
+    }
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+    /// Verify TLS certificates and host names (default true). Turning this
+    /// off (as the reference clients allow) is logged as a warning.
+    pub fn verify_tls(mut self, verify: bool) -> Self {
+        self.verify_tls = verify;
+        self
+    }
+    /// The configured whole-request timeout.
+    pub fn get_timeout(&self) -> Duration {
+        self.timeout
+    }
+}
+
+/// [`HttpTransport`] over reqwest with rustls. Clones share one pool.
+///
+/// Redirects are not followed: every service here answers 3xx only where the
+/// caller must see it (CAS login pages, for one).
+#[derive(Debug, Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+    max_body: u64,
+}
+
+impl ReqwestTransport {
+    /// Builds the transport.
+    pub fn new(config: TransportConfig) -> Result<Self> {
+        if !config.verify_tls {
+            tracing::warn!("TLS certificate verification is OFF: answers can be forged");
+        }
+        let mut b = reqwest::Client::builder()
+            .pool_max_idle_per_host(config.pool_max_idle_per_host)
+            .pool_idle_timeout(config.pool_idle_timeout)
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .user_agent(config.user_agent.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .danger_accept_invalid_certs(!config.verify_tls)
+            .tcp_nodelay(true);
+        if !config.verify_tls {
+            b = b.danger_accept_invalid_hostnames(true);
+        }
+        let client = b
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(ReqwestTransport {
+            client,
+            max_body: config.max_body_bytes,
+        })
+    }
+
+    /// With the default [`TransportConfig`].
+    pub fn with_defaults() -> Result<Self> {
+        Self::new(TransportConfig::default())
+    }
+}
+
+fn classify(e: &reqwest::Error) -> TransportError {
+    // Never put the URL in the message: it may carry a ticket in its query.
+    let e2 = e.without_url_ref();
+    let msg = format!("{e2}{}", source_chain(e));
+    if e.is_connect() {
+        let kind = if msg.to_ascii_lowercase().contains("tls") || msg.contains("certificate") {
+            TransportErrorKind::Tls
+        } else {
+            TransportErrorKind::Connect
+        };
+        return TransportError::new(kind, Reached::Never, msg);
+    }
+    if e.is_timeout() {
+        return TransportError::new(TransportErrorKind::Timeout, Reached::Maybe, msg);
+    }
+    if e.is_builder() {
+        return TransportError::new(TransportErrorKind::Other, Reached::Never, msg);
+    }
+    if e.is_request() || e.is_body() || e.is_decode() {
+        return TransportError::new(TransportErrorKind::Io, Reached::Maybe, msg);
+    }
+    TransportError::new(TransportErrorKind::Other, Reached::Maybe, msg)
+}
+
+trait WithoutUrlRef {
+    fn without_url_ref(&self) -> String;
+}
+impl WithoutUrlRef for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        let s = self.to_string();
+        match self.url() {
+            Some(u) => s.replace(u.as_str(), "<url>"),
+            None => s,
+        }
+    }
+}
+
+fn source_chain(e: &dyn std::error::Error) -> String {
+    let mut out = String::new();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
+}
+
+#[async_trait::async_trait]
+impl HttpTransport for ReqwestTransport {
+    async fn send(
+        &self,
+        request: HttpRequest,
+    ) -> std::result::Result<HttpResponse, TransportError> {
+        let req = reqwest::Request::try_from(request).map_err(|e| classify(&e))?;
+        let mut resp = self.client.execute(req).await.map_err(|e| classify(&e))?;
+        let status = resp.status();
+        if let Some(len) = resp.content_length() {
+            if len > self.max_body {
+                return Err(TransportError::body_too_large(
+                    status.as_u16(),
+                    self.max_body,
+                ));
+            }
+        }
+        let mut buf = BytesMut::with_capacity(
+            resp.content_length()
+                .unwrap_or(0)
+                .min(self.max_body)
+                .min(1 << 20) as usize,
+        );
+        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e))? {
+            if (buf.len() + chunk.len()) as u64 > self.max_body {
+                return Err(TransportError::body_too_large(
+                    status.as_u16(),
+                    self.max_body,
+                ));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        let mut out = http::Response::new(Bytes::from(buf));
+        *out.status_mut() = status;
+        *out.version_mut() = resp.version();
+        *out.headers_mut() = std::mem::take(resp.headers_mut());
+        Ok(out)
+    }
+}

@@ -1,0 +1,201 @@
+//! The retry policy against a simulated server: what was sent, how often.
+
+mod common;
+
+use common::*;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tenantry_core::http::Method;
+use tenantry_core::transport::{Reached, TransportErrorKind};
+use tenantry_core::{Error, Idempotency, Operation, Pipeline, RetryConfig};
+use tenantry_sim::{Fault, FaultRule, SimServer};
+
+#[tokio::test]
+async fn get_after_two_503s_succeeds_on_the_third_attempt() {
+    let sim = SimServer::start(items_router()).await.unwrap();
+    sim.faults().add(
+        FaultRule::path("/items", Fault::status(503))
+            .method("GET")
+            .times(2),
+    );
+    let p = pipeline(&sim.base_url(), fast_retry());
+    let got: Counted = p
+        .json(&Operation::new("test.list", Method::GET, "/items"))
+        .await
+        .unwrap();
+    assert_eq!(
+        got,
+        Counted {
+            count: 2,
+            items: vec!["a".into(), "b".into()]
+        }
+    );
+    let j = sim.journal();
+    assert_eq!(j.count("GET", "/items"), 3, "{:?}", j.entries());
+}
+
+#[tokio::test]
+async fn post_on_503_is_sent_once_and_fails_with_the_status() {
+    let sim = SimServer::start(items_router()).await.unwrap();
+    sim.faults()
+        .add(FaultRule::path("/items", Fault::status(503)));
+    let p = pipeline(&sim.base_url(), fast_retry());
+    let err = p
+        .json::<serde_json::Value>(
+            &Operation::new("test.create", Method::POST, "/items")
+                .json(&serde_json::json!({"n": 1})),
+        )
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Status {
+            status,
+            operation,
+            excerpt,
+        } => {
+            assert_eq!(*status, 503);
+            assert_eq!(operation, "test.create");
+            assert!(!excerpt.is_empty());
+        }
+        other => panic!("expected a status error, got {other:?}"),
+    }
+    assert_eq!(sim.journal().count("POST", "/items"), 1);
+}
+
+#[tokio::test]
+async fn post_marked_idempotent_is_retried_on_503() {
+    let sim = SimServer::start(items_router()).await.unwrap();
+    sim.faults()
+        .add(FaultRule::path("/items", Fault::status(503)).times(1));
+    let p = pipeline(&sim.base_url(), fast_retry());
+    let v: serde_json::Value = p
+        .json(
+            &Operation::new("test.upsert", Method::POST, "/items")
+                .json(&serde_json::json!({"n": 7}))
+                .idempotency(Idempotency::Idempotent),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v["created"]["n"], 7);
+    let posts = sim.journal().filter(|e| e.method == "POST");
+    assert_eq!(posts.len(), 2);
+    assert!(posts
+        .iter()
+        .all(|e| e.json() == Some(serde_json::json!({"n": 7}))));
+}
+
+#[tokio::test]
+async fn post_reset_after_the_body_reached_the_server_is_not_resent() {
+    let sim = SimServer::start(items_router()).await.unwrap();
+    sim.faults()
+        .add(FaultRule::path("/items", Fault::ResetAfterBody).times(1));
+    let p = pipeline(&sim.base_url(), fast_retry());
+    let err = p
+        .send(
+            &Operation::new("test.create", Method::POST, "/items")
+                .json(&serde_json::json!({"n": 1})),
+        )
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Transport(t) => assert_eq!(t.reached_server(), Reached::Maybe, "{t:?}"),
+        other => panic!("expected a transport error, got {other:?}"),
+    }
+    assert_eq!(sim.journal().count("POST", "/items"), 1);
+}
+
+#[tokio::test]
+async fn get_reset_is_retried() {
+    let sim = SimServer::start(items_router()).await.unwrap();
+    sim.faults()
+        .add(FaultRule::path("/items", Fault::ResetBeforeBody).times(1));
+    let p = pipeline(&sim.base_url(), fast_retry());
+    let got: Counted = p
+        .json(&Operation::new("test.list", Method::GET, "/items"))
+        .await
+        .unwrap();
+    assert_eq!(got.count, 2);
+    assert_eq!(sim.journal().count("GET", "/items"), 2);
+}
+
+#[tokio::test]
+async fn post_to_a_closed_port_is_retried() {
+    // Bind, learn the port, close: nothing listens there now.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let counting = Arc::new(Counting {
+        inner: transport(Duration::from_secs(2)),
+        calls: Default::default(),
+    });
+    let p = Pipeline::builder("test")
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .transport(counting.clone())
+        .retry(fast_retry().max_attempts(3))
+        .build()
+        .unwrap();
+    let err = p
+        .send(&Operation::new("test.create", Method::POST, "/items").json(&serde_json::json!({})))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Transport(t) => {
+            assert_eq!(t.kind(), TransportErrorKind::Connect);
+            assert_eq!(t.reached_server(), Reached::Never);
+        }
+        other => panic!("expected a connect error, got {other:?}"),
+    }
+    assert_eq!(
+        counting.calls.load(Ordering::SeqCst),
+        3,
+        "a never-sent POST is retried"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_is_waited_for() {
+    let sim = SimServer::start(items_router()).await.unwrap();
+    sim.faults().add(
+        FaultRule::path("/items", Fault::retry_after(503, 1))
+            .method("GET")
+            .times(1),
+    );
+    // Backoff alone would wait at most 20 ms: only Retry-After explains a 1 s gap.
+    let p = pipeline(
+        &sim.base_url(),
+        fast_retry().max_backoff(Duration::from_secs(5)),
+    );
+    let started = Instant::now();
+    let got: Counted = p
+        .json(&Operation::new("test.list", Method::GET, "/items"))
+        .await
+        .unwrap();
+    assert_eq!(got.count, 2);
+    let entries = sim.journal().filter(|e| e.path == "/items");
+    assert_eq!(entries.len(), 2);
+    let gap = entries[1]
+        .at
+        .duration_since(entries[0].at)
+        .unwrap_or_default();
+    assert!(
+        gap >= Duration::from_millis(950),
+        "second attempt came after {gap:?}"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(950));
+}
+
+#[tokio::test]
+async fn disabled_retry_sends_once() {
+    let sim = SimServer::start(items_router()).await.unwrap();
+    sim.faults()
+        .add(FaultRule::path("/items", Fault::status(503)));
+    let p = pipeline(&sim.base_url(), RetryConfig::disabled());
+    let err = p
+        .send(&Operation::new("test.list", Method::GET, "/items"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(sim.journal().count("GET", "/items"), 1);
+}

@@ -1,0 +1,88 @@
+//! Stateful in-memory simulators for tests, demos and integration tests.
+//!
+//! The [`kit`] provides [`SimServer`], an HTTP server that records every
+//! request in a [`Journal`] and can inject [`Fault`]s, around any
+//! [`axum::Router`]. On top of it sit three auth servers:
+//!
+//! * [`CasSim`]: a CAS REST server with Shiro app logins (Etu Nexus);
+//! * [`KeystoneSim`]: Keystone v3 password authentication (NTT ECL);
+//! * [`KeycloakSim`]: a Keycloak token endpoint (Squonk2).
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let sims = tenantry_sim::Simulators::start_all().await?;
+//! println!("{}", sims.seed_json());
+//! let tgt_requests = sims.cas_server.journal().count("POST", "/cas/v1/tickets");
+//! # let _ = tgt_requests;
+//! # Ok(()) }
+//! ```
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+#![warn(missing_docs)]
+
+pub mod cas;
+pub mod keycloak;
+pub mod keystone;
+pub mod kit;
+
+pub use cas::{CasApp, CasSim};
+pub use keycloak::KeycloakSim;
+pub use keystone::{CatalogEndpoint, KeystoneSim};
+pub use kit::{Fault, FaultRule, Faults, Journal, JournalEntry, PathMatch, SimServer};
+
+/// The three auth simulators, each running on its own local port.
+#[derive(Debug)]
+pub struct Simulators {
+    /// The CAS state (seeded, see [`CasSim::seeded`]).
+    pub cas: CasSim,
+    /// The server running [`Simulators::cas`].
+    pub cas_server: SimServer,
+    /// The Keystone state (seeded, see [`KeystoneSim::seeded`]).
+    pub keystone: KeystoneSim,
+    /// The server running [`Simulators::keystone`].
+    pub keystone_server: SimServer,
+    /// The Keycloak state (seeded, see [`KeycloakSim::seeded`]).
+    pub keycloak: KeycloakSim,
+    /// The server running [`Simulators::keycloak`].
+    pub keycloak_server: SimServer,
+}
+
+impl Simulators {
+    /// Start the seeded CAS, Keystone and Keycloak simulators on
+    /// `127.0.0.1`, each on a random port.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> std::io::Result<()> {
+    /// let sims = tenantry_sim::Simulators::start_all().await?;
+    /// let auth_url = format!("{}/v3", sims.keystone_server.base_url());
+    /// # let _ = auth_url;
+    /// # Ok(()) }
+    /// ```
+    pub async fn start_all() -> std::io::Result<Self> {
+        let cas = CasSim::seeded();
+        let keystone = KeystoneSim::seeded();
+        let keycloak = KeycloakSim::seeded();
+        let cas_server = SimServer::start(cas.router()).await?;
+        let keystone_server = SimServer::start(keystone.router()).await?;
+        let keycloak_server = SimServer::start(keycloak.router()).await?;
+        Ok(Simulators {
+            cas,
+            cas_server,
+            keystone,
+            keystone_server,
+            keycloak,
+            keycloak_server,
+        })
+    }
+
+    /// URLs and seeded credentials:
+    /// `{"cas":{"url","group","username","password","apps":[{"name","service_url","api_url"}]},
+    /// "keystone":{"url","auth_url","username","password","user_domain_id","project_id"},
+    /// "keycloak":{"url","realm","client_id","username","password"}}`.
+    pub fn seed_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "cas": self.cas.seed_json(&self.cas_server.base_url()),
+            "keystone": self.keystone.seed_json(&self.keystone_server.base_url()),
+            "keycloak": self.keycloak.seed_json(&self.keycloak_server.base_url()),
+        })
+    }
+}

@@ -1,0 +1,491 @@
+//! Workspace tasks: `cargo xtask <command>` (alias in `.cargo/config.toml`).
+//!
+//! - `ci`: runs `.ci/run`, the one definition of CI.
+//! - `release --dry-run`: checks the publishable crates are in lockstep and
+//!   packages them in publish order. Publishing itself is not done from here.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use serde_json::Value;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  ci                   run the CI steps locally (bash .ci/run)
+  release --dry-run    check lockstep versions, package the publishable crates
+                       in dependency order (cargo package --no-verify --allow-dirty)
+  help                 print this message";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (cmd, rest) = match args.split_first() {
+        Some((cmd, rest)) => (cmd.as_str(), rest),
+        None => return usage_error("no command given"),
+    };
+    let result = match cmd {
+        "ci" => ci(rest),
+        "release" => release(rest),
+        // Further commands (e.g. `bench`) go here, with a line in USAGE.
+        "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => return usage_error(&format!("unknown command `{other}`")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(msg)) => usage_error(&msg),
+        Err(Failure::Error(msg)) => {
+            eprintln!("xtask {cmd}: error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Failure {
+    /// Bad arguments: usage is printed, exit status 2.
+    Usage(String),
+    /// The task itself failed: exit status 1.
+    Error(String),
+}
+
+type Result<T, E = Failure> = std::result::Result<T, E>;
+
+fn err<T>(msg: impl Into<String>) -> Result<T> {
+    Err(Failure::Error(msg.into()))
+}
+
+fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("xtask: {msg}\n\n{USAGE}");
+    ExitCode::from(2)
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(workspace_root());
+    cmd
+}
+
+/// Runs `cmd`, inheriting stdout/stderr; fails unless it exits 0.
+fn run(cmd: &mut Command) -> Result<()> {
+    let status = cmd
+        .status()
+        .map_err(|e| Failure::Error(format!("cannot start {cmd:?}: {e}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        err(format!("{cmd:?} failed: {status}"))
+    }
+}
+
+// --- ci ----------------------------------------------------------------------
+
+fn ci(args: &[String]) -> Result<()> {
+    if let Some(arg) = args.first() {
+        return Err(Failure::Usage(format!(
+            "`ci` takes no arguments, got `{arg}`"
+        )));
+    }
+    let root = workspace_root();
+    run(Command::new("bash")
+        .arg(root.join(".ci/run"))
+        .current_dir(&root))
+}
+
+// --- release -----------------------------------------------------------------
+
+/// A publishable workspace crate, as `cargo metadata` describes it.
+#[derive(Debug)]
+struct Krate {
+    name: String,
+    version: String,
+    /// Workspace crates this one depends on (any kind: normal, build, dev).
+    deps: BTreeSet<String>,
+}
+
+fn release(args: &[String]) -> Result<()> {
+    let mut dry_run = false;
+    for arg in args {
+        match arg.as_str() {
+            "--dry-run" => dry_run = true,
+            other => {
+                return Err(Failure::Usage(format!(
+                    "unknown `release` argument `{other}`"
+                )))
+            }
+        }
+    }
+
+    let metadata = cargo_metadata()?;
+    let crates = publishable_crates(&metadata)?;
+    let version = lockstep_version(&crates)?;
+    let order = publish_order(&crates)?;
+
+    println!(
+        "release {version}: {} publishable crates, in publish order (dependencies first):",
+        order.len()
+    );
+    for (i, name) in order.iter().enumerate() {
+        println!("  {:>2}. {name} {version}", i + 1);
+    }
+
+    if !dry_run {
+        return err(format!(
+            "not publishing: releases are not published from this machine.\n\
+             To publish, from a clean checkout of the release commit, run in this order:\n{}\n\
+             Use `cargo xtask release --dry-run` to package them locally.",
+            order
+                .iter()
+                .map(|n| format!("  cargo publish -p {n}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ));
+    }
+
+    // Packaged together, so that cargo resolves the not-yet-published siblings
+    // from a local overlay registry instead of crates.io.
+    let mut args = vec!["package"];
+    for name in &order {
+        args.extend(["-p", name.as_str()]);
+    }
+    args.extend(["--no-verify", "--allow-dirty"]);
+    println!("\n$ cargo {}", args.join(" "));
+    run(cargo().args(&args))?;
+
+    let target = metadata["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    let root = workspace_root();
+    println!("\npackaged (release {version}, dry run: nothing published):");
+    let mut total = 0;
+    for (i, name) in order.iter().enumerate() {
+        let file = target
+            .join("package")
+            .join(format!("{name}-{version}.crate"));
+        let size = std::fs::metadata(&file)
+            .map_err(|e| Failure::Error(format!("{}: {e}", file.display())))?
+            .len();
+        total += size;
+        let shown = file.strip_prefix(&root).unwrap_or(&file);
+        println!(
+            "  {:>2}. {:<16} {:<48} {:>9} bytes ({})",
+            i + 1,
+            name,
+            shown.display(),
+            size,
+            human(size)
+        );
+    }
+    println!("  total {total} bytes ({})", human(total));
+    Ok(())
+}
+
+fn cargo_metadata() -> Result<Value> {
+    let out = cargo()
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .output()
+        .map_err(|e| Failure::Error(format!("cannot run cargo metadata: {e}")))?;
+    if !out.status.success() {
+        return err(format!(
+            "cargo metadata failed: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    serde_json::from_slice(&out.stdout)
+        .map_err(|e| Failure::Error(format!("cannot parse cargo metadata: {e}")))
+}
+
+/// `publish` is null (anywhere) or a list of registry names; `[]` is `publish = false`.
+fn is_publishable(pkg: &Value) -> bool {
+    match &pkg["publish"] {
+        Value::Null => true,
+        Value::Array(registries) => registries.iter().any(|r| r == "crates-io"),
+        _ => false,
+    }
+}
+
+fn str_field<'a>(v: &'a Value, key: &str) -> Result<&'a str> {
+    v[key]
+        .as_str()
+        .ok_or_else(|| Failure::Error(format!("cargo metadata: missing `{key}` in {v}")))
+}
+
+/// The publishable workspace members, with their workspace dependencies.
+/// Checks that every dependency between workspace crates can be published:
+/// it points at a publishable crate and requires exactly that crate's version.
+fn publishable_crates(metadata: &Value) -> Result<BTreeMap<String, Krate>> {
+    let members: BTreeSet<&str> = metadata["workspace_members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let packages: Vec<&Value> = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["id"].as_str().is_some_and(|id| members.contains(id)))
+        .collect();
+
+    // name -> (version, publishable) for every workspace member
+    let mut workspace = BTreeMap::new();
+    for pkg in &packages {
+        workspace.insert(
+            str_field(pkg, "name")?.to_string(),
+            (str_field(pkg, "version")?.to_string(), is_publishable(pkg)),
+        );
+    }
+
+    let mut problems = Vec::new();
+    let mut crates = BTreeMap::new();
+    for pkg in packages.iter().filter(|p| is_publishable(p)) {
+        let name = str_field(pkg, "name")?.to_string();
+        let mut deps = BTreeSet::new();
+        for dep in pkg["dependencies"].as_array().into_iter().flatten() {
+            let dep_name = str_field(dep, "name")?;
+            let Some((dep_version, dep_publishable)) = workspace.get(dep_name) else {
+                continue; // from crates.io
+            };
+            if dep["path"].is_null() {
+                continue; // same name as a workspace crate, but not this one
+            }
+            let kind = dep["kind"].as_str().unwrap_or("normal");
+            let req = dep["req"].as_str().unwrap_or("*");
+            if kind == "dev" && req == "*" {
+                continue; // path-only dev-dependency: cargo strips it when packaging
+            }
+            if !dep_publishable {
+                problems.push(format!(
+                    "{name} has a {kind} dependency on {dep_name}, which is `publish = false`"
+                ));
+                continue;
+            }
+            let required = req.trim().trim_start_matches(['^', '=']).trim();
+            if required != dep_version {
+                problems.push(format!(
+                    "{name} requires {dep_name} `{req}` ({kind}), but the workspace has \
+                     {dep_name} {dep_version}: require exactly `{dep_version}`"
+                ));
+            }
+            deps.insert(dep_name.to_string());
+        }
+        let version = str_field(pkg, "version")?.to_string();
+        crates.insert(
+            name.clone(),
+            Krate {
+                name,
+                version,
+                deps,
+            },
+        );
+    }
+
+    if crates.is_empty() {
+        return err("no publishable crates in the workspace");
+    }
+    if !problems.is_empty() {
+        return err(format!(
+            "workspace dependencies cannot be published as they are:\n  {}",
+            problems.join("\n  ")
+        ));
+    }
+    Ok(crates)
+}
+
+/// All publishable crates share one version (lockstep releases).
+fn lockstep_version(crates: &BTreeMap<String, Krate>) -> Result<String> {
+    let versions: BTreeSet<&str> = crates.values().map(|k| k.version.as_str()).collect();
+    if versions.len() == 1 {
+        return Ok(versions.into_iter().next().unwrap_or_default().to_string());
+    }
+    let listing = crates
+        .values()
+        .map(|k| format!("  {} {}", k.name, k.version))
+        .collect::<Vec<_>>()
+        .join("\n");
+    err(format!(
+        "publishable crates are not in lockstep ({} versions):\n{listing}",
+        versions.len()
+    ))
+}
+
+/// Topological order, dependencies first (dev-dependencies count: crates.io
+/// wants them published too); ties broken by name, so the order is stable.
+fn publish_order(crates: &BTreeMap<String, Krate>) -> Result<Vec<String>> {
+    let mut done: Vec<String> = Vec::with_capacity(crates.len());
+    let mut left: BTreeSet<&str> = crates.keys().map(String::as_str).collect();
+    while !left.is_empty() {
+        let ready: Vec<&str> = left
+            .iter()
+            .copied()
+            .filter(|name| {
+                crates[*name]
+                    .deps
+                    .iter()
+                    .all(|d| !left.contains(d.as_str()))
+            })
+            .collect();
+        let Some(next) = ready.first().copied() else {
+            let cycle = left
+                .iter()
+                .map(|n| {
+                    let deps: Vec<&str> = crates[*n]
+                        .deps
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|d| left.contains(d))
+                        .collect();
+                    format!("  {n} -> {}", deps.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            return err(format!(
+                "dependency cycle between publishable crates:\n{cycle}"
+            ));
+        };
+        left.remove(next);
+        done.push(next.to_string());
+    }
+    Ok(done)
+}
+
+fn human(bytes: u64) -> String {
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if bytes < 1024 * 1024 {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    } else {
+        format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn metadata(packages: Value) -> Value {
+        let ids: Vec<Value> = packages
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].clone())
+            .collect();
+        json!({ "packages": packages, "workspace_members": ids })
+    }
+
+    fn pkg(name: &str, version: &str, publish: Value, deps: Value) -> Value {
+        json!({ "id": format!("{name}@{version}"), "name": name, "version": version,
+                "publish": publish, "dependencies": deps })
+    }
+
+    fn dep(name: &str, req: &str, kind: Value) -> Value {
+        json!({ "name": name, "req": req, "kind": kind, "path": format!("/ws/{name}") })
+    }
+
+    #[test]
+    fn orders_dependencies_first_including_dev_dependencies() {
+        let m = metadata(json!([
+            pkg(
+                "umbrella",
+                "0.2.0",
+                Value::Null,
+                json!([
+                    dep("svc", "^0.2.0", Value::Null),
+                    dep("core", "^0.2.0", Value::Null)
+                ])
+            ),
+            pkg(
+                "svc",
+                "0.2.0",
+                Value::Null,
+                json!([dep("core", "^0.2.0", Value::Null)])
+            ),
+            pkg(
+                "core",
+                "0.2.0",
+                Value::Null,
+                json!([dep("sim", "^0.2.0", json!("dev")),
+                                                     { "name": "serde", "req": "^1", "kind": null }])
+            ),
+            pkg("sim", "0.2.0", Value::Null, json!([])),
+            pkg(
+                "tests",
+                "0.0.0",
+                json!([]),
+                json!([dep("umbrella", "^0.2.0", json!("dev"))])
+            ),
+        ]));
+        let crates = publishable_crates(&m).unwrap();
+        assert_eq!(lockstep_version(&crates).unwrap(), "0.2.0");
+        assert_eq!(
+            publish_order(&crates).unwrap(),
+            ["sim", "core", "svc", "umbrella"]
+        );
+    }
+
+    #[test]
+    fn rejects_versions_out_of_lockstep() {
+        let m = metadata(json!([
+            pkg("a", "0.1.0", Value::Null, json!([])),
+            pkg("b", "0.2.0", Value::Null, json!([])),
+        ]));
+        assert!(lockstep_version(&publishable_crates(&m).unwrap()).is_err());
+    }
+
+    #[test]
+    fn rejects_loose_or_unpublishable_workspace_requirements() {
+        let loose = metadata(json!([
+            pkg("a", "0.1.0", Value::Null, json!([])),
+            pkg(
+                "b",
+                "0.1.0",
+                Value::Null,
+                json!([dep("a", "^0.1", Value::Null)])
+            ),
+        ]));
+        assert!(publishable_crates(&loose).is_err());
+        let private = metadata(json!([
+            pkg("a", "0.1.0", json!([]), json!([])),
+            pkg(
+                "b",
+                "0.1.0",
+                Value::Null,
+                json!([dep("a", "^0.1.0", Value::Null)])
+            ),
+        ]));
+        assert!(publishable_crates(&private).is_err());
+    }
+
+    #[test]
+    fn reports_cycles() {
+        let m = metadata(json!([
+            pkg(
+                "a",
+                "0.1.0",
+                Value::Null,
+                json!([dep("b", "^0.1.0", Value::Null)])
+            ),
+            pkg(
+                "b",
+                "0.1.0",
+                Value::Null,
+                json!([dep("a", "^0.1.0", json!("dev"))])
+            ),
+        ]));
+        assert!(publish_order(&publishable_crates(&m).unwrap()).is_err());
+    }
+}
