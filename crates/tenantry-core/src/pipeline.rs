@@ -382,9 +382,11 @@ impl Pipeline {
             let base = self.base().await?;
             let mut req = self.build_request(&base, op)?;
             auth.apply(&mut req, transport).await?;
-            let sent = req.headers().clone();
+            // Keep only the credential headers, for `invalidate` (cheaper
+            // than cloning every header of every request).
+            let sent = credential_headers(req.headers());
             if tracing::enabled!(tracing::Level::TRACE) {
-                tracing::trace!(headers = ?redact::headers(&sent), body = %redact::excerpt(req.body()), "sending");
+                tracing::trace!(headers = ?redact::headers(req.headers()), body = %redact::excerpt(req.body()), "sending");
             }
             let outcome = transport.send(req).await;
             if let Ok(resp) = &outcome {
@@ -473,6 +475,20 @@ impl Pipeline {
             other => other,
         })
     }
+}
+
+fn credential_headers(h: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for name in [
+        http::header::AUTHORIZATION,
+        http::header::COOKIE,
+        HeaderName::from_static("x-auth-token"),
+    ] {
+        if let Some(v) = h.get(&name) {
+            out.insert(name, v.clone());
+        }
+    }
+    out
 }
 
 /// Decodes a JSON body with the serde path of a bad field in the error.

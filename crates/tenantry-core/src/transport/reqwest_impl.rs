@@ -201,22 +201,39 @@ impl HttpTransport for ReqwestTransport {
                 ));
             }
         }
-        let mut buf = BytesMut::with_capacity(
-            resp.content_length()
-                .unwrap_or(0)
-                .min(self.max_body)
-                .min(1 << 20) as usize,
-        );
+        // Most answers arrive in one chunk: keep it as it is, copy only when
+        // there are several.
+        let mut first: Option<Bytes> = None;
+        let mut buf = BytesMut::new();
+        let mut total: u64 = 0;
         while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e))? {
-            if (buf.len() + chunk.len()) as u64 > self.max_body {
+            total += chunk.len() as u64;
+            if total > self.max_body {
                 return Err(TransportError::body_too_large(
                     status.as_u16(),
                     self.max_body,
                 ));
             }
-            buf.extend_from_slice(&chunk);
+            match first.take() {
+                None if buf.is_empty() => first = Some(chunk),
+                None => buf.extend_from_slice(&chunk),
+                Some(f) => {
+                    buf.reserve(
+                        resp.content_length()
+                            .unwrap_or(0)
+                            .min(self.max_body)
+                            .min(1 << 20) as usize,
+                    );
+                    buf.extend_from_slice(&f);
+                    buf.extend_from_slice(&chunk);
+                }
+            }
         }
-        let mut out = http::Response::new(Bytes::from(buf));
+        let body = match first {
+            Some(f) => f,
+            None => buf.freeze(),
+        };
+        let mut out = http::Response::new(body);
         *out.status_mut() = status;
         *out.version_mut() = resp.version();
         *out.headers_mut() = std::mem::take(resp.headers_mut());
