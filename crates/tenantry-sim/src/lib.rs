@@ -2,11 +2,12 @@
 //!
 //! The [`kit`] provides [`SimServer`], an HTTP server that records every
 //! request in a [`Journal`] and can inject [`Fault`]s, around any
-//! [`axum::Router`]. On top of it sit three auth servers:
+//! [`axum::Router`]. On top of it sit four auth servers:
 //!
 //! * [`CasSim`]: a CAS REST server with Shiro app logins (Etu Nexus);
 //! * [`KeystoneSim`]: Keystone v3 password authentication (NTT ECL);
-//! * [`KeycloakSim`]: a Keycloak token endpoint (Squonk2).
+//! * [`KeycloakSim`]: a Keycloak token endpoint (Squonk2);
+//! * [`AstakosSim`]: Synnefo's Astakos identity, quota and project service.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -19,17 +20,19 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 #![warn(missing_docs)]
 
+pub mod astakos;
 pub mod cas;
 pub mod keycloak;
 pub mod keystone;
 pub mod kit;
 
+pub use astakos::AstakosSim;
 pub use cas::{CasApp, CasSim};
 pub use keycloak::KeycloakSim;
 pub use keystone::{CatalogEndpoint, KeystoneSim};
 pub use kit::{Fault, FaultRule, Faults, Journal, JournalEntry, PathMatch, SimServer};
 
-/// The three auth simulators, each running on its own local port.
+/// The auth simulators, each running on its own local port.
 #[derive(Debug)]
 pub struct Simulators {
     /// The CAS state (seeded, see [`CasSim::seeded`]).
@@ -44,10 +47,14 @@ pub struct Simulators {
     pub keycloak: KeycloakSim,
     /// The server running [`Simulators::keycloak`].
     pub keycloak_server: SimServer,
+    /// The Astakos state (seeded, see [`AstakosSim::seeded`]).
+    pub astakos: AstakosSim,
+    /// The server running [`Simulators::astakos`].
+    pub astakos_server: SimServer,
 }
 
 impl Simulators {
-    /// Start the seeded CAS, Keystone and Keycloak simulators on
+    /// Start the seeded CAS, Keystone, Keycloak and Astakos simulators on
     /// `127.0.0.1`, each on a random port.
     ///
     /// ```no_run
@@ -64,6 +71,8 @@ impl Simulators {
         let cas_server = SimServer::start(cas.router()).await?;
         let keystone_server = SimServer::start(keystone.router()).await?;
         let keycloak_server = SimServer::start(keycloak.router()).await?;
+        let astakos = AstakosSim::seeded();
+        let astakos_server = SimServer::start(astakos.router()).await?;
         Ok(Simulators {
             cas,
             cas_server,
@@ -71,18 +80,22 @@ impl Simulators {
             keystone_server,
             keycloak,
             keycloak_server,
+            astakos,
+            astakos_server,
         })
     }
 
     /// URLs and seeded credentials:
     /// `{"cas":{"url","group","username","password","apps":[{"name","service_url","api_url"}]},
     /// "keystone":{"url","auth_url","username","password","user_domain_id","project_id"},
-    /// "keycloak":{"url","realm","client_id","username","password"}}`.
+    /// "keycloak":{"url","realm","client_id","username","password"},
+    /// "astakos":{...}}` (see [`AstakosSim::seed_json`]).
     pub fn seed_json(&self) -> serde_json::Value {
         serde_json::json!({
             "cas": self.cas.seed_json(&self.cas_server.base_url()),
             "keystone": self.keystone.seed_json(&self.keystone_server.base_url()),
             "keycloak": self.keycloak.seed_json(&self.keycloak_server.base_url()),
+            "astakos": self.astakos.seed_json(&self.astakos_server.base_url()),
         })
     }
 }

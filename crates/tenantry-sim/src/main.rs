@@ -1,4 +1,4 @@
-//! `tenantry-sim serve --service <cas|keystone|keycloak|all> [--port P]`
+//! `tenantry-sim serve --service <cas|keystone|keycloak|astakos|all> [--port P]`
 //!
 //! Starts the seeded simulators, prints one JSON line
 //! `{"services":{...}}` with their URLs and credentials, and runs until
@@ -7,7 +7,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use tenantry_sim::{CasSim, KeycloakSim, KeystoneSim, SimServer};
+use tenantry_sim::{AstakosSim, CasSim, KeycloakSim, KeystoneSim, SimServer};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -38,6 +38,7 @@ enum Service {
     Cas,
     Keystone,
     Keycloak,
+    Astakos,
     All,
 }
 
@@ -93,7 +94,14 @@ async fn serve(service: Service, port: u16) -> std::io::Result<()> {
     if matches!(service, Service::Keycloak | Service::All) {
         let sim = KeycloakSim::seeded();
         let server = SimServer::start_on(sim.router(), addr(port, offset)).await?;
+        offset += 1;
         services.insert("keycloak".into(), sim.seed_json(&server.base_url()));
+        servers.push(server);
+    }
+    if matches!(service, Service::Astakos | Service::All) {
+        let sim = AstakosSim::seeded();
+        let server = SimServer::start_on(sim.router(), addr(port, offset)).await?;
+        services.insert("astakos".into(), sim.seed_json(&server.base_url()));
         servers.push(server);
     }
     let line = serde_json::json!({ "services": services });

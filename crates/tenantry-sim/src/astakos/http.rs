@@ -1,0 +1,647 @@
+//! The HTTP layer: one dispatcher that matches paths the way Synnefo's URL
+//! patterns do (optional trailing slash, `\d+` serials and membership ids,
+//! 400 `API endpoint not found` under the account prefix, 405 with `Allow`
+//! for a wrong method), checks the token kind, and renders answers.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+use axum::body::Body;
+use axum::extract::State as AxState;
+use axum::response::Response;
+use axum::Router;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use bytes::Bytes;
+use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use serde_json::{json, Value};
+
+use super::state::{iso, AccessToken, Answer, Caller, Fault, User};
+use super::{AstakosSim, Feedback, ACCOUNT_PREFIX, AUTH_PATH, OAUTH2_PREFIX, UI_PREFIX};
+use crate::kit::{form_map, json as json_resp, random_token, request_origin, with_type};
+
+/// OAuth2 access-token lifetime.
+const ACCESS_TOKEN_TTL: Duration = Duration::from_secs(3600);
+
+pub(super) fn router(sim: AstakosSim) -> Router {
+    Router::new().fallback(dispatch).with_state(sim)
+}
+
+/// The token kind a route needs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    Nothing,
+    User,
+    Service,
+}
+
+/// A matched route.
+enum Route {
+    Tokens,
+    ValidateToken(String),
+    OAuth2Token,
+    OAuth2Auth,
+    GetServices,
+    UserCatalogs,
+    ServiceUserCatalogs,
+    Resources,
+    Feedback,
+    Quotas,
+    ServiceQuotas,
+    ServiceProjectQuotas,
+    Commissions,
+    CommissionsAction,
+    Commission(String),
+    CommissionAction(String),
+    Projects,
+    Memberships,
+    Membership(String),
+    MembershipAction(String),
+    Project(String),
+    ProjectAction(String),
+}
+
+impl Route {
+    fn methods(&self) -> &'static [Method] {
+        use Route::*;
+        match self {
+            Tokens | OAuth2Token | UserCatalogs | ServiceUserCatalogs | Feedback
+            | CommissionsAction | CommissionAction(_) | MembershipAction(_) | ProjectAction(_) => {
+                &[Method::POST]
+            }
+            Commissions | Projects | Memberships => &[Method::GET, Method::POST],
+            Project(_) => &[Method::GET, Method::PUT],
+            _ => &[Method::GET],
+        }
+    }
+
+    fn need(&self) -> Need {
+        use Route::*;
+        match self {
+            Tokens | ValidateToken(_) | OAuth2Token | OAuth2Auth | GetServices | Resources => {
+                Need::Nothing
+            }
+            ServiceUserCatalogs | ServiceQuotas | ServiceProjectQuotas | Commissions
+            | CommissionsAction | Commission(_) | CommissionAction(_) => Need::Service,
+            _ => Need::User,
+        }
+    }
+
+    /// Commission routes answer with quotaholder-style bodies.
+    fn is_commission(&self) -> bool {
+        matches!(
+            self,
+            Route::Commissions
+                | Route::CommissionsAction
+                | Route::Commission(_)
+                | Route::CommissionAction(_)
+        )
+    }
+}
+
+fn digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `Ok(route)`, or `Err(true)` for an unmatched path under the account
+/// prefix (400) and `Err(false)` for any other unmatched path (404).
+fn match_route(path: &str) -> Result<Route, bool> {
+    let tokens = format!("{AUTH_PATH}/tokens");
+    if path == tokens || path == format!("{tokens}/") {
+        return Ok(Route::Tokens);
+    }
+    if let Some(id) = path.strip_prefix(&format!("{tokens}/")) {
+        return Ok(Route::ValidateToken(id.to_owned()));
+    }
+    let trimmed = if path.len() > 1 {
+        path.strip_suffix('/').unwrap_or(path)
+    } else {
+        path
+    };
+    let oauth = OAUTH2_PREFIX.trim_end_matches('/');
+    if trimmed == format!("{oauth}/token") {
+        return Ok(Route::OAuth2Token);
+    }
+    if trimmed == format!("{oauth}/auth") {
+        return Ok(Route::OAuth2Auth);
+    }
+    if trimmed == format!("{UI_PREFIX}/get_services") {
+        return Ok(Route::GetServices);
+    }
+    let Some(rest) = trimmed.strip_prefix(&format!("{ACCOUNT_PREFIX}/")) else {
+        return Err(trimmed == ACCOUNT_PREFIX);
+    };
+    let seg: Vec<&str> = rest.split('/').collect();
+    let route = match seg.as_slice() {
+        ["user_catalogs"] => Route::UserCatalogs,
+        ["service", "user_catalogs"] => Route::ServiceUserCatalogs,
+        ["resources"] => Route::Resources,
+        ["feedback"] => Route::Feedback,
+        ["quotas"] => Route::Quotas,
+        ["service_quotas"] => Route::ServiceQuotas,
+        ["service_project_quotas"] => Route::ServiceProjectQuotas,
+        ["commissions"] => Route::Commissions,
+        ["commissions", "action"] => Route::CommissionsAction,
+        ["commissions", s] if digits(s) => Route::Commission((*s).to_owned()),
+        ["commissions", s, "action"] if digits(s) => Route::CommissionAction((*s).to_owned()),
+        ["projects"] => Route::Projects,
+        ["projects", "memberships"] => Route::Memberships,
+        ["projects", "memberships", id] if digits(id) => Route::Membership((*id).to_owned()),
+        ["projects", "memberships", id, "action"] if digits(id) => {
+            Route::MembershipAction((*id).to_owned())
+        }
+        ["projects", id] if !id.is_empty() => Route::Project((*id).to_owned()),
+        ["projects", id, "action"] if !id.is_empty() => Route::ProjectAction((*id).to_owned()),
+        _ => return Err(true),
+    };
+    Ok(route)
+}
+
+fn fault_response(f: Fault) -> Response {
+    match f.body {
+        Some(body) => json_resp(f.status, &body),
+        None => empty(f.status),
+    }
+}
+
+fn empty(status: StatusCode) -> Response {
+    let mut resp = Response::new(Body::empty());
+    *resp.status_mut() = status;
+    resp
+}
+
+fn answer(status: StatusCode, a: Answer) -> Response {
+    match a {
+        Ok(Value::Null) => empty(status),
+        Ok(v) => json_resp(status, &v),
+        Err(f) => fault_response(f),
+    }
+}
+
+fn parse_json(body: &Bytes, commission: bool) -> Result<Value, Fault> {
+    if body.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(body).map_err(|_| {
+        if commission {
+            Fault::custom(StatusCode::BAD_REQUEST, "Invalid JSON data", None)
+        } else {
+            Fault::bad_request("Invalid JSON data")
+        }
+    })
+}
+
+fn u64_id(s: &str) -> Result<u64, Fault> {
+    s.parse()
+        .map_err(|_| Fault::not_found(format!("{s} does not exist.")))
+}
+
+async fn dispatch(
+    AxState(sim): AxState<AstakosSim>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let route = match match_route(uri.path()) {
+        Ok(r) => r,
+        Err(true) => {
+            return fault_response(Fault::bad_request("API endpoint not found"));
+        }
+        Err(false) => {
+            return fault_response(Fault::not_found("The requested resource was not found."));
+        }
+    };
+    let allowed = route.methods();
+    if !allowed.contains(&method) {
+        let mut resp = fault_response(Fault::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method not allowed",
+        ));
+        let allow = allowed
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if let Ok(v) = HeaderValue::from_str(&allow) {
+            resp.headers_mut().insert(header::ALLOW, v);
+        }
+        return resp;
+    }
+    let query = form_map(uri.query().unwrap_or_default().as_bytes());
+    let origin = request_origin(&headers);
+    let token = headers
+        .get("x-auth-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let caller = sim.lock().caller(&token);
+    let need = route.need();
+    let (user, service) = match (need, caller) {
+        (Need::Nothing, _) => (None, None),
+        (_, None) => {
+            return fault_response(Fault::new(StatusCode::UNAUTHORIZED, "Invalid X-Auth-Token"))
+        }
+        (Need::User, Some(Caller::User(u))) => (Some(u), None),
+        (Need::Service, Some(Caller::Service(s))) => (None, Some(s)),
+        (Need::User, Some(Caller::Service(_))) => {
+            return fault_response(Fault::forbidden(
+                "This operation requires a user token, not a service token.",
+            ))
+        }
+        (Need::Service, Some(Caller::User(_))) => {
+            return fault_response(Fault::forbidden("This operation requires a service token."))
+        }
+    };
+    let json_body = if matches!(method, Method::POST | Method::PUT)
+        && !matches!(route, Route::Tokens | Route::OAuth2Token | Route::Feedback)
+    {
+        match parse_json(&body, route.is_commission()) {
+            Ok(v) => v,
+            Err(f) => return fault_response(f),
+        }
+    } else {
+        Value::Null
+    };
+    let q = |k: &str| query.get(k).map(String::as_str);
+    let svc = service.as_deref().unwrap_or_default();
+    match (route, user) {
+        (Route::Tokens, _) => tokens(&sim, &headers, &body, &origin),
+        (Route::ValidateToken(id), _) => validate_token(&sim, &id, q("belongsTo")),
+        (Route::OAuth2Token, _) => oauth2_token(&sim, &headers, &body),
+        (Route::OAuth2Auth, _) => oauth2_auth(&sim, &token, &query),
+        (Route::GetServices, _) => get_services(&sim, &origin),
+        (Route::Resources, _) => json_resp(StatusCode::OK, &sim.lock().resources_json()),
+        (Route::ServiceUserCatalogs, _) => {
+            answer(StatusCode::OK, sim.lock().user_catalogs(&json_body, true))
+        }
+        (Route::ServiceQuotas, _) => answer(
+            StatusCode::OK,
+            sim.lock().service_quotas(svc, q("user"), q("project")),
+        ),
+        (Route::ServiceProjectQuotas, _) => answer(
+            StatusCode::OK,
+            sim.lock().service_project_quotas(svc, q("project")),
+        ),
+        (Route::Commissions, _) if method == Method::GET => {
+            json_resp(StatusCode::OK, &sim.lock().pending_commissions(svc))
+        }
+        (Route::Commissions, _) => answer(
+            StatusCode::CREATED,
+            sim.lock().issue_commission(svc, &json_body),
+        ),
+        (Route::CommissionsAction, _) => answer(
+            StatusCode::OK,
+            sim.lock().resolve_commissions(svc, &json_body),
+        ),
+        (Route::Commission(s), _) => match s.parse::<u64>() {
+            Ok(serial) => answer(StatusCode::OK, sim.lock().commission_info(svc, serial)),
+            Err(_) => empty(StatusCode::NOT_FOUND),
+        },
+        (Route::CommissionAction(s), _) => match s.parse::<u64>() {
+            Ok(serial) => answer(
+                StatusCode::OK,
+                sim.lock().commission_action(svc, serial, &json_body),
+            ),
+            Err(_) => empty(StatusCode::NOT_FOUND),
+        },
+        (route, Some(u)) => user_route(&sim, route, &method, &u, &json_body, &body, &query),
+        (_, None) => fault_response(Fault::new(StatusCode::UNAUTHORIZED, "Invalid X-Auth-Token")),
+    }
+}
+
+fn user_route(
+    sim: &AstakosSim,
+    route: Route,
+    method: &Method,
+    u: &User,
+    json_body: &Value,
+    raw: &Bytes,
+    query: &HashMap<String, String>,
+) -> Response {
+    let q = |k: &str| query.get(k).map(String::as_str);
+    let mut st = sim.lock();
+    match route {
+        Route::UserCatalogs => answer(StatusCode::OK, st.user_catalogs(json_body, false)),
+        Route::Quotas => json_resp(StatusCode::OK, &st.user_quotas(&u.uuid)),
+        Route::Feedback => {
+            // Parsed as a form whatever the content type: the reference
+            // client labels it application/octet-stream.
+            let form = form_map(raw);
+            match form.get("feedback_msg").filter(|m| !m.is_empty()) {
+                Some(msg) => {
+                    st.feedback.push(Feedback {
+                        user: u.uuid.clone(),
+                        message: msg.clone(),
+                        data: form.get("feedback_data").cloned().unwrap_or_default(),
+                    });
+                    empty(StatusCode::OK)
+                }
+                None => fault_response(Fault::bad_request("Invalid data")),
+            }
+        }
+        Route::Projects if *method == Method::GET => answer(
+            StatusCode::OK,
+            st.get_projects(u, q("name"), q("state"), q("owner"), q("mode")),
+        ),
+        Route::Projects => answer(StatusCode::CREATED, st.create_project(u, json_body)),
+        Route::Project(id) if *method == Method::GET => {
+            answer(StatusCode::OK, st.get_project(u, &id))
+        }
+        Route::Project(id) => answer(StatusCode::CREATED, st.modify_project(u, &id, json_body)),
+        Route::ProjectAction(id) => answer(StatusCode::OK, st.project_action(u, &id, json_body)),
+        Route::Memberships if *method == Method::GET => {
+            answer(StatusCode::OK, st.get_memberships(u, q("project")))
+        }
+        Route::Memberships => answer(StatusCode::OK, st.post_memberships(u, json_body)),
+        Route::Membership(id) => answer(
+            StatusCode::OK,
+            u64_id(&id).and_then(|id| st.get_membership(u, id)),
+        ),
+        Route::MembershipAction(id) => answer(
+            StatusCode::OK,
+            u64_id(&id).and_then(|id| st.membership_action(u, id, json_body)),
+        ),
+        _ => fault_response(Fault::bad_request("API endpoint not found")),
+    }
+}
+
+fn catalog(origin: &str) -> Value {
+    let ui = format!("{origin}{UI_PREFIX}");
+    let entry = |name: &str, ty: &str, version: &str, url: String, ui_url: &str| {
+        json!({
+            "name": name,
+            "type": ty,
+            "endpoints": [{"versionId": version, "publicURL": url,
+                           "SNF:uiURL": ui_url, "region": "default"}],
+            "endpoints_links": [],
+        })
+    };
+    let mut weblogin = entry(
+        "astakos_weblogin",
+        "astakos_weblogin",
+        "",
+        format!("{ui}/login"),
+        &ui,
+    );
+    weblogin["endpoints"][0]["SNF:webloginURL"] = json!(format!("{ui}/login"));
+    let cyclades_ui = format!("{origin}/_sim/cyclades/ui");
+    json!([
+        entry(
+            "astakos_account",
+            "account",
+            "v1.0",
+            format!("{origin}{ACCOUNT_PREFIX}"),
+            &ui
+        ),
+        entry(
+            "astakos_identity",
+            "identity",
+            "v2.0",
+            format!("{origin}{AUTH_PATH}"),
+            &ui
+        ),
+        weblogin,
+        entry("astakos_ui", "astakos_ui", "", ui.clone(), &ui),
+        entry(
+            "astakos_oauth2",
+            "astakos_auth",
+            "",
+            format!("{origin}{OAUTH2_PREFIX}"),
+            &ui
+        ),
+        entry(
+            "cyclades_compute",
+            "compute",
+            "v2.0",
+            format!("{origin}/_sim/cyclades/compute/v2.0"),
+            &cyclades_ui
+        ),
+        entry(
+            "cyclades_network",
+            "network",
+            "v2.0",
+            format!("{origin}/_sim/cyclades/network/v2.0"),
+            &cyclades_ui
+        ),
+        entry(
+            "pithos_object-store",
+            "object-store",
+            "v1",
+            format!("{origin}/_sim/pithos/object-store/v1"),
+            &format!("{origin}/_sim/pithos/ui")
+        ),
+    ])
+}
+
+fn tokens(sim: &AstakosSim, headers: &HeaderMap, body: &Bytes, origin: &str) -> Response {
+    let catalog = catalog(origin);
+    if body.is_empty() {
+        // Public mode: the token is ignored.
+        return json_resp(
+            StatusCode::OK,
+            &json!({"access": {"serviceCatalog": catalog}}),
+        );
+    }
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !ctype.starts_with("application/json") {
+        return fault_response(Fault::bad_request("Unsupported Content-type"));
+    }
+    let Ok(req) = serde_json::from_slice::<Value>(body) else {
+        return fault_response(Fault::bad_request("Invalid JSON data"));
+    };
+    let auth = &req["auth"];
+    let (uuid, token) = if let Some(t) = auth["token"]["id"].as_str() {
+        (None, t.to_owned())
+    } else if let (Some(u), Some(p)) = (
+        auth["passwordCredentials"]["username"].as_str(),
+        auth["passwordCredentials"]["password"].as_str(),
+    ) {
+        (Some(u.to_owned()), p.to_owned())
+    } else {
+        return fault_response(Fault::bad_request("Malformed request"));
+    };
+    let st = sim.lock();
+    let Some(Caller::User(user)) = st.caller(&token) else {
+        return fault_response(Fault::new(StatusCode::UNAUTHORIZED, "Invalid token"));
+    };
+    if uuid.as_ref().is_some_and(|u| *u != user.uuid) {
+        return fault_response(Fault::new(StatusCode::UNAUTHORIZED, "Invalid credentials"));
+    }
+    if let Some(tenant) = auth["tenantName"].as_str() {
+        if !tenant.is_empty() && tenant != user.uuid {
+            return fault_response(Fault::bad_request("Not conforming tenantName"));
+        }
+    }
+    let mut roles = vec![json!({"id": "1", "name": "default"})];
+    if user.admin {
+        roles.push(json!({"id": "2", "name": "project-admin"}));
+    }
+    let access = json!({"access": {
+        "token": {"id": user.token, "expires": st.token_expires,
+                  "tenant": {"id": user.uuid, "name": user.realname}},
+        "user": {"id": user.uuid, "name": user.realname, "roles": roles,
+                 "roles_links": [], "projects": st.catalog_user_projects(&user.uuid)},
+        "serviceCatalog": catalog,
+    }});
+    json_resp(StatusCode::OK, &access)
+}
+
+fn validate_token(sim: &AstakosSim, id: &str, belongs_to: Option<&str>) -> Response {
+    let mut st = sim.lock();
+    let now = SystemTime::now();
+    let Some(tok) = st.access_tokens.get(id).cloned() else {
+        return fault_response(Fault::not_found("Invalid token"));
+    };
+    if tok.expires <= now {
+        st.access_tokens.remove(id);
+        return fault_response(Fault::not_found("Invalid token"));
+    }
+    if belongs_to.is_some_and(|b| !b.starts_with(&tok.scope)) {
+        return fault_response(Fault::not_found(
+            "The specified tenant is outside the token's scope",
+        ));
+    }
+    let Some(user) = st.user(&tok.user).cloned() else {
+        return fault_response(Fault::not_found("Invalid token"));
+    };
+    json_resp(
+        StatusCode::OK,
+        &json!({"access": {
+            "token": {"id": id, "expires": iso(tok.expires),
+                      "tenant": {"id": user.uuid, "name": user.realname}},
+            "user": {"id": user.uuid, "name": user.realname,
+                     "roles": [{"id": "1", "name": "default"}], "roles_links": []},
+        }}),
+    )
+}
+
+fn oauth_error(error: &str, exception: &str) -> Response {
+    json_resp(
+        StatusCode::BAD_REQUEST,
+        &json!({"error": error, "exception": exception}),
+    )
+}
+
+fn oauth2_token(sim: &AstakosSim, headers: &HeaderMap, body: &Bytes) -> Response {
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if ctype != "application/x-www-form-urlencoded" {
+        return oauth_error("invalid_request", "Invalid Content-Type header");
+    }
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| STANDARD.decode(b.trim()).ok())
+        .and_then(|b| String::from_utf8(b).ok());
+    let Some((client_id, secret)) = basic
+        .as_deref()
+        .and_then(|s| s.split_once(':'))
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    else {
+        return oauth_error("invalid_client", "No client credentials");
+    };
+    let form = form_map(body);
+    let mut st = sim.lock();
+    if !st
+        .oauth_clients
+        .iter()
+        .any(|c| c.id == client_id && c.secret == secret)
+    {
+        return oauth_error("invalid_client", "Invalid client credentials");
+    }
+    if form.get("grant_type").map(String::as_str) != Some("authorization_code") {
+        return oauth_error("unsupported_grant_type", "Unsupported grant type");
+    }
+    let Some(code) = form.get("code").and_then(|c| st.codes.get(c).cloned()) else {
+        return oauth_error("invalid_grant", "Invalid authorization code");
+    };
+    if code.client != client_id
+        || form.get("redirect_uri").map(String::as_str) != Some(code.redirect_uri.as_str())
+    {
+        return oauth_error("invalid_grant", "Mismatching client or redirect_uri");
+    }
+    if let Some(c) = form.get("code") {
+        st.codes.remove(c);
+    }
+    let token = random_token(30);
+    st.access_tokens.insert(
+        token.clone(),
+        AccessToken {
+            user: code.user,
+            scope: code.scope,
+            expires: SystemTime::now() + ACCESS_TOKEN_TTL,
+        },
+    );
+    json_resp(
+        StatusCode::OK,
+        &json!({"access_token": token, "token_type": "Bearer",
+                "expires_in": ACCESS_TOKEN_TTL.as_secs()}),
+    )
+}
+
+fn oauth2_auth(sim: &AstakosSim, token: &str, query: &HashMap<String, String>) -> Response {
+    let mut st = sim.lock();
+    let Some(Caller::User(user)) = st.caller(token) else {
+        return fault_response(Fault::new(StatusCode::UNAUTHORIZED, "Login required"));
+    };
+    if query.get("response_type").map(String::as_str) != Some("code") {
+        return oauth_error("unsupported_response_type", "Only response_type=code");
+    }
+    let client_id = query.get("client_id").cloned().unwrap_or_default();
+    let Some(client) = st.oauth_clients.iter().find(|c| c.id == client_id).cloned() else {
+        return oauth_error("invalid_client", "Unknown client");
+    };
+    let redirect = query
+        .get("redirect_uri")
+        .cloned()
+        .unwrap_or_else(|| client.redirect_uri.clone());
+    if !redirect.starts_with(&client.redirect_uri) {
+        return oauth_error("invalid_request", "Mismatching redirect_uri");
+    }
+    let scope = query
+        .get("scope")
+        .cloned()
+        .unwrap_or_else(|| redirect.clone());
+    let code = st.issue_code(&user.uuid, &client.id, &redirect, &scope);
+    let mut location = url::Url::parse(&redirect)
+        .map(|u| u.to_string())
+        .unwrap_or_else(|_| redirect.clone());
+    let mut pairs = form_urlencoded::Serializer::new(String::new());
+    pairs.append_pair("code", &code);
+    if let Some(state) = query.get("state") {
+        pairs.append_pair("state", state);
+    }
+    location.push(if location.contains('?') { '&' } else { '?' });
+    location.push_str(&pairs.finish());
+    let mut resp = with_type(StatusCode::FOUND, "", "text/html");
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
+fn get_services(sim: &AstakosSim, origin: &str) -> Response {
+    let st = sim.lock();
+    let list: Vec<Value> = st
+        .components
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let url = if c.name == "astakos" {
+                format!("{origin}{UI_PREFIX}")
+            } else {
+                format!("{origin}/_sim/{}/ui", c.name)
+            };
+            json!({"id": i + 1, "name": c.name, "url": url,
+                   "icon": format!("{origin}/static/im/images/{}.png", c.name)})
+        })
+        .collect();
+    json_resp(StatusCode::OK, &Value::Array(list))
+}

@@ -1,0 +1,820 @@
+//! The Astakos simulator.
+
+use serde_json::{json, Value};
+use tenantry_sim::astakos::{
+    CommissionState, ACCOUNT_PREFIX, ADMIN_TOKEN, ALICE_TOKEN, ALICE_UUID, BOB_TOKEN, BOB_UUID,
+    CAROL_TOKEN, CAROL_UUID, CYCLADES_TOKEN, ERESEARCH_ID, TEACHING_ID,
+};
+use tenantry_sim::{AstakosSim, SimServer};
+
+async fn start() -> (AstakosSim, SimServer) {
+    let sim = AstakosSim::seeded();
+    let server = SimServer::start(sim.router()).await.unwrap();
+    (sim, server)
+}
+
+async fn call(method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let mut req = client.request(method.parse().unwrap(), url);
+    if let Some(t) = token {
+        req = req.header("X-Auth-Token", t);
+    }
+    if let Some(b) = body {
+        req = req
+            .header("content-type", "application/json")
+            .body(b.to_string());
+    } else if method == "POST" {
+        req = req
+            .header("content-type", "application/json")
+            .header("content-length", "0");
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn acc(server: &SimServer, path: &str) -> String {
+    format!("{}{ACCOUNT_PREFIX}/{path}", server.base_url())
+}
+
+#[tokio::test]
+async fn discovery_and_authenticate() {
+    let (_sim, server) = start().await;
+    let base = server.base_url();
+    let tokens = format!("{base}/identity/v2.0/tokens");
+    // Public mode: any token, no body.
+    let (status, v) = call("POST", &tokens, Some("whatever"), None).await;
+    assert_eq!(status, 200);
+    let cat = v["access"]["serviceCatalog"].as_array().unwrap();
+    let account = cat.iter().find(|e| e["name"] == "astakos_account").unwrap();
+    assert_eq!(account["type"], "account");
+    let ep = &account["endpoints"][0];
+    assert_eq!(ep["versionId"], "v1.0");
+    assert_eq!(ep["publicURL"], format!("{base}/account/v1.0"));
+    assert_eq!(ep["SNF:uiURL"], format!("{base}/ui"));
+    assert_eq!(ep["region"], "default");
+    let oauth = cat.iter().find(|e| e["name"] == "astakos_oauth2").unwrap();
+    assert_eq!(oauth["type"], "astakos_auth");
+    assert_eq!(oauth["endpoints"][0]["versionId"], "");
+    assert_eq!(
+        oauth["endpoints"][0]["publicURL"],
+        format!("{base}/oauth2/")
+    );
+    assert!(v["access"].get("token").is_none());
+
+    let body = json!({"auth": {"token": {"id": ALICE_TOKEN}}});
+    let (status, v) = call("POST", &tokens, Some(ALICE_TOKEN), Some(body)).await;
+    assert_eq!(status, 200);
+    assert_eq!(v["access"]["user"]["id"], ALICE_UUID);
+    assert_eq!(v["access"]["token"]["id"], ALICE_TOKEN);
+    assert_eq!(v["access"]["token"]["tenant"]["id"], ALICE_UUID);
+    assert!(v["access"]["user"]["roles"][0]["id"].is_string());
+    let projects = v["access"]["user"]["projects"].as_array().unwrap();
+    assert!(projects.contains(&json!(ALICE_UUID)) && projects.contains(&json!(ERESEARCH_ID)));
+
+    let body = json!({"auth": {"token": {"id": ALICE_TOKEN}, "tenantName": "other"}});
+    let (status, v) = call("POST", &tokens, None, Some(body)).await;
+    assert_eq!(status, 400);
+    assert_eq!(v["badRequest"]["code"], 400);
+
+    let body = json!({"auth": {"token": {"id": "nope"}}});
+    let (status, v) = call("POST", &tokens, None, Some(body)).await;
+    assert_eq!(status, 401);
+    assert_eq!(v["unauthorized"]["code"], 401);
+}
+
+#[tokio::test]
+async fn tokens_and_permissions() {
+    let (_sim, server) = start().await;
+    // Unknown token → 401 unauthorized fault.
+    let (status, v) = call("GET", &acc(&server, "quotas"), Some("bogus"), None).await;
+    assert_eq!(status, 401);
+    assert_eq!(v["unauthorized"]["message"], "Invalid X-Auth-Token");
+    assert!(v["unauthorized"].get("details").is_some());
+    // User token on a service route → 403.
+    let (status, v) = call("GET", &acc(&server, "commissions"), Some(ALICE_TOKEN), None).await;
+    assert_eq!(status, 403);
+    assert_eq!(v["forbidden"]["code"], 403);
+    // Unknown path under the account prefix → 400; wrong method → 405.
+    let (status, _) = call("GET", &acc(&server, "nope"), Some(ALICE_TOKEN), None).await;
+    assert_eq!(status, 400);
+    let (status, v) = call(
+        "GET",
+        &acc(&server, "user_catalogs"),
+        Some(ALICE_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 405);
+    assert_eq!(v["notAllowed"]["code"], 405);
+    // Non-numeric serial → 400 (URL pattern \d+).
+    let (status, _) = call(
+        "GET",
+        &acc(&server, "commissions/57lala"),
+        Some(CYCLADES_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn user_catalogs() {
+    let (_sim, server) = start().await;
+    let body = json!({"uuids": [ALICE_UUID, "nope"], "displaynames": ["bob@example.org"]});
+    let (status, v) = call(
+        "POST",
+        &acc(&server, "user_catalogs"),
+        Some(CAROL_TOKEN),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(v["uuid_catalog"], json!({ALICE_UUID: "alice@example.org"}));
+    assert_eq!(
+        v["displayname_catalog"],
+        json!({"bob@example.org": BOB_UUID})
+    );
+    let (status, v) = call(
+        "POST",
+        &acc(&server, "service/user_catalogs"),
+        Some(CYCLADES_TOKEN),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(v["uuid_catalog"][ALICE_UUID], "alice@example.org");
+    let (status, _) = call(
+        "POST",
+        &acc(&server, "user_catalogs"),
+        Some(CAROL_TOKEN),
+        Some(json!([1])),
+    )
+    .await;
+    assert_eq!(status, 400);
+}
+
+fn issue_body(user: &str, project: &str, resource: &str, q: i64) -> Value {
+    json!({"force": false, "auto_accept": false, "name": "test", "provisions": [
+        {"holder": format!("user:{user}"), "source": format!("project:{project}"), "resource": resource, "quantity": q},
+        {"holder": format!("project:{project}"), "source": null, "resource": resource, "quantity": q}]})
+}
+
+#[tokio::test]
+async fn quota_arithmetic() {
+    let (sim, server) = start().await;
+    let u = format!("user:{ALICE_UUID}");
+    let src = format!("project:{ERESEARCH_ID}");
+    let q = |sim: &AstakosSim| sim.quota(&u, Some(&src), "cyclades.vm").unwrap();
+    assert_eq!(q(&sim), (5, 0, 0));
+    let url = acc(&server, "commissions");
+    let (status, v) = call(
+        "POST",
+        &url,
+        Some(CYCLADES_TOKEN),
+        Some(issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", 2)),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let s1 = v["serial"].as_u64().unwrap();
+    assert_eq!(q(&sim), (5, 2, 2));
+    assert_eq!(sim.quota(&src, None, "cyclades.vm"), Some((20, 2, 2)));
+    assert_eq!(sim.pending_serials(), vec![s1]);
+    // Wire counters match.
+    let (_, v) = call("GET", &acc(&server, "quotas"), Some(ALICE_TOKEN), None).await;
+    assert_eq!(
+        v[ERESEARCH_ID]["cyclades.vm"],
+        json!({"limit": 5, "usage": 2, "pending": 2,
+        "project_limit": 20, "project_usage": 2, "project_pending": 2})
+    );
+    let (_, v) = call("GET", &url, Some(CYCLADES_TOKEN), None).await;
+    assert_eq!(v, json!([s1]));
+    let (status, info) = call(
+        "GET",
+        &acc(&server, &format!("commissions/{s1}")),
+        Some(CYCLADES_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(info["provisions"][0]["holder"], u);
+    // Accept.
+    let (status, v) = call(
+        "POST",
+        &acc(&server, &format!("commissions/{s1}/action")),
+        Some(CYCLADES_TOKEN),
+        Some(json!({"accept": ""})),
+    )
+    .await;
+    assert_eq!((status, v), (200, Value::Null));
+    assert_eq!(q(&sim), (5, 2, 0));
+    assert_eq!(sim.commission(s1).unwrap().state, CommissionState::Accepted);
+    // Unknown / resolved serial → 404 with an empty body.
+    let (status, v) = call(
+        "POST",
+        &acc(&server, &format!("commissions/{s1}/action")),
+        Some(CYCLADES_TOKEN),
+        Some(json!({"reject": ""})),
+    )
+    .await;
+    assert_eq!((status, v), (404, Value::Null));
+    // Issue and reject.
+    let (_, v) = call(
+        "POST",
+        &url,
+        Some(CYCLADES_TOKEN),
+        Some(issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", 1)),
+    )
+    .await;
+    let s2 = v["serial"].as_u64().unwrap();
+    assert!(s2 > s1);
+    assert_eq!(q(&sim), (5, 3, 1));
+    call(
+        "POST",
+        &acc(&server, &format!("commissions/{s2}/action")),
+        Some(CYCLADES_TOKEN),
+        Some(json!({"reject": ""})),
+    )
+    .await;
+    assert_eq!(q(&sim), (5, 2, 0));
+    // A release is pending until accepted.
+    let (_, v) = call(
+        "POST",
+        &url,
+        Some(CYCLADES_TOKEN),
+        Some(issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", -1)),
+    )
+    .await;
+    let s3 = v["serial"].as_u64().unwrap();
+    assert_eq!(q(&sim), (5, 2, 1));
+    // Batch resolve.
+    let (_, v) = call(
+        "POST",
+        &url,
+        Some(CYCLADES_TOKEN),
+        Some(issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", 1)),
+    )
+    .await;
+    let s4 = v["serial"].as_u64().unwrap();
+    let (status, v) = call(
+        "POST",
+        &acc(&server, "commissions/action"),
+        Some(CYCLADES_TOKEN),
+        Some(json!({"accept": [s3, s4, 9999], "reject": [s4]})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(v["accepted"], json!([s3]));
+    assert_eq!(v["rejected"], json!([]));
+    assert_eq!(
+        v["failed"],
+        json!([
+        [9999, {"itemNotFound": {"message": "serial 9999 does not exist", "code": 404}}],
+        [s4, {"badRequest": {"message": format!("cannot both accept and reject serial {s4}"), "code": 400}}]])
+    );
+    assert_eq!(q(&sim), (5, 2, 1));
+    call(
+        "POST",
+        &acc(&server, "commissions/action"),
+        Some(CYCLADES_TOKEN),
+        Some(json!({"accept": [], "reject": [s4]})),
+    )
+    .await;
+    assert_eq!(q(&sim), (5, 1, 0));
+    assert!(sim.pending_serials().is_empty());
+    // auto_accept.
+    let mut body = issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", 1);
+    body["auto_accept"] = json!(true);
+    call("POST", &url, Some(CYCLADES_TOKEN), Some(body)).await;
+    assert_eq!(q(&sim), (5, 2, 0));
+    // set_limit.
+    sim.set_limit(&u, Some(&src), "cyclades.vm", 7);
+    assert_eq!(q(&sim), (7, 2, 0));
+}
+
+#[tokio::test]
+async fn over_limit_413() {
+    let (sim, server) = start().await;
+    let url = acc(&server, "commissions");
+    let (status, v) = call(
+        "POST",
+        &url,
+        Some(CYCLADES_TOKEN),
+        Some(issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", 6)),
+    )
+    .await;
+    assert_eq!(status, 413);
+    let data = &v["overLimit"]["data"];
+    assert_eq!(v["overLimit"]["code"], 413);
+    assert_eq!(data["name"], "NoCapacityError");
+    assert_eq!(data["limit"], 5);
+    assert_eq!(data["usage"], 0);
+    assert_eq!(data["provision"]["resource"], "cyclades.vm");
+    assert_eq!(data["provision"]["quantity"], 6);
+    assert!(sim.pending_serials().is_empty());
+    let u = format!("user:{ALICE_UUID}");
+    let src = format!("project:{ERESEARCH_ID}");
+    assert_eq!(sim.quota(&u, Some(&src), "cyclades.vm"), Some((5, 0, 0)));
+    // force skips the limit check.
+    let mut body = issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", 6);
+    body["force"] = json!(true);
+    let (status, _) = call("POST", &url, Some(CYCLADES_TOKEN), Some(body)).await;
+    assert_eq!(status, 201);
+    assert_eq!(sim.quota(&u, Some(&src), "cyclades.vm"), Some((5, 6, 6)));
+    // Releasing below zero is never forced.
+    let (status, v) = call(
+        "POST",
+        &url,
+        Some(CYCLADES_TOKEN),
+        Some(issue_body(CAROL_UUID, CAROL_UUID, "cyclades.vm", -1)),
+    )
+    .await;
+    assert_eq!(status, 413);
+    assert_eq!(v["overLimit"]["data"]["name"], "NoQuantityError");
+    // Missing holding → 404 itemNotFound.
+    let (status, v) = call(
+        "POST",
+        &url,
+        Some(CYCLADES_TOKEN),
+        Some(issue_body(CAROL_UUID, TEACHING_ID, "cyclades.vm", 1)),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(v["itemNotFound"]["code"], 404);
+}
+
+#[tokio::test]
+async fn project_state_machine() {
+    let (sim, server) = start().await;
+    let specs = json!({"name": "lab.example.org", "end_date": "2031-01-01T00:00:00Z",
+        "resources": {"cyclades.vm": {"member_capacity": 2, "project_capacity": 4}}});
+    let (status, v) = call(
+        "POST",
+        &acc(&server, "projects"),
+        Some(CAROL_TOKEN),
+        Some(specs),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let pid = v["id"].as_str().unwrap().to_owned();
+    let app = v["application"].as_u64().unwrap();
+    assert_eq!(sim.project_state(&pid).as_deref(), Some("uninitialized"));
+    let pending_app = |sim: &AstakosSim| {
+        sim.quota(
+            &format!("user:{CAROL_UUID}"),
+            Some(&format!("project:{CAROL_UUID}")),
+            "astakos.pending_app",
+        )
+        .unwrap()
+        .1
+    };
+    assert_eq!(pending_app(&sim), 1);
+    let action = format!("projects/{pid}/action");
+    // Only admins approve.
+    let (status, v) = call(
+        "POST",
+        &acc(&server, &action),
+        Some(CAROL_TOKEN),
+        Some(json!({"approve": {"reasons": "", "app_id": app}})),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(v["forbidden"].is_object());
+    let (status, _) = call(
+        "POST",
+        &acc(&server, &action),
+        Some(ADMIN_TOKEN),
+        Some(json!({"approve": {"reasons": "", "app_id": app}})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(sim.project_state(&pid).as_deref(), Some("active"));
+    assert_eq!(pending_app(&sim), 0);
+    // Invalid transitions → 409 conflict.
+    let (status, v) = call(
+        "POST",
+        &acc(&server, &action),
+        Some(ADMIN_TOKEN),
+        Some(json!({"approve": {"app_id": app}})),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert_eq!(v["conflict"]["code"], 409);
+    let (status, _) = call(
+        "POST",
+        &acc(&server, &action),
+        Some(ADMIN_TOKEN),
+        Some(json!({"unsuspend": {"reason": ""}})),
+    )
+    .await;
+    assert_eq!(status, 409);
+    for (act, state) in [
+        ("suspend", "suspended"),
+        ("unsuspend", "active"),
+        ("terminate", "terminated"),
+        ("reinstate", "active"),
+    ] {
+        let (status, _) = call(
+            "POST",
+            &acc(&server, &action),
+            Some(ADMIN_TOKEN),
+            Some(json!({act: {"reason": "r"}})),
+        )
+        .await;
+        assert_eq!(status, 200, "{act}");
+        assert_eq!(sim.project_state(&pid).as_deref(), Some(state));
+    }
+    let (status, _) = call(
+        "POST",
+        &acc(&server, &action),
+        Some(ADMIN_TOKEN),
+        Some(json!({"explode": {}})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    // Modification → new pending application, then approval changes fields.
+    let (status, v) = call(
+        "PUT",
+        &acc(&server, &format!("projects/{pid}")),
+        Some(CAROL_TOKEN),
+        Some(json!({"description": "new"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let app2 = v["application"].as_u64().unwrap();
+    let (_, p) = call(
+        "GET",
+        &acc(&server, &format!("projects/{pid}")),
+        Some(CAROL_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(p["last_application"]["id"], app2);
+    assert_eq!(p["last_application"]["state"], "pending");
+    assert_eq!(p["description"], "");
+    call(
+        "POST",
+        &acc(&server, &action),
+        Some(ADMIN_TOKEN),
+        Some(json!({"approve": {"app_id": app2}})),
+    )
+    .await;
+    let (_, p) = call(
+        "GET",
+        &acc(&server, &format!("projects/{pid}")),
+        Some(CAROL_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(p["description"], "new");
+    // Filters.
+    let (_, list) = call(
+        "GET",
+        &format!(
+            "{}?name=lab.example.org&state=active",
+            acc(&server, "projects")
+        ),
+        Some(CAROL_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let (_, list) = call(
+        "GET",
+        &format!("{}?owner={BOB_UUID}", acc(&server, "projects")),
+        Some(ALICE_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(list[0]["id"], TEACHING_ID);
+    let (status, _) = call(
+        "GET",
+        &format!("{}?mode=bogus", acc(&server, "projects")),
+        Some(ALICE_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = call(
+        "GET",
+        &acc(&server, "projects/nope"),
+        Some(ALICE_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    // Deny then dismiss an application of a new project → deleted.
+    let (_, v) = call(
+        "POST",
+        &acc(&server, "projects"),
+        Some(BOB_TOKEN),
+        Some(json!({"name": "x", "end_date": "2031-01-01"})),
+    )
+    .await;
+    let (pid2, app3) = (
+        v["id"].as_str().unwrap().to_owned(),
+        v["application"].clone(),
+    );
+    let act2 = format!("projects/{pid2}/action");
+    call(
+        "POST",
+        &acc(&server, &act2),
+        Some(ADMIN_TOKEN),
+        Some(json!({"deny": {"app_id": app3}})),
+    )
+    .await;
+    let (status, _) = call(
+        "POST",
+        &acc(&server, &act2),
+        Some(BOB_TOKEN),
+        Some(json!({"cancel": {"app_id": app3}})),
+    )
+    .await;
+    assert_eq!(status, 409);
+    call(
+        "POST",
+        &acc(&server, &act2),
+        Some(BOB_TOKEN),
+        Some(json!({"dismiss": {"app_id": app3}})),
+    )
+    .await;
+    assert_eq!(sim.project_state(&pid2).as_deref(), Some("deleted"));
+}
+
+#[tokio::test]
+async fn memberships() {
+    let (sim, server) = start().await;
+    let (_, list) = call(
+        "GET",
+        &format!(
+            "{}?project={ERESEARCH_ID}",
+            acc(&server, "projects/memberships")
+        ),
+        Some(ALICE_TOKEN),
+        None,
+    )
+    .await;
+    let carol = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["user"] == CAROL_UUID)
+        .unwrap()
+        .clone();
+    assert_eq!(carol["state"], "requested");
+    assert_eq!(carol["allowed_actions"], json!(["accept", "reject"]));
+    let mid = carol["id"].as_u64().unwrap();
+    let action = format!("projects/memberships/{mid}/action");
+    let (status, _) = call(
+        "POST",
+        &acc(&server, &action),
+        Some(CAROL_TOKEN),
+        Some(json!({"accept": ""})),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = call(
+        "POST",
+        &acc(&server, &action),
+        Some(ALICE_TOKEN),
+        Some(json!({"accept": "ok"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        sim.membership_state(ERESEARCH_ID, CAROL_UUID).as_deref(),
+        Some("accepted")
+    );
+    let holder = format!("user:{CAROL_UUID}");
+    let src = format!("project:{ERESEARCH_ID}");
+    assert_eq!(sim.quota(&holder, Some(&src), "cyclades.vm").unwrap().0, 5);
+    let (status, v) = call(
+        "POST",
+        &acc(&server, &action),
+        Some(ALICE_TOKEN),
+        Some(json!({"accept": ""})),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(v["conflict"].is_object());
+    // Leave with an auto leave policy → removed, limit drops to 0.
+    let (status, _) = call(
+        "POST",
+        &acc(&server, &action),
+        Some(CAROL_TOKEN),
+        Some(json!({"leave": ""})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        sim.membership_state(ERESEARCH_ID, CAROL_UUID).as_deref(),
+        Some("removed")
+    );
+    assert_eq!(sim.quota(&holder, Some(&src), "cyclades.vm").unwrap().0, 0);
+    // Join (auto policy) and enroll.
+    let (status, v) = call(
+        "POST",
+        &acc(&server, "projects/memberships"),
+        Some(CAROL_TOKEN),
+        Some(json!({"join": {"project": TEACHING_ID}})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let jid = v["id"].as_u64().unwrap();
+    let (_, m) = call(
+        "GET",
+        &acc(&server, &format!("projects/memberships/{jid}")),
+        Some(CAROL_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(m["state"], "accepted");
+    assert_eq!(m["allowed_actions"], json!(["leave"]));
+    let (status, _) = call(
+        "POST",
+        &acc(&server, "projects/memberships"),
+        Some(CAROL_TOKEN),
+        Some(json!({"join": {"project": TEACHING_ID}})),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (status, _) = call(
+        "POST",
+        &acc(&server, "projects/memberships"),
+        Some(CAROL_TOKEN),
+        Some(json!({"enroll": {"project": ERESEARCH_ID, "user": "bob@example.org"}})),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = call(
+        "POST",
+        &acc(&server, "projects/memberships"),
+        Some(ALICE_TOKEN),
+        Some(json!({"enroll": {"project": ERESEARCH_ID, "user": "carol@example.org"}})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        sim.membership_state(ERESEARCH_ID, CAROL_UUID).as_deref(),
+        Some("accepted")
+    );
+    let (status, _) = call(
+        "GET",
+        &acc(&server, "projects/memberships/99999"),
+        Some(ALICE_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn feedback_resources_and_journal() {
+    let (sim, server) = start().await;
+    let resp = reqwest::Client::new()
+        .post(acc(&server, "feedback"))
+        .header("X-Auth-Token", ALICE_TOKEN)
+        .header("content-type", "application/octet-stream")
+        .body("feedback_data=a%26b%3Dc&feedback_msg=hello+world")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), "");
+    let fb = sim.feedback();
+    assert_eq!(fb.len(), 1);
+    assert_eq!(
+        (
+            fb[0].user.as_str(),
+            fb[0].message.as_str(),
+            fb[0].data.as_str()
+        ),
+        (ALICE_UUID, "hello world", "a&b=c")
+    );
+    let (status, v) = call("GET", &acc(&server, "resources"), None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(v["cyclades.ram"]["unit"], "bytes");
+    let (_, v) = call(
+        "GET",
+        &format!("{}/ui/get_services", server.base_url()),
+        None,
+        None,
+    )
+    .await;
+    assert!(v
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["name"] == "cyclades"));
+    let journal = server.journal();
+    assert_eq!(
+        journal.count("POST", &format!("{ACCOUNT_PREFIX}/feedback")),
+        1
+    );
+    assert_eq!(
+        journal.count("GET", &format!("{ACCOUNT_PREFIX}/resources")),
+        1
+    );
+}
+
+#[tokio::test]
+async fn service_quotas_and_add_user() {
+    let (sim, server) = start().await;
+    sim.add_user(
+        "11111111-2222-4333-8444-555555555555",
+        "dave@example.org",
+        "Dave",
+        "daveTOKEN",
+    );
+    let (status, v) = call(
+        "GET",
+        &format!(
+            "{}?user=11111111-2222-4333-8444-555555555555",
+            acc(&server, "service_quotas")
+        ),
+        Some(CYCLADES_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let leaf = &v["11111111-2222-4333-8444-555555555555"]["11111111-2222-4333-8444-555555555555"];
+    assert_eq!(leaf["cyclades.vm"]["limit"], 2);
+    assert!(leaf.get("pithos.diskspace").is_none());
+    let (status, _) = call(
+        "GET",
+        &format!("{}?user=nope", acc(&server, "service_quotas")),
+        Some(CYCLADES_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, v) = call(
+        "GET",
+        &format!(
+            "{}?project={ERESEARCH_ID}",
+            acc(&server, "service_project_quotas")
+        ),
+        Some(CYCLADES_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        v[ERESEARCH_ID]["cyclades.vm"],
+        json!({"project_limit": 20, "project_usage": 0, "project_pending": 0})
+    );
+    let (status, v) = call("GET", &acc(&server, "quotas"), Some("daveTOKEN"), None).await;
+    assert_eq!(status, 200);
+    assert!(v["11111111-2222-4333-8444-555555555555"].is_object());
+}
+
+#[tokio::test]
+async fn oauth2_code_flow_and_validation() {
+    let (sim, server) = start().await;
+    let code = sim.issue_auth_code(
+        ALICE_UUID,
+        "pithos-view",
+        "https://pithos.example.org/ui/view",
+    );
+    let resp = reqwest::Client::new()
+        .post(format!("{}/oauth2/token", server.base_url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("Authorization", "Basic cGl0aG9zLXZpZXc6cGl0aG9zLXZpZXctczNjcmV0")
+        .body(format!("grant_type=authorization_code&code={code}&redirect_uri=https%3A%2F%2Fpithos.example.org%2Fui%2Fview"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let v: Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+    assert_eq!(v["token_type"], "Bearer");
+    let tok = v["access_token"].as_str().unwrap();
+    let (status, v) = call(
+        "GET",
+        &format!("{}/identity/v2.0/tokens/{tok}", server.base_url()),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(v["access"]["user"]["id"], ALICE_UUID);
+    let (status, _) = call(
+        "GET",
+        &format!(
+            "{}/identity/v2.0/tokens/{tok}?belongsTo=https%3A%2F%2Fevil",
+            server.base_url()
+        ),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = call(
+        "GET",
+        &format!("{}/identity/v2.0/tokens/{ALICE_TOKEN}", server.base_url()),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+}
