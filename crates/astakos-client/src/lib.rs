@@ -1,7 +1,196 @@
-//! Async client for Synnefo Astakos with X-Auth-Token auth.
+//! Async client for Synnefo Astakos (identity, user catalogs, quotas,
+//! commissions, projects, memberships), equivalent on the wire to the Python
+//! `astakosclient` 0.19.
 //!
-//! This crate is being built: the operations land in the issue that covers
-//! this service. Today it re-exports the shared core it is built on.
+//! ```no_run
+//! use astakos_client::{AstakosClient, ProjectId, Secret, Uuid};
+//! # async fn run() -> Result<(), astakos_client::AstakosError> {
+//! let client = AstakosClient::builder("https://accounts.example.org/identity/v2.0", Secret::new("token"))
+//!     .build()?;
+//! let quotas = client.quotas().get().await?;             // discovery + GET quotas
+//! let user = Uuid::new("73917abc-abcd-477e-a1f1-1763abcdefab")?;
+//! let serial = client.commissions().issue_one(&user)
+//!     .provision((&ProjectId::from(&user), "cyclades.vm"), 1).send().await?;
+//! client.commissions().accept(serial).await?;
+//! # let _ = quotas; Ok(()) }
+//! ```
+//!
+//! # Building a client
+//!
+//! [`AstakosClient::builder`]`(auth_url, token)` then
+//! [`.retry(..)`](AstakosClientBuilder::retry),
+//! [`.transport_config(..)`](AstakosClientBuilder::transport_config) or
+//! [`.transport(..)`](AstakosClientBuilder::transport),
+//! [`.default_header(k, v)`](AstakosClientBuilder::default_header) and
+//! [`.build()`](AstakosClientBuilder::build). The client is cheap to clone;
+//! clones share the connection pool and the discovered prefixes.
+//!
+//! How the reference's constructor parameters map:
+//!
+//! | `AstakosClient(...)` | here |
+//! |---|---|
+//! | `token`, `auth_url` | [`AstakosClient::builder`] |
+//! | `retry=n` (n extra attempts) | `.retry(RetryConfig::standard().max_attempts(n + 1))`; `retry=0` is [`RetryConfig::disabled`] |
+//! | `use_pool`, `pool_size` | always pooled per client; `.transport_config(TransportConfig::default().pool_max_idle_per_host(pool_size))` |
+//! | `logger` | `tracing` spans and events (target `tenantry_core` / `astakos_client`) |
+//! | `headers` | `.default_header(k, v)` |
+//!
+//! # Endpoint discovery
+//!
+//! As in the reference, every request goes to the scheme and host of
+//! `auth_url`; the service catalog (a bodyless `POST {auth path}/tokens`)
+//! only contributes the *paths* of the account, UI and OAuth2 endpoints.
+//! They are discovered lazily, once per client, and kept for its lifetime:
+//! a fresh client's first `quotas().get()` makes two requests, the second
+//! one. Concurrent first callers share one discovery. `authenticate` and
+//! `endpoints()` always re-fetch and refresh them; the OAuth2 prefix needs
+//! its own discovery, as in the reference.
+//!
+//! # The 41 entry points
+//!
+//! | reference | here |
+//! |---|---|
+//! | `authenticate(tenant_name)` | [`client.identity().authenticate()`](identity::Identity::authenticate)`.tenant_name(..).send()` |
+//! | `get_endpoints(extra)` | [`client.identity().endpoints()`](identity::Identity::endpoints)`.include_oauth2().send()` |
+//! | `validate_token(id, belongs_to)` | [`client.identity().validate_token(&id)`](identity::Identity::validate_token)`.belongs_to(..).send()` |
+//! | `get_token(grant, id, secret, **kw)` | [`client.identity().oauth2_token(id, secret)`](identity::Identity::oauth2_token)`.code(..).redirect_uri(..).send()` |
+//! | `get_usernames` / `get_username` | [`client.users().usernames(..)`](catalogs::UserCatalogs::usernames) / [`.username(..)`](catalogs::UserCatalogs::username) |
+//! | `get_uuids` / `get_uuid` | [`client.users().uuids(..)`](catalogs::UserCatalogs::uuids) / [`.uuid(..)`](catalogs::UserCatalogs::uuid) |
+//! | `service_get_usernames` / `service_get_username` / `service_get_uuids` / `service_get_uuid` | the same on [`client.service_users()`](AstakosClient::service_users) |
+//! | `get_services` | [`client.services().list()`](services::Services::list) |
+//! | `get_resources` | [`client.resources().list()`](services::Resources::list) |
+//! | `send_feedback(msg, data)` | [`client.feedback().send(msg, data)`](services::Feedback::send) |
+//! | `get_quotas` | [`client.quotas().get()`](quotas::QuotasHandler::get) |
+//! | `service_get_quotas(user, project_id)` | [`client.quotas().service_quotas()`](quotas::QuotasHandler::service_quotas)`.user(..).project(..).send()` |
+//! | `service_get_project_quotas(project_id)` | [`client.quotas().project_quotas()`](quotas::QuotasHandler::project_quotas)`.project(..).send()` |
+//! | `_issue_commission(request)` | [`client.commissions().issue_request(&req)`](commissions::Commissions::issue_request) |
+//! | `issue_commission_generic(...)` | [`client.commissions().issue_generic()`](commissions::Commissions::issue_generic)`.user_provision(..).project_provision(..).send()` |
+//! | `issue_one_commission(holder, provisions, ...)` | [`client.commissions().issue_one(&holder)`](commissions::Commissions::issue_one)`.provision(..).send()` |
+//! | `issue_resource_reassignment(holder, provisions, ...)` | [`client.commissions().reassign(&holder)`](commissions::Commissions::reassign)`.provision(..).send()` |
+//! | `mk_provisions` | [`mk_provisions`] |
+//! | `get_pending_commissions` | [`client.commissions().pending()`](commissions::Commissions::pending) |
+//! | `get_commission_info(serial)` | [`client.commissions().info(serial)`](commissions::Commissions::info) |
+//! | `commission_action` / `accept_commission` / `reject_commission` | [`.action(serial, a)`](commissions::Commissions::action) / [`.accept(serial)`](commissions::Commissions::accept) / [`.reject(serial)`](commissions::Commissions::reject) |
+//! | `resolve_commissions(accept, reject)` | [`client.commissions().resolve(&accept, &reject)`](commissions::Commissions::resolve) |
+//! | `get_projects(name, state, owner, mode)` | [`client.projects().list()`](projects::Projects::list)`.name(..).state(..).owner(..).mode(..).send()` |
+//! | `get_project` / `create_project` / `modify_project` | [`client.projects().get(&id)`](projects::Projects::get) / [`.create(&spec)`](projects::Projects::create) / [`.modify(&id, &spec)`](projects::Projects::modify) |
+//! | `project_action(id, action, reason)` | [`client.projects().action(&id, action)`](projects::Projects::action)`.reason(..).send()` |
+//! | `application_action(id, app_id, action, reason)` | [`client.applications().action((&id, app_id), action)`](projects::Applications::action)`.reason(..).send()` |
+//! | `get_memberships(project_id)` / `get_membership(id)` | [`client.memberships().list()`](memberships::Memberships::list)`.project(..).send()` / [`.get(id)`](memberships::Memberships::get) |
+//! | `membership_action(id, action, reason)` | [`client.memberships().action(id, action)`](memberships::Memberships::action)`.reason(..).send()` |
+//! | `join_project(id)` / `enroll_member(id, email)` | [`client.memberships().join(&id)`](memberships::Memberships::join) / [`.enroll(&id, email)`](memberships::Memberships::enroll) |
+//! | `parse_endpoints(endpoints, ...)` | [`parse_endpoints`]`(&info, &EndpointFilter)` |
+//! | `get_token_from_cookie(request, name)` | [`get_token_from_cookie`]`(cookie_header, name)` |
+//!
+//! # Differences from astakosclient 0.19
+//!
+//! Deliberate; everything else follows the reference.
+//!
+//! **Retries.**
+//! - A request is re-sent only when that cannot repeat a side effect
+//!   ([`tenantry_core::retry`]): when it surely never reached the server
+//!   (connect refused, DNS, TLS), or when it is idempotent and the outcome
+//!   was a timeout, a broken connection or HTTP 429/502/503/504, with
+//!   exponential backoff and jitter. The reference re-sends *any* request,
+//!   commission issues included, at once, on every error but 401/404/413.
+//!   In particular, **a commission POST (issue, accept/reject, resolve)
+//!   that may have reached the server is never sent again**, and 400, 403,
+//!   500, 3xx and invalid JSON are never retried.
+//! - Idempotent here: GETs, the catalog lookups and discovery/authenticate
+//!   POSTs (read-only). `modify_project`'s PUT is *not* re-sent (each PUT
+//!   submits an application).
+//! - The default is [`RetryConfig::standard`] (3 attempts); the
+//!   reference's default is no retry. A negative `retry` (an endless loop in
+//!   the reference) cannot be expressed.
+//!
+//! **Encoding and input.**
+//! - Ids in paths (project ids, validated tokens) are percent-encoded; the
+//!   reference inserts them raw, so `abc/def` changed the path.
+//! - Non-ASCII text is sent as UTF-8 (percent-encoded in queries and forms;
+//!   `\uXXXX` in JSON, as `json.dumps` does); the reference fails. UTF-8
+//!   answers are accepted (the reference requires ASCII).
+//! - Bad input is refused before any I/O with [`AstakosError::BadValue`]
+//!   naming the field: empty token, ids that are empty or contain
+//!   whitespace, `,` or `:` ([`Uuid`], [`ProjectId`]), empty display names,
+//!   an empty feedback message, a commission without provisions or with an
+//!   empty resource, a reassignment of `i64::MIN`, unknown actions,
+//!   create_project without `name`/`end_date`, an empty enroll email.
+//!   The reference checks only for `None`. Serials, membership and
+//!   application ids are integers by type (`get_commission_info("57lala")`
+//!   cannot be written).
+//! - `default_header` refuses `X-Auth-Token`, `Content-Length` and
+//!   `Content-Type` (a default `content-length` broke every request of the
+//!   reference).
+//! - `send_feedback`'s form body is labelled
+//!   `application/x-www-form-urlencoded`; the reference's
+//!   `application/octet-stream` label makes a Django server see an empty
+//!   form.
+//! - JSON key order follows the Rust structs (Python 2 dict order is not
+//!   reproducible); separators are `", "`/`": "` as in the reference.
+//! - Header names go lower-case on the wire (`x-auth-token`); the transport
+//!   adds `user-agent`, and `accept: */*`.
+//!
+//! **Answers and errors.**
+//! - Answers are typed ([`models`]), unknown fields kept in `extra`, unknown
+//!   enum values in `Unknown(String)`. A 2xx answer of the wrong shape is
+//!   [`AstakosError::InvalidResponse`] with the JSON path (the reference
+//!   returns whatever it parsed). Missing `uuid_catalog`,
+//!   `displayname_catalog` or `serial`, and a malformed catalog (missing
+//!   `publicURL`/`SNF:uiURL`, no oauth2 endpoint) are `InvalidResponse`
+//!   too, instead of a status-500 exception or a raw Python `KeyError`,
+//!   `TypeError` or `IndexError`; the prefixes are stored only when both
+//!   account URLs are present.
+//! - Error bodies are kept as a redacted excerpt of at most 1 KiB
+//!   ([`AstakosError::excerpt`]), the token masked; the status is in
+//!   [`AstakosError::status`]. The reason phrase is the canonical one of the
+//!   status, not the server's (so a 413 whose body does not parse gives the
+//!   message `Payload Too Large`).
+//! - The literal message `issue_commission_core request returned %r. No
+//!   serial found` (a formatting bug) is `no serial found`.
+//! - `NoEndpoints` names every given criterion
+//!   (`No endpoints found matching, name = N, version_id = V`); the
+//!   reference names only the first one. For the client's own lookups the
+//!   message is identical.
+//! - `parse_endpoints` does not change its input, and skips entries that
+//!   lack a key a criterion needs (the reference fails the whole call).
+//!   `authenticate`/`endpoints()` still return the catalog with the
+//!   `astakos_account` entry filtered to its `v1.0` endpoints, as the
+//!   reference does.
+//! - `project_action`, `application_action`, `membership_action`,
+//!   `send_feedback` and the commission actions return `()` (the server
+//!   answers with an empty body); a non-empty body must still be JSON.
+//! - `application_action` sends the reason as `reasons`, like the reference
+//!   (wire parity); a 0.19 server reads `reason`, so it is dropped there.
+//! - `get_token_from_cookie` takes a `Cookie` header value and a cookie name
+//!   instead of a Django request, and returns a [`Secret`].
+//! - Logging goes through `tracing`; the token never appears in logs,
+//!   errors or `Debug` output (the reference exposes it in `log_request`
+//!   and logs OAuth2 credentials at debug level). `log_request` /
+//!   `log_response` do not exist.
+//! - Connections are pooled per client, not per process; acquiring a
+//!   connection never blocks; timeouts (connect 10 s, request 30 s) and
+//!   TLS verification are on by default ([`TransportConfig`]).
 #![warn(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
-pub use tenantry_core::{Error, Result, Secret};
+pub mod catalogs;
+mod client;
+pub mod commissions;
+pub mod endpoints;
+pub mod error;
+pub mod identity;
+pub mod ids;
+pub mod memberships;
+pub mod models;
+pub mod projects;
+pub mod quotas;
+pub mod services;
+
+pub use client::{AstakosClient, AstakosClientBuilder, Prefixes};
+pub use commissions::mk_provisions;
+pub use endpoints::{
+    get_token_from_cookie, parse_endpoints, token_from_cookie_value, EndpointFilter,
+};
+pub use error::{AstakosError, QuotaLimitError, Result, StatusError};
+pub use ids::{ApplicationId, MembershipId, ProjectId, Serial, Uuid};
+pub use tenantry_core::{HttpTransport, RetryConfig, Secret, TransportConfig};

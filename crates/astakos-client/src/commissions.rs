@@ -1,0 +1,530 @@
+//! Commissions: issue (generic, one holder, reassignment, raw), pending,
+//! info, accept/reject, batch resolution (#19–#28 of the reference).
+
+use crate::client::{bare_op, json_op, AstakosClient};
+use crate::error::{AstakosError, QuotaLimitError, Result};
+use crate::ids::{ProjectId, Serial, Uuid};
+use crate::models::commissions::{
+    resource_display_name, CommissionAction, CommissionInfo, CommissionRequest, OverLimit,
+    Provision, ResolveResult,
+};
+use http::Method;
+use serde_json::{json, Value};
+
+/// The provision pair for one user holding (#22 of the reference): first
+/// `user:<holder>` from `project:<source>`, then `project:<source>` from
+/// `null`, both with `quantity`.
+///
+/// ```
+/// use astakos_client::{mk_provisions, ProjectId, Uuid};
+/// let [user, project] = mk_provisions(&Uuid::new("u1")?, &ProjectId::new("p1")?, "cyclades.vm", 1);
+/// assert_eq!(user.holder, "user:u1");
+/// assert_eq!(user.source.as_deref(), Some("project:p1"));
+/// assert_eq!(project.holder, "project:p1");
+/// assert_eq!(project.source, None);
+/// # Ok::<(), tenantry_core::Error>(())
+/// ```
+pub fn mk_provisions(
+    holder: &Uuid,
+    source: &ProjectId,
+    resource: &str,
+    quantity: i64,
+) -> [Provision; 2] {
+    [
+        Provision::new(
+            format!("user:{holder}"),
+            Some(format!("project:{source}")),
+            resource,
+            quantity,
+        ),
+        Provision::new(format!("project:{source}"), None, resource, quantity),
+    ]
+}
+
+fn check_resource(resource: &str) -> Result<()> {
+    if resource.is_empty()
+        || resource
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err(AstakosError::bad_value(
+            "resource",
+            format!("`{resource}` is not a resource name"),
+        ));
+    }
+    Ok(())
+}
+
+/// Commission calls; see [`AstakosClient::commissions`].
+#[derive(Debug, Clone, Copy)]
+pub struct Commissions<'a> {
+    client: &'a AstakosClient,
+}
+
+impl AstakosClient {
+    /// Commission calls (service token).
+    pub fn commissions(&self) -> Commissions<'_> {
+        Commissions { client: self }
+    }
+}
+
+/// The 413 rendering of the reference (§5.4).
+pub(crate) fn quota_limit(body: &[u8], excerpt: String) -> QuotaLimitError {
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        #[serde(rename = "overLimit")]
+        over_limit: OverLimit,
+    }
+    match serde_json::from_slice::<Envelope>(body) {
+        Ok(Envelope { over_limit }) => {
+            let d = &over_limit.data;
+            let available = i128::from(d.limit) - i128::from(d.usage);
+            let details = format!(
+                "Limit for resource '{}' exceeded for your account. Available: {}, Requested: {}",
+                resource_display_name(&d.provision.resource),
+                available,
+                d.provision.quantity
+            );
+            QuotaLimitError {
+                message: "Resource Limit Exceeded for your account.".to_owned(),
+                details,
+                over_limit: Some(over_limit),
+                excerpt,
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "commission answered 413 with an unparsable body");
+            QuotaLimitError {
+                message: "Payload Too Large".to_owned(),
+                details: String::new(),
+                over_limit: None,
+                excerpt,
+            }
+        }
+    }
+}
+
+impl<'a> Commissions<'a> {
+    /// Issues a commission request as given (the reference's private
+    /// `_issue_commission`; holders are sent unprefixed). `POST
+    /// {ACCOUNT}/commissions`; 413 is [`AstakosError::QuotaLimit`]. Never
+    /// re-sent once it may have reached the server.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
+    /// use astakos_client::models::{CommissionRequest, Provision};
+    /// let req = CommissionRequest::new(vec![Provision::new(
+    ///     "user:73917abc-abcd-477e-a1f1-1763abcdefab",
+    ///     Some("project:73917abc-abcd-477e-a1f1-1763abcdefab".into()),
+    ///     "cyclades.vm",
+    ///     1,
+    /// )])
+    /// .name("one vm");
+    /// let serial = client.commissions().issue_request(&req).await?;
+    /// # let _ = serial; Ok(()) }
+    /// ```
+    pub async fn issue_request(&self, request: &CommissionRequest) -> Result<Serial> {
+        const OP: &str = "astakos.issue_commission";
+        if request.provisions.is_empty() {
+            return Err(AstakosError::bad_value(
+                "provisions",
+                "a commission needs at least one provision",
+            ));
+        }
+        for p in &request.provisions {
+            check_resource(&p.resource)?;
+            if p.holder.is_empty() {
+                return Err(AstakosError::bad_value("holder", "must not be empty"));
+            }
+        }
+        let c = self.client;
+        let path = c.account_path("commissions").await?;
+        let op = json_op(OP, Method::POST, "{ACCOUNT}/commissions", path, request)?;
+        let (name, status, body) = c.exchange_keep(op, &[413]).await?;
+        if status == 413 {
+            let excerpt = c.excerpt(&body);
+            return Err(AstakosError::QuotaLimit(Box::new(quota_limit(
+                &body, excerpt,
+            ))));
+        }
+        let reply: Value = crate::client::decode_body(name, status, &body, &c.inner.token)?;
+        match reply.get("serial").cloned() {
+            Some(s) => serde_json::from_value::<Serial>(s).map_err(|e| {
+                AstakosError::invalid(OP, status, format!("bad serial: {e}"), c.excerpt(&body))
+            }),
+            None => Err(AstakosError::invalid(
+                OP,
+                status,
+                "no serial found",
+                c.excerpt(&body),
+            )),
+        }
+    }
+
+    /// `issue_commission_generic(user_provisions, project_provisions, …)`:
+    /// user provisions first, then project provisions, each prefixed.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
+    /// use astakos_client::{ProjectId, Uuid};
+    /// let (u1, p1) = (Uuid::new("u1")?, ProjectId::new("p1")?);
+    /// let serial = client
+    ///     .commissions()
+    ///     .issue_generic()
+    ///     .user_provision((&u1, &p1, "cyclades.vm"), 1)
+    ///     .project_provision((&p1, "cyclades.vm"), 2)
+    ///     .send()
+    ///     .await?;
+    /// # let _ = serial; Ok(()) }
+    /// ```
+    pub fn issue_generic(&self) -> IssueGeneric<'a> {
+        IssueGeneric {
+            client: self.client,
+            user: Vec::new(),
+            project: Vec::new(),
+            request: CommissionRequest::default(),
+        }
+    }
+
+    /// `issue_one_commission(holder, provisions, …)`: each `(source,
+    /// resource) → quantity` adds the pair of [`mk_provisions`].
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
+    /// use astakos_client::{ProjectId, Uuid};
+    /// let user = Uuid::new("c02f315b-7d84-45bc-a383-552a3f97d2ad")?;
+    /// let system = ProjectId::from(&user);
+    /// let serial = client
+    ///     .commissions()
+    ///     .issue_one(&user)
+    ///     .provision((&system, "cyclades.vm"), 1)
+    ///     .provision((&system, "cyclades.ram"), 30000)
+    ///     .name("new vm")
+    ///     .send()
+    ///     .await?;
+    /// # let _ = serial; Ok(()) }
+    /// ```
+    pub fn issue_one(&self, holder: &Uuid) -> IssueOne<'a> {
+        IssueOne {
+            client: self.client,
+            holder: holder.clone(),
+            items: Vec::new(),
+            request: CommissionRequest::default(),
+        }
+    }
+
+    /// `issue_resource_reassignment(holder, provisions, …)`: each `(from,
+    /// to, resource) → q` releases `q` from `from` and allocates it in `to`
+    /// (four provisions: −q pair, then +q pair).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
+    /// use astakos_client::{ProjectId, Uuid};
+    /// let (u1, p1, p2) = (Uuid::new("u1")?, ProjectId::new("p1")?, ProjectId::new("p2")?);
+    /// let serial = client
+    ///     .commissions()
+    ///     .reassign(&u1)
+    ///     .provision((&p1, &p2, "cyclades.vm"), 3)
+    ///     .send()
+    ///     .await?;
+    /// # let _ = serial; Ok(()) }
+    /// ```
+    pub fn reassign(&self, holder: &Uuid) -> Reassign<'a> {
+        Reassign {
+            client: self.client,
+            holder: holder.clone(),
+            items: Vec::new(),
+            request: CommissionRequest::default(),
+        }
+    }
+
+    /// `get_pending_commissions()`: `GET {ACCOUNT}/commissions`, the serials
+    /// of this service's pending commissions.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
+    /// let pending = client.commissions().pending().await?;
+    /// # let _ = pending; Ok(()) }
+    /// ```
+    pub async fn pending(&self) -> Result<Vec<Serial>> {
+        let c = self.client;
+        let path = c.account_path("commissions").await?;
+        c.call(bare_op(
+            "astakos.get_pending_commissions",
+            Method::GET,
+            "{ACCOUNT}/commissions",
+            path,
+        ))
+        .await
+    }
+
+    /// `get_commission_info(serial)`: `GET {ACCOUNT}/commissions/{serial}`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
+    /// use astakos_client::Serial;
+    /// let info = client.commissions().info(Serial(57)).await?;
+    /// # let _ = info; Ok(()) }
+    /// ```
+    pub async fn info(&self, serial: Serial) -> Result<CommissionInfo> {
+        let c = self.client;
+        let path = format!(
+            "{}/{serial}",
+            c.account_path("commissions").await?.trim_end_matches('/')
+        );
+        c.call(bare_op(
+            "astakos.get_commission_info",
+            Method::GET,
+            "{ACCOUNT}/commissions/{serial}",
+            path,
+        ))
+        .await
+    }
+
+    /// `commission_action(serial, action)`: `POST
+    /// {ACCOUNT}/commissions/{serial}/action` with `{"<action>": ""}`. An
+    /// unknown action is refused before sending.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
+    /// use astakos_client::{models::CommissionAction, Serial};
+    /// client.commissions().action(Serial(57), CommissionAction::Accept).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn action(&self, serial: Serial, action: CommissionAction) -> Result<()> {
+        if action.is_unknown() {
+            return Err(AstakosError::bad_value(
+                "action",
+                format!("`{action}` is not accept or reject"),
+            ));
+        }
+        let c = self.client;
+        let path = format!(
+            "{}/{serial}/action",
+            c.account_path("commissions").await?.trim_end_matches('/')
+        );
+        let mut body = serde_json::Map::new();
+        body.insert(action.as_str().to_owned(), Value::from(""));
+        let op = json_op(
+            "astakos.commission_action",
+            Method::POST,
+            "{ACCOUNT}/commissions/{serial}/action",
+            path,
+            &body,
+        )?;
+        c.call_unit(op).await
+    }
+
+    /// `accept_commission(serial)`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
+    /// client.commissions().accept(astakos_client::Serial(57)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn accept(&self, serial: Serial) -> Result<()> {
+        self.action(serial, CommissionAction::Accept).await
+    }
+
+    /// `reject_commission(serial)`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
+    /// client.commissions().reject(astakos_client::Serial(57)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn reject(&self, serial: Serial) -> Result<()> {
+        self.action(serial, CommissionAction::Reject).await
+    }
+
+    /// `resolve_commissions(accept_serials, reject_serials)`: `POST
+    /// {ACCOUNT}/commissions/action` with `{"accept": [...], "reject":
+    /// [...]}` (empty lists are fine).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
+    /// use astakos_client::Serial;
+    /// let r = client
+    ///     .commissions()
+    ///     .resolve(&[Serial(56), Serial(57)], &[Serial(58)])
+    ///     .await?;
+    /// for f in &r.failed {
+    ///     println!("{} failed: {:?}", f.serial(), f.fault());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn resolve(&self, accept: &[Serial], reject: &[Serial]) -> Result<ResolveResult> {
+        let c = self.client;
+        let path = c.account_path("commissions/action").await?;
+        let op = json_op(
+            "astakos.resolve_commissions",
+            Method::POST,
+            "{ACCOUNT}/commissions/action",
+            path,
+            &json!({"accept": accept, "reject": reject}),
+        )?;
+        c.call(op).await
+    }
+}
+
+macro_rules! envelope_setters {
+    () => {
+        /// `name` (default empty).
+        pub fn name(mut self, name: impl Into<String>) -> Self {
+            self.request.name = name.into();
+            self
+        }
+        /// `force`: skip the limit check for allocations (default false).
+        pub fn force(mut self, yes: bool) -> Self {
+            self.request.force = yes;
+            self
+        }
+        /// `auto_accept`: accept at once (default false).
+        pub fn auto_accept(mut self, yes: bool) -> Self {
+            self.request.auto_accept = yes;
+            self
+        }
+    };
+}
+
+/// Builder of [`Commissions::issue_generic`].
+#[derive(Debug)]
+pub struct IssueGeneric<'a> {
+    client: &'a AstakosClient,
+    user: Vec<(Uuid, ProjectId, String, i64)>,
+    project: Vec<(ProjectId, String, i64)>,
+    request: CommissionRequest,
+}
+
+impl IssueGeneric<'_> {
+    /// `(holder user, source project, resource) → quantity`.
+    pub fn user_provision(mut self, key: (&Uuid, &ProjectId, &str), quantity: i64) -> Self {
+        self.user
+            .push((key.0.clone(), key.1.clone(), key.2.to_owned(), quantity));
+        self
+    }
+    /// `(holder project, resource) → quantity`.
+    pub fn project_provision(mut self, key: (&ProjectId, &str), quantity: i64) -> Self {
+        self.project
+            .push((key.0.clone(), key.1.to_owned(), quantity));
+        self
+    }
+    envelope_setters!();
+
+    /// The request this builder sends.
+    pub fn build_request(&self) -> Result<CommissionRequest> {
+        let mut req = self.request.clone();
+        for (holder, source, resource, q) in &self.user {
+            check_resource(resource)?;
+            req.provisions.push(Provision::new(
+                format!("user:{holder}"),
+                Some(format!("project:{source}")),
+                resource.as_str(),
+                *q,
+            ));
+        }
+        for (holder, resource, q) in &self.project {
+            check_resource(resource)?;
+            req.provisions.push(Provision::new(
+                format!("project:{holder}"),
+                None,
+                resource.as_str(),
+                *q,
+            ));
+        }
+        Ok(req)
+    }
+
+    /// Sends the request; returns the serial.
+    pub async fn send(self) -> Result<Serial> {
+        let req = self.build_request()?;
+        self.client.commissions().issue_request(&req).await
+    }
+}
+
+/// Builder of [`Commissions::issue_one`].
+#[derive(Debug)]
+pub struct IssueOne<'a> {
+    client: &'a AstakosClient,
+    holder: Uuid,
+    items: Vec<(ProjectId, String, i64)>,
+    request: CommissionRequest,
+}
+
+impl IssueOne<'_> {
+    /// `(source project, resource) → quantity`.
+    pub fn provision(mut self, key: (&ProjectId, &str), quantity: i64) -> Self {
+        self.items.push((key.0.clone(), key.1.to_owned(), quantity));
+        self
+    }
+    envelope_setters!();
+
+    /// The request this builder sends.
+    pub fn build_request(&self) -> Result<CommissionRequest> {
+        let mut req = self.request.clone();
+        for (source, resource, q) in &self.items {
+            check_resource(resource)?;
+            req.provisions
+                .extend(mk_provisions(&self.holder, source, resource, *q));
+        }
+        Ok(req)
+    }
+
+    /// Sends the request; returns the serial.
+    pub async fn send(self) -> Result<Serial> {
+        let req = self.build_request()?;
+        self.client.commissions().issue_request(&req).await
+    }
+}
+
+/// Builder of [`Commissions::reassign`].
+#[derive(Debug)]
+pub struct Reassign<'a> {
+    client: &'a AstakosClient,
+    holder: Uuid,
+    items: Vec<(ProjectId, ProjectId, String, i64)>,
+    request: CommissionRequest,
+}
+
+impl Reassign<'_> {
+    /// `(from project, to project, resource) → quantity`.
+    pub fn provision(mut self, key: (&ProjectId, &ProjectId, &str), quantity: i64) -> Self {
+        self.items
+            .push((key.0.clone(), key.1.clone(), key.2.to_owned(), quantity));
+        self
+    }
+    envelope_setters!();
+
+    /// The request this builder sends. A quantity of `i64::MIN` is refused
+    /// (its negation does not fit the server's 64-bit integers).
+    pub fn build_request(&self) -> Result<CommissionRequest> {
+        let mut req = self.request.clone();
+        for (from, to, resource, q) in &self.items {
+            check_resource(resource)?;
+            let neg = q.checked_neg().ok_or_else(|| {
+                AstakosError::bad_value("quantity", format!("{q} cannot be negated"))
+            })?;
+            req.provisions
+                .extend(mk_provisions(&self.holder, from, resource, neg));
+            req.provisions
+                .extend(mk_provisions(&self.holder, to, resource, *q));
+        }
+        Ok(req)
+    }
+
+    /// Sends the request; returns the serial.
+    pub async fn send(self) -> Result<Serial> {
+        let req = self.build_request()?;
+        self.client.commissions().issue_request(&req).await
+    }
+}

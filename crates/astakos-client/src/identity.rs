@@ -1,0 +1,277 @@
+//! Identity: authenticate, endpoint discovery, token validation, OAuth2
+//! tokens (#1–#4 of the reference).
+
+use crate::client::{bare_op, join, join_id, json_op, urlencode, with_query, AstakosClient};
+use crate::error::{AstakosError, Result};
+use crate::models::identity::{AuthInfo, OAuth2Token};
+use base64::Engine;
+use http::Method;
+use serde_json::json;
+use tenantry_core::pipeline::Operation;
+use tenantry_core::{Idempotency, Secret};
+
+/// Identity calls; see [`AstakosClient::identity`].
+#[derive(Debug, Clone, Copy)]
+pub struct Identity<'a> {
+    client: &'a AstakosClient,
+}
+
+impl AstakosClient {
+    /// Identity calls: authenticate, endpoints, token validation, OAuth2.
+    pub fn identity(&self) -> Identity<'_> {
+        Identity { client: self }
+    }
+}
+
+impl<'a> Identity<'a> {
+    /// `authenticate(tenant_name=None)`: `POST {AUTH_PATH}/tokens` with
+    /// `{"auth": {"token": {"id": <token>}}}`; refreshes the cached account
+    /// and UI prefixes.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
+    /// let info = client.identity().authenticate().send().await?;
+    /// let uuid = info.access.user.and_then(|u| u.id);
+    /// # let _ = uuid; Ok(()) }
+    /// ```
+    pub fn authenticate(&self) -> Authenticate<'a> {
+        Authenticate {
+            client: self.client,
+            tenant_name: None,
+        }
+    }
+
+    /// `get_endpoints(extra=False)`: the bodyless `POST {AUTH_PATH}/tokens`
+    /// (public mode: the catalog only). Always re-fetches and refreshes the
+    /// cached prefixes.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
+    /// let catalog = client.identity().endpoints().include_oauth2().send().await?;
+    /// # let _ = catalog; Ok(()) }
+    /// ```
+    pub fn endpoints(&self) -> GetEndpoints<'a> {
+        GetEndpoints {
+            client: self.client,
+            extra: false,
+        }
+    }
+
+    /// `validate_token(token_id, belongs_to=None)`: `GET
+    /// {AUTH_PATH}/tokens/{token_id}` (an OAuth2 access token). The token is
+    /// percent-encoded in the path.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
+    /// use astakos_client::Secret;
+    /// let info = client
+    ///     .identity()
+    ///     .validate_token(&Secret::new("access-token"))
+    ///     .belongs_to("https://storage.example.org/")
+    ///     .send()
+    ///     .await?;
+    /// # let _ = info; Ok(()) }
+    /// ```
+    pub fn validate_token(&self, token_id: &Secret) -> ValidateToken<'a> {
+        ValidateToken {
+            client: self.client,
+            token_id: token_id.clone(),
+            belongs_to: None,
+        }
+    }
+
+    /// `get_token(grant_type, client_id, client_secret, **params)`: `POST
+    /// {OAUTH2}/token` with HTTP Basic client credentials and a form body.
+    /// The grant type defaults to `authorization_code`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
+    /// use astakos_client::Secret;
+    /// let token = client
+    ///     .identity()
+    ///     .oauth2_token("my-client", Secret::new("s3cret"))
+    ///     .code(Secret::new("xyz"))
+    ///     .redirect_uri("https://app.example.org/cb")
+    ///     .send()
+    ///     .await?;
+    /// # let _ = token; Ok(()) }
+    /// ```
+    pub fn oauth2_token(
+        &self,
+        client_id: impl Into<String>,
+        client_secret: Secret,
+    ) -> GetToken<'a> {
+        GetToken {
+            client: self.client,
+            client_id: client_id.into(),
+            client_secret,
+            grant_type: "authorization_code".to_owned(),
+            params: Vec::new(),
+        }
+    }
+}
+
+/// Builder of [`Identity::authenticate`].
+#[derive(Debug)]
+pub struct Authenticate<'a> {
+    client: &'a AstakosClient,
+    tenant_name: Option<String>,
+}
+
+impl Authenticate<'_> {
+    /// `tenantName` (must be the user's uuid on a real server).
+    pub fn tenant_name(mut self, v: impl Into<String>) -> Self {
+        self.tenant_name = Some(v.into());
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<AuthInfo> {
+        let c = self.client;
+        #[derive(serde::Serialize)]
+        struct Auth<'s> {
+            token: serde_json::Value,
+            #[serde(rename = "tenantName", skip_serializing_if = "Option::is_none")]
+            tenant_name: Option<&'s str>,
+        }
+        #[derive(serde::Serialize)]
+        struct Body<'s> {
+            auth: Auth<'s>,
+        }
+        let auth = Auth {
+            token: json!({"id": c.inner.token.expose()}),
+            tenant_name: self.tenant_name.as_deref(),
+        };
+        let op = json_op(
+            "astakos.authenticate",
+            Method::POST,
+            "{AUTH_PATH}/tokens",
+            c.inner.api_tokens.clone(),
+            &Body { auth },
+        )?
+        .idempotency(Idempotency::Idempotent);
+        let mut info: AuthInfo = c.call(op).await?;
+        c.fill_endpoints(&mut info, false).await?;
+        Ok(info)
+    }
+}
+
+/// Builder of [`Identity::endpoints`].
+#[derive(Debug)]
+pub struct GetEndpoints<'a> {
+    client: &'a AstakosClient,
+    extra: bool,
+}
+
+impl GetEndpoints<'_> {
+    /// Also discover the OAuth2 prefix (the reference's `extra=True`); fails
+    /// with `NoEndpoints` when the catalog has no `astakos_oauth2`.
+    pub fn include_oauth2(mut self) -> Self {
+        self.extra = true;
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<AuthInfo> {
+        self.client.discover(self.extra).await
+    }
+}
+
+/// Builder of [`Identity::validate_token`].
+#[derive(Debug)]
+pub struct ValidateToken<'a> {
+    client: &'a AstakosClient,
+    token_id: Secret,
+    belongs_to: Option<String>,
+}
+
+impl ValidateToken<'_> {
+    /// `belongsTo`: the scope the token must belong to.
+    pub fn belongs_to(mut self, v: impl Into<String>) -> Self {
+        self.belongs_to = Some(v.into());
+        self
+    }
+
+    /// Sends the request. `None` when the answer body is empty.
+    pub async fn send(self) -> Result<Option<AuthInfo>> {
+        if self.token_id.is_empty() {
+            return Err(AstakosError::bad_value("token_id", "must not be empty"));
+        }
+        let c = self.client;
+        let path = join_id(&c.inner.api_tokens, self.token_id.expose());
+        let mut q = Vec::new();
+        if let Some(b) = &self.belongs_to {
+            q.push(("belongsTo", b.as_str()));
+        }
+        let op = bare_op(
+            "astakos.validate_token",
+            Method::GET,
+            "{AUTH_PATH}/tokens/{token_id}",
+            with_query(path, &q),
+        );
+        c.call(op).await
+    }
+}
+
+/// Builder of [`Identity::oauth2_token`].
+#[derive(Debug)]
+pub struct GetToken<'a> {
+    client: &'a AstakosClient,
+    client_id: String,
+    client_secret: Secret,
+    grant_type: String,
+    params: Vec<(String, Secret)>,
+}
+
+impl GetToken<'_> {
+    /// `grant_type` (default `authorization_code`, the only one Astakos
+    /// supports).
+    pub fn grant_type(mut self, v: impl Into<String>) -> Self {
+        self.grant_type = v.into();
+        self
+    }
+    /// `code`: the authorization code.
+    pub fn code(self, code: Secret) -> Self {
+        self.param("code", code)
+    }
+    /// `redirect_uri`.
+    pub fn redirect_uri(self, uri: impl Into<String>) -> Self {
+        self.param("redirect_uri", Secret::new(uri.into()))
+    }
+    /// Any other form field, sent in the order given after `grant_type`.
+    pub fn param(mut self, key: impl Into<String>, value: impl Into<Secret>) -> Self {
+        self.params.push((key.into(), value.into()));
+        self
+    }
+
+    /// Sends the request (after discovering the OAuth2 prefix if needed).
+    pub async fn send(self) -> Result<OAuth2Token> {
+        if self.client_id.is_empty() {
+            return Err(AstakosError::bad_value("client_id", "must not be empty"));
+        }
+        if self.grant_type.is_empty() {
+            return Err(AstakosError::bad_value("grant_type", "must not be empty"));
+        }
+        let c = self.client;
+        let path = join(&c.oauth2_prefix().await?, "token");
+        let mut pairs: Vec<(&str, &str)> = vec![("grant_type", self.grant_type.as_str())];
+        pairs.extend(self.params.iter().map(|(k, v)| (k.as_str(), v.expose())));
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            self.client_id,
+            self.client_secret.expose()
+        ));
+        let op = Operation::new("astakos.get_token", Method::POST, "{OAUTH2}/token")
+            .raw_path(path)
+            .body(
+                "application/x-www-form-urlencoded",
+                urlencode(&pairs).into_bytes(),
+            )
+            .header("authorization", &format!("Basic {basic}"));
+        c.call(op).await
+    }
+}
