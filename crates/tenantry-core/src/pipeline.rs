@@ -447,6 +447,12 @@ impl Pipeline {
         self.decode(op.name, &resp)
     }
 
+    /// Masks the auth strategy's own secret values in `text` (for service
+    /// crates that build their own error excerpts).
+    pub fn scrub(&self, text: &str) -> String {
+        self.inner.auth.scrub(text)
+    }
+
     /// [`Error::Status`] for an answer, its excerpt redacted and scrubbed.
     pub fn status_error(&self, operation: &str, resp: &HttpResponse) -> Error {
         Error::Status {
