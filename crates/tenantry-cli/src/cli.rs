@@ -2,6 +2,7 @@
 
 use crate::context::env_help;
 use crate::demo::DemoArgs;
+use crate::families::astakos::Astakos;
 use crate::families::auth::Auth;
 use crate::families::{family, nested};
 use crate::output::Format;
@@ -48,9 +49,13 @@ family! {
         /// Log in with the configured credentials and show the result.
         #[command(subcommand)]
         Auth(Auth) => nested,
+        /// Synnefo Astakos: every operation of the Astakos client, by resource family.
+        #[command(subcommand)]
+        Astakos(Astakos) => nested,
         /// Start the embedded simulators and walk through the three logins
-        /// (CAS, Keystone, Keycloak). The walkthrough is printed as text;
-        /// a summary follows in the --output format.
+        /// (CAS, Keystone, Keycloak) and an Astakos quota tour. The
+        /// walkthrough is printed as text; a summary follows in the --output
+        /// format.
         Demo(DemoArgs) => crate::demo::run,
     }
 }

@@ -42,9 +42,17 @@ pub const ENV_VARS: &[(&str, &[EnvVar])] = &[
         &[
             var(
                 "TENANTRY_ASTAKOS_URL",
-                "Astakos account API root, e.g. https://accounts.example.org/account/v1.0",
+                "Astakos identity (auth) URL, e.g. https://accounts.example.org/identity/v2.0",
             ),
-            secret("TENANTRY_ASTAKOS_TOKEN", "Astakos user token"),
+            secret(
+                "TENANTRY_ASTAKOS_TOKEN",
+                "Astakos token: a user token, or a component (service) token for commissions, \
+                 service-users and the service/project quotas",
+            ),
+            secret(
+                "TENANTRY_ASTAKOS_OAUTH2_CLIENT_SECRET",
+                "OAuth2 client secret (only for `astakos identity oauth2-token`)",
+            ),
         ],
     ),
     (
@@ -144,6 +152,8 @@ pub enum CliError {
     Core(tenantry::core::Error),
     /// A step did not give the expected result.
     Failed(String),
+    /// An Astakos call failed (the message never holds the token).
+    Astakos(tenantry::astakos::AstakosError),
     /// Reading stdin or writing stdout failed.
     Io(std::io::Error),
 }
@@ -168,6 +178,7 @@ impl fmt::Display for CliError {
             CliError::Invalid(msg) => f.write_str(msg),
             CliError::Core(e) => write!(f, "{e}"),
             CliError::Failed(msg) => f.write_str(msg),
+            CliError::Astakos(e) => write!(f, "{e}"),
             CliError::Io(e) => write!(f, "I/O error: {e}"),
         }
     }
@@ -178,6 +189,12 @@ impl std::error::Error for CliError {}
 impl From<tenantry::core::Error> for CliError {
     fn from(e: tenantry::core::Error) -> Self {
         CliError::Core(e)
+    }
+}
+
+impl From<tenantry::astakos::AstakosError> for CliError {
+    fn from(e: tenantry::astakos::AstakosError) -> Self {
+        CliError::Astakos(e)
     }
 }
 
@@ -199,6 +216,7 @@ pub struct Context {
     transport: Arc<dyn HttpTransport>,
     stdin_secret: Option<Secret>,
     env: EnvLookup,
+    progress: indicatif::MultiProgress,
 }
 
 impl fmt::Debug for Context {
@@ -219,6 +237,9 @@ impl Context {
             transport,
             stdin_secret,
             env: Box::new(|name| std::env::var(name).ok()),
+            progress: indicatif::MultiProgress::with_draw_target(
+                indicatif::ProgressDrawTarget::hidden(),
+            ),
         })
     }
 
@@ -237,6 +258,13 @@ impl Context {
         self.transport.clone()
     }
 
+    /// Where progress bars and spinners go (hidden until the dispatcher
+    /// points it at stderr; indicatif draws nothing when stderr is not a
+    /// terminal).
+    pub fn progress(&self) -> &indicatif::MultiProgress {
+        &self.progress
+    }
+
     /// An optional variable (empty counts as unset).
     pub fn var_opt(&self, name: &'static str) -> Option<String> {
         (self.env)(name).filter(|v| !v.trim().is_empty())
@@ -252,6 +280,17 @@ impl Context {
         if let Some(s) = &self.stdin_secret {
             return Ok(s.clone());
         }
+        (self.env)(name)
+            .filter(|v| !v.is_empty())
+            .map(Secret::new)
+            .ok_or(CliError::MissingEnv(name))
+    }
+}
+
+impl Context {
+    /// A secret read only from its variable (for a command's second secret:
+    /// `--secret-stdin` supplies the main one).
+    pub fn secret_env(&self, name: &'static str) -> Result<Secret> {
         (self.env)(name)
             .filter(|v| !v.is_empty())
             .map(Secret::new)

@@ -1,8 +1,8 @@
 //! `tenantry demo`: starts the embedded simulators in-process and walks
-//! through the three logins, narrating on stdout what the client did and
-//! what the simulators saw. Passwords, tokens, tickets and cookies are never
-//! printed: journal lines show methods, paths and form field names, with
-//! every secret value masked.
+//! through the three logins and an Astakos tour ([`astakos`]), narrating on
+//! stdout what the client did and what the simulators saw. Passwords,
+//! tokens, tickets and cookies are never printed: journal lines show
+//! methods, paths and form field names, with every secret value masked.
 //!
 //! The walkthrough is always text on stdout; the summary returned at the end
 //! is printed after it in the `--output` format.
@@ -21,6 +21,10 @@ use tenantry::core::http::Method;
 use tenantry::core::redact;
 use tenantry::core::{Operation, Pipeline, Secret};
 use tenantry_sim::{JournalEntry, Simulators};
+
+mod astakos;
+
+use astakos::astakos_secrets;
 
 /// `tenantry demo` (no options).
 #[derive(Debug, Clone, Default, Args)]
@@ -84,6 +88,8 @@ fn describe(e: &JournalEntry, secrets: &[String]) -> String {
         note = "Keycloak token request";
     } else if path.ends_with("whoami") {
         note = "API call";
+    } else if let Some(n) = astakos::note(e) {
+        note = n;
     }
     let mut line = format!("{:<5} {path}", e.method);
     let query: Vec<String> = e.query_pairs().iter().map(|(k, v)| mask(k, v)).collect();
@@ -106,6 +112,8 @@ fn describe(e: &JournalEntry, secrets: &[String]) -> String {
             .and_then(Value::as_str)
         {
             line.push_str(&format!("; JSON body: user {name}, password ***"));
+        } else if let Some(shown) = astakos::body(e, &body) {
+            line.push_str(&format!("; {shown}"));
         }
     }
     for (header, shown) in [
@@ -144,13 +152,17 @@ pub async fn run(ctx: &Context, _args: DemoArgs) -> Result<Output> {
         .await
         .map_err(|e| CliError::Failed(format!("demo: cannot start the simulators: {e}")))?;
     let seed = sims.seed_json();
-    let secrets = ["/cas/password", "/keystone/password", "/keycloak/password"]
+    let mut secrets: Vec<String> = ["/cas/password", "/keystone/password", "/keycloak/password"]
         .iter()
         .filter_map(|p| seed.pointer(p).and_then(Value::as_str))
         .map(str::to_owned)
         .collect();
+    secrets.extend(astakos_secrets(&seed));
     let n = Narrator { secrets };
-    n.say("tenantry demo: three logins against the embedded simulators (nothing leaves this machine).");
+    n.say(
+        "tenantry demo: three logins and an Astakos quota tour against the embedded simulators \
+         (nothing leaves this machine).",
+    );
     n.say(format!(
         "  CAS (Etu Nexus)     {}",
         sims.cas_server.base_url()
@@ -163,17 +175,28 @@ pub async fn run(ctx: &Context, _args: DemoArgs) -> Result<Output> {
         "  Keycloak (Squonk2)  {}",
         sims.keycloak_server.base_url()
     ));
+    n.say(format!(
+        "  Astakos (Synnefo)   {}",
+        sims.astakos_server.base_url()
+    ));
     n.say("Passwords, tokens, tickets and cookies are never shown: they print as ***.");
 
     let mut summary = Map::new();
     cas(ctx, &sims, &seed, &n, &mut summary).await?;
     keystone(ctx, &sims, &seed, &n, &mut summary).await?;
     keycloak(ctx, &sims, &seed, &n, &mut summary).await?;
+    astakos::tour(ctx, &sims, &seed, &n, &mut summary).await?;
 
     n.title("Done");
-    n.say("All three logins succeeded: CAS login OK, Keystone login OK, Keycloak login OK.");
+    n.say(
+        "All three logins succeeded: CAS login OK, Keystone login OK, Keycloak login OK; \
+         Astakos tour OK.",
+    );
     n.say("");
-    summary.insert("result".into(), json!("all three logins succeeded"));
+    summary.insert(
+        "result".into(),
+        json!("all three logins and the Astakos tour succeeded"),
+    );
     Ok(Value::Object(summary).into())
 }
 

@@ -110,8 +110,40 @@ async fn demo_succeeds_and_prints_no_secret() {
         stdout.contains("carried 1 distinct new token(s)"),
         "{stdout}"
     );
+    // The Astakos tour ran: user, catalogs, a commission that moved quotas.
+    assert!(stdout.contains("Astakos tour OK"), "{stdout}");
+    assert!(stdout.contains("Alice Liddell"), "{stdout}");
+    assert!(
+        stdout.contains("-> alice@example.org; alice@example.org ->"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("pending 0 -> 1"), "{stdout}");
+    assert!(
+        stdout.contains("POST  /account/v1.0/commissions  <- commission issue"),
+        "{stdout}"
+    );
     assert_no_secrets(&stdout);
     assert_no_secrets(&stderr);
+    // No Astakos token either (the seed's tokens, read from the simulator).
+    let astakos_seed = tenantry_sim::AstakosSim::seeded().seed_json("http://x");
+    let mut tokens: Vec<&str> = astakos_seed["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["token"].as_str())
+        .collect();
+    tokens.extend(
+        astakos_seed["service_tokens"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(Value::as_str),
+    );
+    assert!(tokens.len() >= 6, "{astakos_seed}");
+    for t in tokens {
+        assert!(!stdout.contains(t), "Astakos token {t} printed:\n{stdout}");
+        assert!(!stderr.contains(t), "Astakos token {t} printed:\n{stderr}");
+    }
 
     // The summary at the end is JSON (the default --output).
     let start = stdout.rfind("\n{").expect("a JSON summary");
@@ -120,6 +152,14 @@ async fn demo_succeeds_and_prints_no_secret() {
     assert_eq!(summary["keystone_login"], "ok");
     assert_eq!(summary["keycloak_login"], "ok");
     assert_eq!(summary["keycloak_new_tokens_after_expiry"], 1);
+    assert_eq!(summary["astakos_tour"], "ok");
+    assert_eq!(summary["astakos_quota_before"]["pending"], 0);
+    assert_eq!(summary["astakos_quota_pending"]["pending"], 1);
+    assert_eq!(
+        summary["astakos_quota_accepted"]["usage"],
+        summary["astakos_quota_pending"]["usage"]
+    );
+    assert_eq!(summary["astakos_quota_accepted"]["pending"], 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -20,6 +20,7 @@
 //! }
 //! ```
 
+pub mod astakos;
 pub mod auth;
 
 use crate::context::{Context, Result};
@@ -55,8 +56,8 @@ macro_rules! family {
             ),* $(,)?
         }
     ) => {
-        $(#[$meta])*
         #[derive(Debug, clap::Subcommand)]
+        $(#[$meta])*
         $vis enum $name {
             $( $(#[$vmeta])* $variant($args), )*
         }
@@ -79,12 +80,12 @@ pub(crate) use family;
 /// `progress`, a spinner shows on stderr while it runs (only when stderr is a
 /// terminal).
 pub(crate) async fn dispatch<F: Family>(family: F, ctx: &Context, progress: bool) -> Result<()> {
-    let target = if progress {
-        indicatif::ProgressDrawTarget::stderr()
-    } else {
-        indicatif::ProgressDrawTarget::hidden()
-    };
-    let spinner = indicatif::ProgressBar::with_draw_target(None, target);
+    if progress {
+        ctx.progress()
+            .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    }
+    // Commands add their own bars (batch lookups) under the spinner.
+    let spinner = ctx.progress().add(indicatif::ProgressBar::new_spinner());
     spinner.set_style(indicatif::ProgressStyle::default_spinner());
     spinner.enable_steady_tick(Duration::from_millis(120));
     let result = family.run(ctx).await;
