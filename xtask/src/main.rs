@@ -3,6 +3,11 @@
 //! - `ci`: runs `.ci/run`, the one definition of CI.
 //! - `release --dry-run`: checks the publishable crates are in lockstep and
 //!   packages them in publish order. Publishing itself is not done from here.
+//! - `bench <service> [--quick]`: builds the simulator and the bench package
+//!   in release mode, runs `tenantry-bench <service>` (reference client vs
+//!   tenantry vs a bare reqwest loop, against one simulator process) and
+//!   keeps the table in `target/bench/<service>.txt`. A measurement, not a
+//!   test: a missed target is printed, the exit status stays 0.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -17,6 +22,11 @@ commands:
   ci                   run the CI steps locally (bash .ci/run)
   release --dry-run    check lockstep versions, package the publishable crates
                        in dependency order (cargo package --no-verify --allow-dirty)
+  bench <service> [--quick] [--repeats N]
+                       throughput of the reference client, tenantry and a bare
+                       reqwest loop against the simulator (release build);
+                       services: astakos. --quick: 1/10 of the operations.
+                       The table is also written to target/bench/<service>.txt
   help                 print this message";
 
 fn main() -> ExitCode {
@@ -28,7 +38,8 @@ fn main() -> ExitCode {
     let result = match cmd {
         "ci" => ci(rest),
         "release" => release(rest),
-        // Further commands (e.g. `bench`) go here, with a line in USAGE.
+        "bench" => bench(rest),
+        // Further commands go here, with a line in USAGE.
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             Ok(())
@@ -101,6 +112,136 @@ fn ci(args: &[String]) -> Result<()> {
     run(Command::new("bash")
         .arg(root.join(".ci/run"))
         .current_dir(&root))
+}
+
+// --- bench -------------------------------------------------------------------
+
+/// Services with a benchmark in `benches/<service>` (package
+/// `tenantry-bench`, one module per service).
+const BENCH_SERVICES: &[&str] = &["astakos"];
+
+fn bench(args: &[String]) -> Result<()> {
+    let Some((service, rest)) = args.split_first() else {
+        return Err(Failure::Usage(format!(
+            "`bench` needs a service: {}",
+            BENCH_SERVICES.join(", ")
+        )));
+    };
+    if !BENCH_SERVICES.contains(&service.as_str()) {
+        return Err(Failure::Usage(format!(
+            "no benchmark for `{service}` (have: {})",
+            BENCH_SERVICES.join(", ")
+        )));
+    }
+    let mut pass: Vec<String> = Vec::new();
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--quick" => pass.push(arg.clone()),
+            "--repeats" => {
+                let n = it
+                    .next()
+                    .filter(|n| n.parse::<u32>().is_ok_and(|n| n > 0))
+                    .ok_or_else(|| Failure::Usage("--repeats needs a positive number".into()))?;
+                pass.extend([arg.clone(), n.clone()]);
+            }
+            other => {
+                return Err(Failure::Usage(format!(
+                    "unknown `bench` argument `{other}`"
+                )))
+            }
+        }
+    }
+
+    let root = workspace_root();
+    let python = root.join(".venv-py27/bin/python");
+    if !python.exists() {
+        return err(format!(
+            "{} is missing: the reference client runs there. Build it as CI does \
+             (`cargo xtask ci` sets up the venvs from .ci/python-requirements-py27.txt), \
+             or by hand: virtualenv -p python2.7 .venv-py27 && \
+             .venv-py27/bin/pip install -r .ci/python-requirements-py27.txt",
+            python.display()
+        ));
+    }
+
+    println!("$ cargo build --release -p tenantry-sim -p tenantry-bench --bins");
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "tenantry-sim",
+        "-p",
+        "tenantry-bench",
+        "--bins",
+    ]))?;
+    let target = target_dir()?;
+    let release = target.join("release");
+    let bench_bin = release.join(format!("tenantry-bench{}", std::env::consts::EXE_SUFFIX));
+    let sim_bin = release.join(format!("tenantry-sim{}", std::env::consts::EXE_SUFFIX));
+    let script = root
+        .join("benches")
+        .join(service)
+        .join("reference_bench.py");
+
+    let mut cmd = Command::new(&bench_bin);
+    cmd.arg(service)
+        .args(&pass)
+        .arg("--sim")
+        .arg(&sim_bin)
+        .arg("--python")
+        .arg(&python)
+        .arg("--script")
+        .arg(&script)
+        .current_dir(&root)
+        .stderr(std::process::Stdio::inherit());
+    println!("$ {}", shown(&cmd, &root));
+    let out = cmd
+        .output()
+        .map_err(|e| Failure::Error(format!("cannot start {}: {e}", bench_bin.display())))?;
+    let table = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        print!("{table}");
+        return err(format!("{} failed: {}", bench_bin.display(), out.status));
+    }
+    println!();
+    print!("{table}");
+
+    let dir = target.join("bench");
+    let file = dir.join(format!("{service}.txt"));
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&file, table.as_bytes()))
+        .map_err(|e| Failure::Error(format!("{}: {e}", file.display())))?;
+    println!(
+        "\n(table written to {})",
+        file.strip_prefix(&root).unwrap_or(&file).display()
+    );
+    if table.contains("MISSED") {
+        println!("note: the target was MISSED (a measurement, not a test: exit status 0)");
+    }
+    Ok(())
+}
+
+/// The command line, paths under the workspace shown relative to it.
+fn shown(cmd: &Command, root: &Path) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| {
+            let p = Path::new(a);
+            p.strip_prefix(root)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn target_dir() -> Result<PathBuf> {
+    Ok(cargo_metadata()?["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target")))
 }
 
 // --- release -----------------------------------------------------------------

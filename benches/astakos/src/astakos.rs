@@ -1,0 +1,303 @@
+//! Astakos: the reference `astakosclient` 0.19 (Python 2.7,
+//! `reference_bench.py`), [`astakos_client::AstakosClient`] and a bare
+//! reqwest loop, doing the same requests against `tenantry-sim serve
+//! --service astakos`.
+//!
+//! Workloads (keep `reference_bench.py` in step):
+//!
+//! * `lookup`: `POST {account}/user_catalogs` with `{"uuids": [one uuid]}`
+//!   (user token), the uuid cycling through the seeded users;
+//! * `commission`: `POST {account}/commissions` (service token; one
+//!   `(source, resource)` item, i.e. the user + project provision pair of
+//!   `issue_one_commission`: 1 byte of `cyclades.ram` for the seeded user
+//!   from their base project), then `POST {account}/commissions/{serial}/action`
+//!   with `{"accept": ""}`.
+//!
+//! Quota: the base project's `cyclades.ram` limit is 8 GiB and each
+//! commission takes one byte, so no `force` is needed however often the
+//! benchmark runs against one simulator.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use astakos_client::{AstakosClient, ProjectId, Secret, TransportConfig, Uuid};
+use reqwest::header::{HeaderValue, CONTENT_TYPE};
+use serde_json::{json, Value};
+
+use crate::{op, BenchError, Contender, External, InProcess, Mode, Plan, Workload};
+
+/// The resource every commission takes one unit of.
+pub const RESOURCE: &str = "cyclades.ram";
+/// Catalog lookups per measurement (full run).
+pub const LOOKUPS: u64 = 2_000;
+/// Commissions (issue + accept) per measurement (full run).
+pub const COMMISSIONS: u64 = 1_000;
+/// The in-flight mode.
+pub const IN_FLIGHT: usize = 64;
+/// Idle connections kept per host by both Rust clients (enough for
+/// [`IN_FLIGHT`]; the reference gets `pool_size` = the concurrency).
+pub const POOL: usize = 64;
+
+/// What the benchmark needs from the simulator's seed
+/// (`services.astakos`).
+#[derive(Debug, Clone)]
+pub struct Seed {
+    /// `{base}/identity/v2.0`.
+    pub auth_url: String,
+    /// `{base}/account/v1.0` (the bare loop uses it as is; the clients
+    /// discover it, during warm-up).
+    pub account_url: String,
+    /// A user token (lookups).
+    pub user_token: String,
+    /// A service (component) token (commissions).
+    pub service_token: String,
+    /// The commission holder; its base project is the source.
+    pub user_uuid: String,
+    /// The uuids lookups cycle through.
+    pub uuids: Vec<String>,
+}
+
+impl Seed {
+    /// Reads `services.astakos` (or an astakos object given directly).
+    pub fn from_json(v: &Value) -> Result<Self, BenchError> {
+        let v = v.get("services").map_or(v, |s| &s["astakos"]);
+        let s = |k: &str| {
+            v[k].as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("astakos seed: no `{k}`"))
+        };
+        let uuids: Vec<String> = v["users"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|u| u["uuid"].as_str().map(str::to_owned))
+            .collect();
+        if uuids.is_empty() {
+            return Err("astakos seed: no users".into());
+        }
+        Ok(Seed {
+            auth_url: s("auth_url")?,
+            account_url: s("account_url")?.trim_end_matches('/').to_owned(),
+            user_token: s("user_token")?,
+            service_token: s("service_token")?,
+            user_uuid: s("user_uuid")?,
+            uuids,
+        })
+    }
+}
+
+/// The two workloads; `scale` divides the operation counts (10 for
+/// `--quick`).
+pub fn workloads(scale: u64) -> Vec<Workload> {
+    let scale = scale.max(1);
+    vec![
+        Workload::new("lookup", "catalog lookup", LOOKUPS / scale),
+        Workload::new("commission", "issue+accept", COMMISSIONS / scale),
+    ]
+}
+
+fn unknown(workload: &str) -> BenchError {
+    format!("unknown astakos workload `{workload}`")
+}
+
+/// tenantry's client, as a user would build it (default retry policy,
+/// timeouts on), with a 64-connection pool.
+pub fn tenantry(seed: &Seed) -> Result<InProcess, BenchError> {
+    let seed = seed.clone();
+    let uuids: Arc<Vec<Uuid>> = Arc::new(
+        seed.uuids
+            .iter()
+            .map(|u| Uuid::new(u.as_str()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?,
+    );
+    let holder = Uuid::new(seed.user_uuid.as_str()).map_err(|e| e.to_string())?;
+    Ok(InProcess::new(
+        "tenantry",
+        move |workload: &str, _mode: Mode| {
+            let built = (|| {
+                let token = match workload {
+                    "lookup" => &seed.user_token,
+                    "commission" => &seed.service_token,
+                    other => return Err(unknown(other)),
+                };
+                let client =
+                    AstakosClient::builder(seed.auth_url.clone(), Secret::new(token.clone()))
+                        .transport_config(TransportConfig::default().pool_max_idle_per_host(POOL))
+                        .build()
+                        .map_err(|e| e.to_string())?;
+                Ok((client, workload == "lookup"))
+            })();
+            let (uuids, holder) = (uuids.clone(), holder.clone());
+            async move {
+                let (client, lookup) = built?;
+                if lookup {
+                    return Ok(op(move |i| {
+                        let client = client.clone();
+                        let uuid = uuids[(i % uuids.len() as u64) as usize].clone();
+                        async move {
+                            let cat = client
+                                .users()
+                                .usernames(std::slice::from_ref(&uuid))
+                                .await
+                                .map_err(|e| e.to_string())?;
+                            if cat.is_empty() {
+                                return Err("empty uuid_catalog".to_owned());
+                            }
+                            Ok(())
+                        }
+                    }));
+                }
+                let source = ProjectId::from(&holder);
+                Ok(op(move |_| {
+                    let (client, holder, source) = (client.clone(), holder.clone(), source.clone());
+                    async move {
+                        let c = client.commissions();
+                        let serial = c
+                            .issue_one(&holder)
+                            .provision((&source, RESOURCE), 1)
+                            .send()
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        c.accept(serial).await.map_err(|e| e.to_string())
+                    }
+                }))
+            }
+        },
+    ))
+}
+
+/// The same requests with a plain `reqwest::Client` (same pool size, no
+/// timeouts, no retries, no tracing, answers parsed as `serde_json::Value`):
+/// the floor for any client built on reqwest.
+pub fn bare(seed: &Seed) -> InProcess {
+    let seed = seed.clone();
+    InProcess::new("bare", move |workload: &str, _mode: Mode| {
+        let built = (|| {
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(POOL)
+                .build()
+                .map_err(|e| e.to_string())?;
+            let token = match workload {
+                "lookup" => &seed.user_token,
+                "commission" => &seed.service_token,
+                other => return Err(unknown(other)),
+            };
+            let mut token = HeaderValue::from_str(token).map_err(|e| e.to_string())?;
+            token.set_sensitive(true);
+            Ok((client, token, workload == "lookup"))
+        })();
+        let seed = seed.clone();
+        async move {
+            let (client, token, lookup) = built?;
+            let post = move |url: String, body: Vec<u8>| {
+                client
+                    .post(url)
+                    .header("x-auth-token", token.clone())
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body)
+                    .send()
+            };
+            if lookup {
+                let url = format!("{}/user_catalogs", seed.account_url);
+                let uuids = Arc::new(seed.uuids.clone());
+                return Ok(op(move |i| {
+                    let uuid = &uuids[(i % uuids.len() as u64) as usize];
+                    let body = serde_json::to_vec(&json!({ "uuids": [uuid] }));
+                    let sent = body.map(|b| post(url.clone(), b));
+                    async move {
+                        let v = json_answer(sent.map_err(|e| e.to_string())?.await).await?;
+                        match v.get("uuid_catalog") {
+                            Some(Value::Object(m)) if !m.is_empty() => Ok(()),
+                            _ => Err(format!("no uuid_catalog in {v}")),
+                        }
+                    }
+                }));
+            }
+            let issue_url = format!("{}/commissions", seed.account_url);
+            let account_url = seed.account_url.clone();
+            let body = serde_json::to_vec(&json!({
+                "force": false,
+                "auto_accept": false,
+                "name": "",
+                "provisions": [
+                    {"holder": format!("user:{}", seed.user_uuid),
+                     "source": format!("project:{}", seed.user_uuid),
+                     "resource": RESOURCE, "quantity": 1},
+                    {"holder": format!("project:{}", seed.user_uuid),
+                     "source": null, "resource": RESOURCE, "quantity": 1},
+                ],
+            }))
+            .map_err(|e| e.to_string())?;
+            Ok(op(move |_| {
+                let issued = post(issue_url.clone(), body.clone());
+                let (post, account_url) = (post.clone(), account_url.clone());
+                async move {
+                    let v = json_answer(issued.await).await?;
+                    let serial = v["serial"]
+                        .as_u64()
+                        .ok_or_else(|| format!("no serial in {v}"))?;
+                    let url = format!("{account_url}/commissions/{serial}/action");
+                    let body =
+                        serde_json::to_vec(&json!({"accept": ""})).map_err(|e| e.to_string())?;
+                    json_answer(post(url, body).await).await.map(drop)
+                }
+            }))
+        }
+    })
+}
+
+/// 2xx, then the body as JSON (`null` when empty).
+async fn json_answer(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Value, BenchError> {
+    let resp = sent.map_err(|e| e.to_string())?;
+    let status = resp.status();
+    let body = resp.bytes().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!(
+            "HTTP {status}: {}",
+            String::from_utf8_lossy(&body[..body.len().min(300)])
+        ));
+    }
+    if body.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(&body).map_err(|e| e.to_string())
+}
+
+/// The reference client: `python reference_bench.py SEED WORKLOAD N C`.
+pub fn reference(python: &Path, script: &Path, seed_line: &str) -> External {
+    External::new(
+        "reference",
+        python,
+        [script.as_os_str().to_owned(), seed_line.into()],
+    )
+}
+
+/// The Astakos plan: both workloads, sequential and [`IN_FLIGHT`] in
+/// flight, reference / tenantry / bare, target tenantry ≥ 0.95 × bare.
+pub fn plan(
+    seed: &Seed,
+    reference: External,
+    scale: u64,
+    repeats: u32,
+) -> Result<Plan, BenchError> {
+    let contenders: Vec<Box<dyn Contender>> = vec![
+        Box::new(reference),
+        Box::new(tenantry(seed)?),
+        Box::new(bare(seed)),
+    ];
+    Ok(Plan {
+        title: format!(
+            "Astakos client throughput against tenantry-sim ({} cores; sim, reference and Rust in separate processes)",
+            std::thread::available_parallelism().map_or(0, |n| n.get())
+        ),
+        workloads: workloads(scale),
+        modes: vec![Mode::Sequential, Mode::InFlight(IN_FLIGHT)],
+        contenders,
+        baseline: "reference".into(),
+        floor: "bare".into(),
+        subject: "tenantry".into(),
+        target: 0.95,
+        repeats,
+    })
+}

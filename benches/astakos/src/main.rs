@@ -1,0 +1,146 @@
+//! `tenantry-bench <service> [options]`: starts the service's simulator,
+//! measures every contender, prints the table on stdout (progress on
+//! stderr). Usually run through `cargo xtask bench <service>`, which builds
+//! the release binaries first and keeps a copy of the table.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use tenantry_bench::{astakos, run, runtime, SimProcess};
+
+const USAGE: &str = "\
+usage: tenantry-bench astakos [options]
+
+options:
+  --quick          1/10 of the operations (a smoke run)
+  --repeats N      measure everything N times, keep the best (default 3)
+  --sim PATH       the tenantry-sim binary (default: next to this one)
+  --python PATH    Python 2.7 with astakosclient 0.19
+                   (default: <workspace>/.venv-py27/bin/python)
+  --script PATH    the reference driver
+                   (default: <workspace>/benches/astakos/reference_bench.py)
+  --workers N      tokio worker threads for the Rust clients (default 2)
+  --only A,B       run only these contenders (reference, tenantry, bare);
+                   ratios need both sides
+  --times N        N times the operations (longer, steadier runs)";
+
+struct Options {
+    quick: bool,
+    repeats: u32,
+    sim: PathBuf,
+    python: PathBuf,
+    script: PathBuf,
+    workers: usize,
+    only: Option<Vec<String>>,
+    times: u64,
+}
+
+fn workspace_root() -> PathBuf {
+    // benches/astakos -> the workspace root.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let root = workspace_root();
+    let sim_default = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("tenantry-sim")))
+        .unwrap_or_else(|| PathBuf::from("tenantry-sim"));
+    let mut o = Options {
+        quick: false,
+        repeats: 3,
+        sim: sim_default,
+        python: root.join(".venv-py27/bin/python"),
+        script: Path::new(env!("CARGO_MANIFEST_DIR")).join("reference_bench.py"),
+        workers: 2,
+        only: None,
+        times: 1,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match a.as_str() {
+            "--quick" => o.quick = true,
+            "--repeats" => o.repeats = value(a)?.parse().map_err(|e| format!("--repeats: {e}"))?,
+            "--sim" => o.sim = value(a)?.into(),
+            "--python" => o.python = value(a)?.into(),
+            "--script" => o.script = value(a)?.into(),
+            "--workers" => o.workers = value(a)?.parse().map_err(|e| format!("--workers: {e}"))?,
+            "--only" => o.only = Some(value(a)?.split(',').map(str::to_owned).collect()),
+            "--times" => o.times = value(a)?.parse().map_err(|e| format!("--times: {e}"))?,
+            other => return Err(format!("unknown option `{other}`")),
+        }
+    }
+    Ok(o)
+}
+
+fn bench_astakos(o: &Options) -> Result<(), String> {
+    for (what, path) in [
+        ("simulator", &o.sim),
+        ("python", &o.python),
+        ("script", &o.script),
+    ] {
+        if !path.exists() {
+            return Err(format!("{what} not found: {}", path.display()));
+        }
+    }
+    let scale = if o.quick { 10 } else { 1 };
+    let sim = SimProcess::start(&o.sim, "astakos")?;
+    let seed = astakos::Seed::from_json(sim.service("astakos")?)?;
+    eprintln!(
+        "tenantry-sim (pid {}) at {}; {} tokio workers for the Rust clients",
+        sim.pid(),
+        seed.auth_url,
+        o.workers
+    );
+    let rt = runtime(o.workers)?;
+    let reference = astakos::reference(&o.python, &o.script, &sim.seed_line);
+    let mut plan = astakos::plan(&seed, reference, scale, o.repeats)?;
+    for w in &mut plan.workloads {
+        w.ops *= o.times.max(1);
+    }
+    if let Some(only) = &o.only {
+        plan.contenders
+            .retain(|c| only.iter().any(|n| n == c.name()));
+        if plan.contenders.is_empty() {
+            return Err(format!("--only {}: no such contender", only.join(",")));
+        }
+    }
+    let report = run(&plan, &rt)?;
+    drop(sim);
+    print!("{report}");
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((service, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let result = match service.as_str() {
+        "astakos" => parse(rest).and_then(|o| bench_astakos(&o)),
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        other => {
+            eprintln!("tenantry-bench: unknown service `{other}`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tenantry-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
