@@ -332,7 +332,7 @@ pub struct Plan {
     /// Target: `subject ≥ target × floor` in every row.
     pub target: f64,
     /// Each measurement is made this many times (the contenders' order
-    /// rotating); the best rate counts.
+    /// rotating); medians count.
     pub repeats: u32,
 }
 
@@ -345,8 +345,11 @@ pub struct Row {
     pub ops: u64,
     /// The mode.
     pub mode: Mode,
-    /// Best ops/s per contender (the plan's column order).
+    /// Median ops/s per contender over the runs (the plan's column order).
     pub rates: Vec<f64>,
+    /// Median over the runs of `subject ÷ floor` measured in the same run
+    /// (back to back, so slow drifts of the machine cancel out).
+    pub paired: Option<f64>,
 }
 
 /// The result of [`run`].
@@ -373,9 +376,11 @@ impl Report {
         Some(row.rates[a?] / row.rates[b?])
     }
 
-    /// `subject ÷ floor` of a row (`None` when one of them did not run).
+    /// `subject ÷ floor` of a row: the paired median when there is one
+    /// (`None` when one of them did not run).
     pub fn subject_vs_floor(&self, row: &Row) -> Option<f64> {
-        self.ratio(row, self.subject, self.floor)
+        row.paired
+            .or_else(|| self.ratio(row, self.subject, self.floor))
     }
 
     /// Whether every row meets the target (`None` when the subject or the
@@ -392,6 +397,21 @@ fn index_of(columns: &[String], name: &str) -> Option<usize> {
     columns.iter().position(|c| c == name)
 }
 
+/// The median (mean of the middle two for an even count); NaN when empty.
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.retain(|x| !x.is_nan());
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
+}
+
 /// Runs every measurement of `plan` (progress on stderr) on `rt`.
 pub fn run(plan: &Plan, rt: &Runtime) -> Result<Report, BenchError> {
     let columns: Vec<String> = plan
@@ -403,11 +423,12 @@ pub fn run(plan: &Plan, rt: &Runtime) -> Result<Report, BenchError> {
     let floor = index_of(&columns, &plan.floor);
     let subject = index_of(&columns, &plan.subject);
     let n = plan.contenders.len();
-    let mut best: BTreeMap<(usize, usize), Vec<f64>> = BTreeMap::new();
+    // Per (workload, mode): one vector of rates per run.
+    let mut runs: BTreeMap<(usize, usize), Vec<Vec<f64>>> = BTreeMap::new();
     for rep in 0..plan.repeats.max(1) {
         for (wi, w) in plan.workloads.iter().enumerate() {
             for (mi, &mode) in plan.modes.iter().enumerate() {
-                let rates = best.entry((wi, mi)).or_insert_with(|| vec![0.0; n]);
+                let mut rates = vec![f64::NAN; n];
                 // Rotate who goes first, so no contender always runs on a
                 // simulator that has just been warmed (or loaded) by another.
                 for k in 0..n {
@@ -427,19 +448,29 @@ pub fn run(plan: &Plan, rt: &Runtime) -> Result<Report, BenchError> {
                         m.ops,
                         m.secs
                     );
-                    rates[ci] = rates[ci].max(m.rate());
+                    rates[ci] = m.rate();
                 }
+                runs.entry((wi, mi)).or_default().push(rates);
             }
         }
     }
     let mut rows = Vec::new();
     for (wi, w) in plan.workloads.iter().enumerate() {
         for (mi, &mode) in plan.modes.iter().enumerate() {
+            let all = runs.remove(&(wi, mi)).unwrap_or_default();
+            let rates = (0..n)
+                .map(|c| median(all.iter().map(|r| r[c]).collect()))
+                .collect();
+            let paired = match (subject, floor) {
+                (Some(sj), Some(fl)) => Some(median(all.iter().map(|r| r[sj] / r[fl]).collect())),
+                _ => None,
+            };
             rows.push(Row {
                 workload: w.label.clone(),
                 ops: w.ops,
                 mode,
-                rates: best.remove(&(wi, mi)).unwrap_or_default(),
+                rates,
+                paired,
             });
         }
     }
@@ -470,7 +501,11 @@ impl fmt::Display for Report {
         .collect();
         let targeted = s.is_some() && fl.is_some();
         writeln!(f, "{}", self.title)?;
-        write!(f, "ops/s, best of {} runs each", self.repeats)?;
+        write!(
+            f,
+            "ops/s, median of {} runs each; {}",
+            self.repeats, "the first ratio is the median of per-run ratios (measured back to back)"
+        )?;
         if let (Some(s), Some(fl)) = (s, fl) {
             write!(f, "; target: {s} >= {:.2}x {fl} in every row", self.target)?;
         }
@@ -486,7 +521,11 @@ impl fmt::Display for Report {
             let mut line = vec![r.workload.clone(), r.ops.to_string(), r.mode.to_string()];
             line.extend(r.rates.iter().map(|x| format!("{x:.0}")));
             for (k, (_, i, j)) in ratios.iter().enumerate() {
-                let x = self.ratio(r, *i, *j).unwrap_or(f64::NAN);
+                let x = if k == 0 && targeted {
+                    self.subject_vs_floor(r).unwrap_or(f64::NAN)
+                } else {
+                    self.ratio(r, *i, *j).unwrap_or(f64::NAN)
+                };
                 line.push(if k == 0 && targeted {
                     format!("{x:.3}")
                 } else {

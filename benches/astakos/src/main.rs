@@ -13,7 +13,7 @@ usage: tenantry-bench astakos [options]
 
 options:
   --quick          1/10 of the operations (a smoke run)
-  --repeats N      measure everything N times, keep the best (default 3)
+  --repeats N      measure everything N times, report medians (default 5)
   --sim PATH       the tenantry-sim binary (default: next to this one)
   --python PATH    Python 2.7 with astakosclient 0.19
                    (default: <workspace>/.venv-py27/bin/python)
@@ -51,7 +51,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         .unwrap_or_else(|| PathBuf::from("tenantry-sim"));
     let mut o = Options {
         quick: false,
-        repeats: 3,
+        repeats: 5,
         sim: sim_default,
         python: root.join(".venv-py27/bin/python"),
         script: Path::new(env!("CARGO_MANIFEST_DIR")).join("reference_bench.py"),

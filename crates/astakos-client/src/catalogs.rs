@@ -194,7 +194,13 @@ where
     K: serde::de::DeserializeOwned + Ord,
     V: serde::de::DeserializeOwned,
 {
-    let text = Value::Object(cat).to_string();
+    // Fast path straight from the parsed map; only a failure re-reads it
+    // with path tracking for the error.
+    let cat = Value::Object(cat);
+    if let Ok(v) = serde_json::from_value::<BTreeMap<K, Option<V>>>(cat.clone()) {
+        return Ok(v);
+    }
+    let text = cat.to_string();
     let de = &mut serde_json::Deserializer::from_str(&text);
     serde_path_to_error::deserialize(de).map_err(|e| AstakosError::InvalidResponse {
         operation: op.to_owned(),

@@ -14,7 +14,7 @@ use tenantry_core::auth::header::HeaderToken;
 use tenantry_core::pipeline::{encode_segment, Operation, Pipeline};
 use tenantry_core::transport::HttpTransport;
 use tenantry_core::{Idempotency, ReqwestTransport, RetryConfig, Secret, TransportConfig};
-use tokio::sync::{Mutex, RwLock};
+use tokio::sync::Mutex;
 use url::Url;
 
 /// The prefixes learnt from the service catalog (§3.4 of the protocol
@@ -43,7 +43,8 @@ pub(crate) struct Inner {
     pub(crate) token: Secret,
     /// `join(AUTH_PATH, "tokens")`.
     pub(crate) api_tokens: String,
-    prefixes: RwLock<Prefixes>,
+    // A std lock: held only to copy a prefix out, never across an await.
+    prefixes: std::sync::RwLock<Prefixes>,
     discovery: Mutex<()>,
 }
 
@@ -164,7 +165,7 @@ impl AstakosClientBuilder {
                 pipeline: pb.build()?,
                 token: self.token,
                 api_tokens,
-                prefixes: RwLock::new(Prefixes::default()),
+                prefixes: std::sync::RwLock::new(Prefixes::default()),
                 discovery: Mutex::new(()),
             }),
         })
@@ -191,9 +192,23 @@ impl AstakosClient {
         &self.inner.api_tokens
     }
 
+    fn read_prefixes(&self) -> std::sync::RwLockReadGuard<'_, Prefixes> {
+        self.inner
+            .prefixes
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write_prefixes(&self) -> std::sync::RwLockWriteGuard<'_, Prefixes> {
+        self.inner
+            .prefixes
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The prefixes discovered so far (no I/O).
     pub async fn cached_prefixes(&self) -> Prefixes {
-        self.inner.prefixes.read().await.clone()
+        self.read_prefixes().clone()
     }
 
     /// The account API prefix (`/account/v1.0`), discovering it first if
@@ -215,15 +230,15 @@ impl AstakosClient {
     }
 
     async fn prefix(&self, pick: fn(&Prefixes) -> Option<String>, extra: bool) -> Result<String> {
-        if let Some(p) = pick(&*self.inner.prefixes.read().await) {
+        if let Some(p) = pick(&*self.read_prefixes()) {
             return Ok(p);
         }
         let _guard = self.inner.discovery.lock().await;
-        if let Some(p) = pick(&*self.inner.prefixes.read().await) {
+        if let Some(p) = pick(&*self.read_prefixes()) {
             return Ok(p);
         }
         self.discover(extra).await?;
-        pick(&*self.inner.prefixes.read().await).ok_or_else(|| {
+        pick(&*self.read_prefixes()).ok_or_else(|| {
             AstakosError::invalid(
                 "astakos.get_endpoints",
                 200,
@@ -279,7 +294,7 @@ impl AstakosClient {
             }
         }
         {
-            let mut p = self.inner.prefixes.write().await;
+            let mut p = self.write_prefixes();
             p.account = Some(url_path(&account_url));
             p.ui = Some(url_path(&ui_url));
             p.account_url = Some(account_url);
@@ -300,7 +315,7 @@ impl AstakosClient {
                         String::new(),
                     )
                 })?;
-            let mut p = self.inner.prefixes.write().await;
+            let mut p = self.write_prefixes();
             p.oauth2 = Some(url_path(&url));
             p.oauth2_url = Some(url);
         }
@@ -374,6 +389,10 @@ pub(crate) fn decode_body<T: DeserializeOwned>(
     } else {
         body
     };
+    // Fast path first; only a failure pays for serde path tracking.
+    if let Ok(v) = serde_json::from_slice(text) {
+        return Ok(v);
+    }
     let de = &mut serde_json::Deserializer::from_slice(text);
     serde_path_to_error::deserialize(de).map_err(|e| AstakosError::InvalidResponse {
         operation: operation.to_owned(),
@@ -479,6 +498,9 @@ impl serde_json::ser::Formatter for PyFormatter {
         w: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        if fragment.is_ascii() {
+            return w.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if !c.is_ascii() {

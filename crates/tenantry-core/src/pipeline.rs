@@ -64,7 +64,7 @@ pub struct Operation {
     name: &'static str,
     method: Method,
     template: &'static str,
-    path: String,
+    path: std::borrow::Cow<'static, str>,
     query: Vec<(String, String)>,
     headers: HeaderMap,
     body: std::result::Result<Bytes, String>,
@@ -79,7 +79,7 @@ impl Operation {
             name,
             method,
             template,
-            path: template.to_owned(),
+            path: std::borrow::Cow::Borrowed(template),
             query: Vec::new(),
             headers: HeaderMap::new(),
             body: Ok(Bytes::new()),
@@ -89,15 +89,16 @@ impl Operation {
 
     /// Fills `{name}` in the path with `value`, percent-encoded.
     pub fn param(mut self, name: &str, value: &str) -> Self {
-        self.path = self
+        let replaced = self
             .path
             .replace(&format!("{{{name}}}"), &encode_segment(value));
+        self.path = std::borrow::Cow::Owned(replaced);
         self
     }
 
     /// Appends the path verbatim (already encoded), for paths built elsewhere.
     pub fn raw_path(mut self, path: impl Into<String>) -> Self {
-        self.path = path.into();
+        self.path = std::borrow::Cow::Owned(path.into());
         self
     }
 
@@ -338,18 +339,17 @@ impl Pipeline {
             url.push(if url.contains('?') { '&' } else { '?' });
             url.push_str(&q.finish());
         }
-        let mut req = http::Request::builder()
-            .method(op.method.clone())
-            .uri(&url)
-            .body(body)
-            .map_err(|e| Error::Config(format!("{}: cannot build the request: {e}", op.name)))?;
-        let h = req.headers_mut();
-        for (k, v) in &self.inner.headers {
-            h.insert(k.clone(), v.clone());
-        }
+        let uri = http::Uri::try_from(url).map_err(|e| {
+            Error::Config(format!("{}: cannot build the request URL: {e}", op.name))
+        })?;
+        let mut req = http::Request::new(body);
+        *req.method_mut() = op.method.clone();
+        *req.uri_mut() = uri;
+        let mut headers = self.inner.headers.clone();
         for (k, v) in &op.headers {
-            h.insert(k.clone(), v.clone());
+            headers.insert(k.clone(), v.clone());
         }
+        *req.headers_mut() = headers;
         Ok(req)
     }
 
@@ -384,7 +384,11 @@ impl Pipeline {
             auth.apply(&mut req, transport).await?;
             // Keep only the credential headers, for `invalidate` (cheaper
             // than cloning every header of every request).
-            let sent = credential_headers(req.headers());
+            let sent = if auth.renewable() {
+                credential_headers(req.headers())
+            } else {
+                HeaderMap::new()
+            };
             if tracing::enabled!(tracing::Level::TRACE) {
                 tracing::trace!(headers = ?redact::headers(req.headers()), body = %redact::excerpt(req.body()), "sending");
             }
@@ -499,12 +503,19 @@ fn credential_headers(h: &HeaderMap) -> HeaderMap {
 
 /// Decodes a JSON body with the serde path of a bad field in the error.
 pub fn decode<T: DeserializeOwned>(operation: &str, resp: &HttpResponse) -> Result<T> {
+    // The fast path decodes directly; only a failure pays for path tracking.
+    if let Ok(v) = serde_json::from_slice(resp.body()) {
+        return Ok(v);
+    }
     let de = &mut serde_json::Deserializer::from_slice(resp.body());
-    serde_path_to_error::deserialize(de).map_err(|e| Error::Decode {
-        operation: operation.to_owned(),
-        status: resp.status().as_u16(),
-        path: e.path().to_string(),
-        message: e.inner().to_string(),
-        excerpt: redact::excerpt(resp.body()),
-    })
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => Ok(v),
+        Err(e) => Err(Error::Decode {
+            operation: operation.to_owned(),
+            status: resp.status().as_u16(),
+            path: e.path().to_string(),
+            message: e.inner().to_string(),
+            excerpt: redact::excerpt(resp.body()),
+        }),
+    }
 }

@@ -74,6 +74,10 @@ impl AuthStrategy for BearerAuth {
         }
     }
 
+    fn renewable(&self) -> bool {
+        matches!(self, BearerAuth::Keycloak(_))
+    }
+
     fn scrub(&self, text: &str) -> String {
         match self {
             BearerAuth::Static(t) => crate::redact::scrub_values(text, &[t.expose()]),

@@ -18,6 +18,9 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 pub struct HeaderToken {
     name: HeaderName,
     token: Secret,
+    // Built once: every request shares its bytes. Marked sensitive, so the
+    // http crate's Debug prints `Sensitive`.
+    value: HeaderValue,
 }
 
 impl HeaderToken {
@@ -29,10 +32,11 @@ impl HeaderToken {
         if token.is_empty() {
             return Err(Error::invalid_input("token", "must not be empty"));
         }
-        HeaderValue::from_str(token.expose()).map_err(|_| {
+        let mut value = HeaderValue::from_str(token.expose()).map_err(|_| {
             Error::invalid_input("token", "contains characters not allowed in a header")
         })?;
-        Ok(HeaderToken { name, token })
+        value.set_sensitive(true);
+        Ok(HeaderToken { name, token, value })
     }
 
     /// `X-Auth-Token: <token>`.
@@ -44,16 +48,18 @@ impl HeaderToken {
 #[async_trait::async_trait]
 impl AuthStrategy for HeaderToken {
     async fn apply(&self, request: &mut HttpRequest, _t: &dyn HttpTransport) -> Result<()> {
-        let mut v = HeaderValue::from_str(self.token.expose()).map_err(|_| {
-            Error::invalid_input("token", "contains characters not allowed in a header")
-        })?;
-        v.set_sensitive(true);
-        request.headers_mut().insert(self.name.clone(), v);
+        request
+            .headers_mut()
+            .insert(self.name.clone(), self.value.clone());
         Ok(())
     }
 
     async fn invalidate(&self, _sent: &HeaderMap) -> bool {
         // A static token cannot be renewed: re-sending would be refused again.
+        false
+    }
+
+    fn renewable(&self) -> bool {
         false
     }
 

@@ -47,6 +47,13 @@ pub trait AuthStrategy: Send + Sync + fmt::Debug {
     /// which case the request is not re-sent.
     async fn invalidate(&self, sent: &HeaderMap) -> bool;
 
+    /// Whether [`invalidate`](Self::invalidate) can ever help (a fresh login
+    /// is possible). When false the pipeline skips keeping the sent
+    /// credential. Default: true.
+    fn renewable(&self) -> bool {
+        true
+    }
+
     /// Sees every answer (a session cookie may be renewed).
     fn observe(&self, _response: &HttpResponse) {}
 
@@ -67,6 +74,9 @@ impl AuthStrategy for NoAuth {
         Ok(())
     }
     async fn invalidate(&self, _sent: &HeaderMap) -> bool {
+        false
+    }
+    fn renewable(&self) -> bool {
         false
     }
 }

@@ -101,6 +101,7 @@ impl TransportConfig {
 pub struct ReqwestTransport {
     client: reqwest::Client,
     max_body: u64,
+    timeout: Option<Duration>,
 }
 
 impl ReqwestTransport {
@@ -113,7 +114,6 @@ impl ReqwestTransport {
             .pool_max_idle_per_host(config.pool_max_idle_per_host)
             .pool_idle_timeout(config.pool_idle_timeout)
             .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
             .user_agent(config.user_agent.clone())
             .redirect(reqwest::redirect::Policy::none())
             .danger_accept_invalid_certs(!config.verify_tls)
@@ -127,7 +127,18 @@ impl ReqwestTransport {
         Ok(ReqwestTransport {
             client,
             max_body: config.max_body_bytes,
+            timeout: Some(config.timeout),
         })
+    }
+
+    /// Wraps an existing reqwest client (its own pool, TLS and proxy
+    /// settings); `config` gives the body cap and the whole-exchange timeout.
+    pub fn from_client(client: reqwest::Client, config: &TransportConfig) -> Self {
+        ReqwestTransport {
+            client,
+            max_body: config.max_body_bytes,
+            timeout: Some(config.timeout),
+        }
     }
 
     /// With the default [`TransportConfig`].
@@ -190,6 +201,27 @@ impl HttpTransport for ReqwestTransport {
         &self,
         request: HttpRequest,
     ) -> std::result::Result<HttpResponse, TransportError> {
+        // One timer for the whole exchange, answer body included.
+        match self.timeout {
+            Some(limit) => tokio::time::timeout(limit, self.exchange(request))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(TransportError::new(
+                        TransportErrorKind::Timeout,
+                        Reached::Maybe,
+                        format!("no complete answer within {limit:?}"),
+                    ))
+                }),
+            None => self.exchange(request).await,
+        }
+    }
+}
+
+impl ReqwestTransport {
+    async fn exchange(
+        &self,
+        request: HttpRequest,
+    ) -> std::result::Result<HttpResponse, TransportError> {
         let req = reqwest::Request::try_from(request).map_err(|e| classify(&e))?;
         let mut resp = self.client.execute(req).await.map_err(|e| classify(&e))?;
         let status = resp.status();
@@ -201,8 +233,21 @@ impl HttpTransport for ReqwestTransport {
                 ));
             }
         }
-        // Most answers arrive in one chunk: keep it as it is, copy only when
-        // there are several.
+        if resp.content_length().is_some() {
+            // The length is declared and within the cap, and hyper never
+            // reads past a declared length: read it whole.
+            let mut headers = std::mem::take(resp.headers_mut());
+            let version = resp.version();
+            let body = resp.bytes().await.map_err(|e| classify(&e))?;
+            let mut out = http::Response::new(body);
+            *out.status_mut() = status;
+            *out.version_mut() = version;
+            std::mem::swap(out.headers_mut(), &mut headers);
+            return Ok(out);
+        }
+        // No declared length: stream, counting against the cap. Most answers
+        // arrive in one chunk: keep it as it is, copy only when there are
+        // several.
         let mut first: Option<Bytes> = None;
         let mut buf = BytesMut::new();
         let mut total: u64 = 0;
