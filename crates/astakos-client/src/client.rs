@@ -230,15 +230,15 @@ impl AstakosClient {
     }
 
     async fn prefix(&self, pick: fn(&Prefixes) -> Option<String>, extra: bool) -> Result<String> {
-        if let Some(p) = pick(&*self.read_prefixes()) {
+        if let Some(p) = pick(&self.read_prefixes()) {
             return Ok(p);
         }
         let _guard = self.inner.discovery.lock().await;
-        if let Some(p) = pick(&*self.read_prefixes()) {
+        if let Some(p) = pick(&self.read_prefixes()) {
             return Ok(p);
         }
         self.discover(extra).await?;
-        pick(&*self.read_prefixes()).ok_or_else(|| {
+        pick(&self.read_prefixes()).ok_or_else(|| {
             AstakosError::invalid(
                 "astakos.get_endpoints",
                 200,
