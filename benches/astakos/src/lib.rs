@@ -503,8 +503,8 @@ impl fmt::Display for Report {
         writeln!(f, "{}", self.title)?;
         write!(
             f,
-            "ops/s, median of {} runs each; {}",
-            self.repeats, "the first ratio is the median of per-run ratios (measured back to back)"
+            "ops/s, median of {} runs each; the first ratio is the median of per-run ratios (measured back to back)",
+            self.repeats
         )?;
         if let (Some(s), Some(fl)) = (s, fl) {
             write!(f, "; target: {s} >= {:.2}x {fl} in every row", self.target)?;
