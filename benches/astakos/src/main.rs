@@ -22,7 +22,9 @@ options:
   --workers N      tokio worker threads for the Rust clients (default 2)
   --only A,B       run only these contenders (reference, tenantry, bare);
                    ratios need both sides
-  --times N        N times the operations (longer, steadier runs)";
+  --times N        N times the operations (longer, steadier runs)
+  --mode M         only this mode: `sequential` or `in-flight`
+  --workload W     only this workload: `lookup` or `commission`";
 
 struct Options {
     quick: bool,
@@ -33,6 +35,8 @@ struct Options {
     workers: usize,
     only: Option<Vec<String>>,
     times: u64,
+    mode: Option<String>,
+    workload: Option<String>,
 }
 
 fn workspace_root() -> PathBuf {
@@ -58,6 +62,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
         workers: 2,
         only: None,
         times: 1,
+        mode: None,
+        workload: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -75,6 +81,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--workers" => o.workers = value(a)?.parse().map_err(|e| format!("--workers: {e}"))?,
             "--only" => o.only = Some(value(a)?.split(',').map(str::to_owned).collect()),
             "--times" => o.times = value(a)?.parse().map_err(|e| format!("--times: {e}"))?,
+            "--mode" => o.mode = Some(value(a)?),
+            "--workload" => o.workload = Some(value(a)?),
             other => return Err(format!("unknown option `{other}`")),
         }
     }
@@ -105,6 +113,15 @@ fn bench_astakos(o: &Options) -> Result<(), String> {
     let mut plan = astakos::plan(&seed, reference, scale, o.repeats)?;
     for w in &mut plan.workloads {
         w.ops *= o.times.max(1);
+    }
+    if let Some(m) = &o.mode {
+        plan.modes.retain(|x| match x {
+            tenantry_bench::Mode::Sequential => m == "sequential",
+            _ => m == "in-flight",
+        });
+    }
+    if let Some(w) = &o.workload {
+        plan.workloads.retain(|x| &x.name == w);
     }
     if let Some(only) = &o.only {
         plan.contenders

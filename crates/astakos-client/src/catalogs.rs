@@ -6,6 +6,7 @@ use crate::client::{json_op, AstakosClient};
 use crate::error::{AstakosError, Result};
 use crate::ids::Uuid;
 use http::Method;
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use tenantry_core::Idempotency;
@@ -197,7 +198,7 @@ where
     // Fast path straight from the parsed map; only a failure re-reads it
     // with path tracking for the error.
     let cat = Value::Object(cat);
-    if let Ok(v) = serde_json::from_value::<BTreeMap<K, Option<V>>>(cat.clone()) {
+    if let Ok(v) = BTreeMap::<K, Option<V>>::deserialize(&cat) {
         return Ok(v);
     }
     let text = cat.to_string();

@@ -305,19 +305,24 @@ impl Pipeline {
         &self.inner.retry
     }
 
-    async fn base(&self) -> Result<Url> {
-        if let Some(u) = self
-            .inner
-            .auth
-            .endpoint(self.inner.transport.as_ref())
-            .await?
-        {
-            return Ok(u);
+    /// The endpoint from the auth strategy, when it supplies one (Keystone).
+    async fn auth_endpoint(&self) -> Result<Option<Url>> {
+        if !self.inner.auth.provides_endpoint() {
+            return Ok(None);
         }
         self.inner
-            .base_url
-            .clone()
-            .ok_or_else(|| Error::Config(format!("{}: no base URL configured", self.inner.service)))
+            .auth
+            .endpoint(self.inner.transport.as_ref())
+            .await
+    }
+
+    fn base<'a>(&'a self, endpoint: &'a Option<Url>) -> Result<&'a Url> {
+        match endpoint {
+            Some(u) => Ok(u),
+            None => self.inner.base_url.as_ref().ok_or_else(|| {
+                Error::Config(format!("{}: no base URL configured", self.inner.service))
+            }),
+        }
     }
 
     fn build_request(&self, base: &Url, op: &Operation) -> Result<HttpRequest> {
@@ -345,11 +350,15 @@ impl Pipeline {
         let mut req = http::Request::new(body);
         *req.method_mut() = op.method.clone();
         *req.uri_mut() = uri;
-        let mut headers = self.inner.headers.clone();
-        for (k, v) in &op.headers {
-            headers.insert(k.clone(), v.clone());
-        }
-        *req.headers_mut() = headers;
+        *req.headers_mut() = if self.inner.headers.is_empty() {
+            op.headers.clone()
+        } else {
+            let mut headers = self.inner.headers.clone();
+            for (k, v) in &op.headers {
+                headers.insert(k.clone(), v.clone());
+            }
+            headers
+        };
         Ok(req)
     }
 
@@ -379,8 +388,8 @@ impl Pipeline {
         loop {
             attempt += 1;
             span.record("attempt", attempt);
-            let base = self.base().await?;
-            let mut req = self.build_request(&base, op)?;
+            let endpoint = self.auth_endpoint().await?;
+            let mut req = self.build_request(self.base(&endpoint)?, op)?;
             auth.apply(&mut req, transport).await?;
             // Keep only the credential headers, for `invalidate` (cheaper
             // than cloning every header of every request).

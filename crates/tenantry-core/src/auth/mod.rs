@@ -36,6 +36,12 @@ pub trait AuthStrategy: Send + Sync + fmt::Debug {
         Ok(None)
     }
 
+    /// Whether [`endpoint`](Self::endpoint) can answer `Some` (default
+    /// false); when false the pipeline does not ask.
+    fn provides_endpoint(&self) -> bool {
+        false
+    }
+
     /// Whether this answer means the credential was refused (default: 401).
     fn is_rejection(&self, response: &HttpResponse) -> bool {
         response.status() == http::StatusCode::UNAUTHORIZED
