@@ -95,38 +95,56 @@ fn bench(c: &mut Criterion) {
     head_to_head(&f, &url, &op);
 }
 
-/// Interleaved rounds so both loops see the same machine state.
+/// Interleaved rounds so both loops see the same machine state; the ratio
+/// is the median of the per-round ratios (each round runs both loops back
+/// to back, alternating which goes first), so slow drifts cancel out.
 fn head_to_head(f: &Fixture, url: &str, op: &Operation) {
-    let n = 3000;
-    let rounds = 7;
+    let n = 1000;
+    let rounds = 21;
     let mut bare = Vec::new();
     let mut ours = Vec::new();
-    for _ in 0..rounds {
+    let mut ratios = Vec::new();
+    let time_bare = || {
         let t = Instant::now();
         f.rt.block_on(async {
             for _ in 0..n {
                 bare_once(f, url).await;
             }
         });
-        bare.push(n as f64 / t.elapsed().as_secs_f64());
+        n as f64 / t.elapsed().as_secs_f64()
+    };
+    let time_ours = || {
         let t = Instant::now();
         f.rt.block_on(async {
             for _ in 0..n {
                 tenantry_once(f, op).await;
             }
         });
-        ours.push(n as f64 / t.elapsed().as_secs_f64());
+        n as f64 / t.elapsed().as_secs_f64()
+    };
+    for round in 0..rounds {
+        let (b, o) = if round % 2 == 0 {
+            let b = time_bare();
+            (b, time_ours())
+        } else {
+            let o = time_ours();
+            (time_bare(), o)
+        };
+        bare.push(b);
+        ours.push(o);
+        ratios.push(o / b);
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(|a, b| a.total_cmp(b));
         v[v.len() / 2]
     };
-    let (b, o) = (median(&mut bare), median(&mut ours));
+    let (b, o, r) = (median(&mut bare), median(&mut ours), median(&mut ratios));
     println!(
-        "head-to-head ({rounds} rounds x {n} sequential GETs): bare reqwest {b:.0} req/s, \
-         tenantry {o:.0} req/s, ratio {:.3} (overhead {:.1}%)",
-        o / b,
-        (1.0 - o / b) * 100.0
+        "head-to-head ({rounds} paired rounds x {n} sequential GETs): bare reqwest {b:.0} req/s, \
+         tenantry {o:.0} req/s, median paired ratio {r:.3} (overhead {:.1}%; rounds {:.3}..{:.3})",
+        (1.0 - r) * 100.0,
+        ratios[0],
+        ratios[ratios.len() - 1]
     );
 }
 

@@ -201,7 +201,8 @@ impl HttpTransport for ReqwestTransport {
         &self,
         request: HttpRequest,
     ) -> std::result::Result<HttpResponse, TransportError> {
-        // One timer for the whole exchange, answer body included.
+        // One timer for the whole exchange, answer body included (reqwest's
+        // own timeout arms two: one for the headers, one for the body).
         match self.timeout {
             Some(limit) => tokio::time::timeout(limit, self.exchange(request))
                 .await
