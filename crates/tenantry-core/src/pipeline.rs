@@ -374,11 +374,16 @@ impl Pipeline {
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        self.run(op).instrument(span).await
+        if span.is_disabled() {
+            // No subscriber wants it: skip entering and leaving the span on
+            // every poll.
+            self.run(op, &span).await
+        } else {
+            self.run(op, &span).instrument(span.clone()).await
+        }
     }
 
-    async fn run(&self, op: &Operation) -> Result<HttpResponse> {
-        let span = tracing::Span::current();
+    async fn run(&self, op: &Operation, span: &tracing::Span) -> Result<HttpResponse> {
         let started = Instant::now();
         let idempotent = op.idempotency.is_idempotent(&op.method);
         let transport = self.inner.transport.as_ref();

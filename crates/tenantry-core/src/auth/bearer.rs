@@ -49,13 +49,13 @@ fn bearer_value(token: &Secret) -> Result<HeaderValue> {
 #[async_trait::async_trait]
 impl AuthStrategy for BearerAuth {
     async fn apply(&self, request: &mut HttpRequest, transport: &dyn HttpTransport) -> Result<()> {
-        let token = match self {
-            BearerAuth::Static(t) => t.clone(),
-            BearerAuth::Keycloak(p) => p.access_token(transport).await?,
+        let value = match self {
+            BearerAuth::Static(t) => bearer_value(t)?,
+            BearerAuth::Keycloak(p) => bearer_value(&p.access_token(transport).await?)?,
         };
         request
             .headers_mut()
-            .insert(http::header::AUTHORIZATION, bearer_value(&token)?);
+            .insert(http::header::AUTHORIZATION, value);
         Ok(())
     }
 
