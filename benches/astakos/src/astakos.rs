@@ -148,14 +148,17 @@ pub fn tenantry(seed: &Seed) -> Result<InProcess, BenchError> {
                         }
                     }));
                 }
-                let source = ProjectId::from(&holder);
+                // Shared, not copied per operation (as the bare loop shares
+                // its prepared body).
+                let ids = Arc::new((ProjectId::from(&holder), holder));
                 Ok(op(move |_| {
-                    let (client, holder, source) = (client.clone(), holder.clone(), source.clone());
+                    let (client, ids) = (client.clone(), ids.clone());
                     async move {
+                        let (source, holder) = &*ids;
                         let c = client.commissions();
                         let serial = c
-                            .issue_one(&holder)
-                            .provision((&source, RESOURCE), 1)
+                            .issue_one(holder)
+                            .provision((source, RESOURCE), 1)
                             .send()
                             .await
                             .map_err(|e| e.to_string())?;

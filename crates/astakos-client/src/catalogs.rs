@@ -7,7 +7,7 @@ use crate::error::{AstakosError, Result};
 use crate::ids::Uuid;
 use http::Method;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use tenantry_core::Idempotency;
 
@@ -53,12 +53,19 @@ impl UserCatalogs<'_> {
         }
     }
 
-    async fn lookup(
+    /// Sends the lookup and returns the catalog under `key`
+    /// (`uuid_catalog` or `displayname_catalog`).
+    async fn lookup<B, K, V>(
         &self,
         op_name: &'static str,
-        body: Value,
-        key: &str,
-    ) -> Result<Map<String, Value>> {
+        body: &B,
+        key: &'static str,
+    ) -> Result<BTreeMap<K, Option<V>>>
+    where
+        B: serde::Serialize + ?Sized,
+        K: serde::de::DeserializeOwned + Ord,
+        V: serde::de::DeserializeOwned,
+    {
         let c = self.client;
         let rest = if self.service {
             "service/user_catalogs"
@@ -75,33 +82,58 @@ impl UserCatalogs<'_> {
                 "{ACCOUNT}/user_catalogs"
             },
             path,
-            &body,
+            body,
         )?
         .idempotency(Idempotency::Idempotent);
-        let reply = c.call_value(op).await?;
-        match reply {
+        let (name, status, reply) = c.exchange(op).await?;
+        // The usual answer decodes straight into the catalog; anything else
+        // goes the long way, for a precise error.
+        #[derive(Deserialize)]
+        struct Reply<T> {
+            uuid_catalog: Option<T>,
+            displayname_catalog: Option<T>,
+        }
+        if let Ok(r) = serde_json::from_slice::<Reply<BTreeMap<K, Option<V>>>>(&reply) {
+            let found = if key == "uuid_catalog" {
+                r.uuid_catalog
+            } else {
+                r.displayname_catalog
+            };
+            if let Some(cat) = found {
+                return Ok(cat);
+            }
+        }
+        let reply: Value = crate::client::decode_body(name, status, &reply, &c.inner.token)?;
+        let cat = match reply {
             Value::Object(mut m) => match m.remove(key) {
-                Some(Value::Object(cat)) => Ok(cat),
-                Some(other) => Err(AstakosError::invalid(
-                    op_name,
-                    200,
-                    format!("`{key}` is not an object"),
-                    c.excerpt(other.to_string().as_bytes()),
-                )),
-                None => Err(AstakosError::invalid(
+                Some(Value::Object(cat)) => cat,
+                Some(other) => {
+                    return Err(AstakosError::invalid(
+                        op_name,
+                        200,
+                        format!("`{key}` is not an object"),
+                        c.excerpt(other.to_string().as_bytes()),
+                    ))
+                }
+                None => {
+                    return Err(AstakosError::invalid(
+                        op_name,
+                        200,
+                        format!("no {key} found"),
+                        c.excerpt(Value::Object(m).to_string().as_bytes()),
+                    ))
+                }
+            },
+            other => {
+                return Err(AstakosError::invalid(
                     op_name,
                     200,
                     format!("no {key} found"),
-                    c.excerpt(Value::Object(m).to_string().as_bytes()),
-                )),
-            },
-            other => Err(AstakosError::invalid(
-                op_name,
-                200,
-                format!("no {key} found"),
-                c.excerpt(other.to_string().as_bytes()),
-            )),
-        }
+                    c.excerpt(other.to_string().as_bytes()),
+                ))
+            }
+        };
+        decode_catalog(c, op_name, cat)
     }
 
     /// `get_usernames(uuids)`: uuid → display name for the known uuids.
@@ -116,10 +148,11 @@ impl UserCatalogs<'_> {
     /// ```
     pub async fn usernames(&self, uuids: &[Uuid]) -> Result<UsernameCatalog> {
         let op = self.name("astakos.get_usernames", "astakos.service_get_usernames");
-        let cat = self
-            .lookup(op, json!({ "uuids": uuids }), "uuid_catalog")
-            .await?;
-        decode_catalog(self.client, op, cat)
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            uuids: &'a [Uuid],
+        }
+        self.lookup(op, &Body { uuids }, "uuid_catalog").await
     }
 
     /// `get_username(uuid)`: the display name of one user; `Ok(None)` if the
@@ -158,10 +191,18 @@ impl UserCatalogs<'_> {
             ));
         }
         let op = self.name("astakos.get_uuids", "astakos.service_get_uuids");
-        let cat = self
-            .lookup(op, json!({ "displaynames": names }), "displayname_catalog")
-            .await?;
-        decode_catalog(self.client, op, cat)
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            displaynames: &'a [&'a str],
+        }
+        self.lookup(
+            op,
+            &Body {
+                displaynames: &names,
+            },
+            "displayname_catalog",
+        )
+        .await
     }
 
     /// `get_uuid(display_name)`: the uuid of one user; `Ok(None)` if the

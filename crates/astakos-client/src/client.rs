@@ -324,7 +324,16 @@ impl AstakosClient {
 
     /// `join(account_prefix, rest)`.
     pub(crate) async fn account_path(&self, rest: &str) -> Result<String> {
-        Ok(join(&self.account_prefix().await?, rest))
+        // Usually known: join under the read lock, without copying the
+        // prefix first.
+        let known = {
+            let p = self.read_prefixes();
+            p.account.as_deref().map(|a| join(a, rest))
+        };
+        match known {
+            Some(path) => Ok(path),
+            None => Ok(join(&self.account_prefix().await?, rest)),
+        }
     }
 
     /// Sends `op` and returns the 2xx body as JSON (`Null` when empty).
@@ -364,7 +373,7 @@ impl AstakosClient {
         ))
     }
 
-    async fn exchange(&self, op: Operation) -> Result<(&'static str, u16, Bytes)> {
+    pub(crate) async fn exchange(&self, op: Operation) -> Result<(&'static str, u16, Bytes)> {
         self.exchange_keep(op, &[]).await
     }
 
@@ -406,7 +415,12 @@ pub(crate) fn decode_body<T: DeserializeOwned>(
 /// The reference's `join_urls`: `a` without trailing `/` + `/` + `b`
 /// without leading `/`.
 pub(crate) fn join(a: &str, b: &str) -> String {
-    format!("{}/{}", a.trim_end_matches('/'), b.trim_start_matches('/'))
+    let (a, b) = (a.trim_end_matches('/'), b.trim_start_matches('/'));
+    let mut out = String::with_capacity(a.len() + 1 + b.len());
+    out.push_str(a);
+    out.push('/');
+    out.push_str(b);
+    out
 }
 
 /// `join(a, encoded id)`: ids are percent-encoded (the reference inserts
@@ -457,7 +471,8 @@ pub(crate) fn with_query(path: String, pairs: &[(&str, &str)]) -> String {
 /// JSON as Python's `json.dumps` writes it: `", "` and `": "` separators,
 /// non-ASCII escaped as `\uXXXX`.
 pub(crate) fn py_json<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(128);
+    // Most bodies fit: no regrowth while writing.
+    let mut out = Vec::with_capacity(512);
     let mut ser = serde_json::Serializer::with_formatter(&mut out, PyFormatter);
     value
         .serialize(&mut ser)

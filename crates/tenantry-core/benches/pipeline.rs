@@ -154,7 +154,31 @@ criterion_group! {
     targets = bench
 }
 
+/// `TENANTRY_BENCH_PROFILE=bare|ours[:N]` runs only that loop N times
+/// (default 5000) and exits: for `valgrind --tool=callgrind
+/// --separate-threads=yes`, whose instruction counts per request do not
+/// depend on how busy the machine is.
+fn profile_only(spec: &str) {
+    let (which, n) = spec.split_once(':').unwrap_or((spec, "5000"));
+    let n: usize = n.parse().expect("N");
+    let f = fixture();
+    let url = format!("{}/items", f.url);
+    let op = Operation::new("bench.list", Method::GET, "/items");
+    f.rt.block_on(async {
+        for _ in 0..n {
+            match which {
+                "bare" => bare_once(&f, &url).await,
+                _ => tenantry_once(&f, &op).await,
+            }
+        }
+    });
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("TENANTRY_BENCH_PROFILE") {
+        profile_only(&spec);
+        return;
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

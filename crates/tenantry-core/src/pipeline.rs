@@ -66,7 +66,9 @@ pub struct Operation {
     template: &'static str,
     path: std::borrow::Cow<'static, str>,
     query: Vec<(String, String)>,
-    headers: HeaderMap,
+    // A list, not a map: most operations carry one or two headers, and the
+    // request's own map is built once, sized, in `build_request`.
+    headers: Vec<(HeaderName, HeaderValue)>,
     body: std::result::Result<Bytes, String>,
     idempotency: Idempotency,
 }
@@ -81,7 +83,7 @@ impl Operation {
             template,
             path: std::borrow::Cow::Borrowed(template),
             query: Vec::new(),
-            headers: HeaderMap::new(),
+            headers: Vec::new(),
             body: Ok(Bytes::new()),
             idempotency: Idempotency::FromMethod,
         }
@@ -119,9 +121,7 @@ impl Operation {
     /// Adds a header (an invalid one is reported when the operation runs).
     pub fn header(mut self, name: &'static str, value: &str) -> Self {
         match HeaderValue::from_str(value) {
-            Ok(v) => {
-                self.headers.append(HeaderName::from_static(name), v);
-            }
+            Ok(v) => self.headers.push((HeaderName::from_static(name), v)),
             Err(_) => self.body = Err(format!("header {name} has an invalid value")),
         }
         self
@@ -132,7 +132,7 @@ impl Operation {
         self.body = serde_json::to_vec(body)
             .map(Bytes::from)
             .map_err(|e| format!("cannot encode the body: {e}"));
-        self.headers.insert(
+        self.set_header(
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
@@ -142,7 +142,7 @@ impl Operation {
     /// A form body (`application/x-www-form-urlencoded`), every value encoded.
     pub fn form(mut self, pairs: &[(&str, &str)]) -> Self {
         self.body = Ok(crate::auth::form(pairs));
-        self.headers.insert(
+        self.set_header(
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/x-www-form-urlencoded"),
         );
@@ -152,11 +152,17 @@ impl Operation {
     /// A raw body with its content type.
     pub fn body(mut self, content_type: &'static str, body: impl Into<Bytes>) -> Self {
         self.body = Ok(body.into());
-        self.headers.insert(
+        self.set_header(
             http::header::CONTENT_TYPE,
             HeaderValue::from_static(content_type),
         );
         self
+    }
+
+    /// Replaces every value of `name` with `value`.
+    fn set_header(&mut self, name: HeaderName, value: HeaderValue) {
+        self.headers.retain(|(k, _)| *k != name);
+        self.headers.push((name, value));
     }
 
     /// Overrides the method-based idempotency (for example a POST the
@@ -190,6 +196,8 @@ struct Inner {
     auth: Arc<dyn AuthStrategy>,
     retry: RetryConfig,
     headers: HeaderMap,
+    // `base_url`'s scheme and authority, parsed once.
+    base_parts: Option<(http::uri::Scheme, http::uri::Authority)>,
 }
 
 /// Transport + auth + retry for one service. Cheap to clone: clones share
@@ -264,9 +272,17 @@ impl PipelineBuilder {
                 .map_err(|_| Error::Config(format!("bad value for header `{k}`")))?;
             headers.append(name, value);
         }
+        let base_parts = base_url.as_ref().and_then(|u| {
+            let authority = &u[url::Position::BeforeUsername..url::Position::AfterPort];
+            Some((
+                http::uri::Scheme::try_from(u.scheme()).ok()?,
+                http::uri::Authority::try_from(authority).ok()?,
+            ))
+        });
         Ok(Pipeline {
             inner: Arc::new(Inner {
                 service: self.service,
+                base_parts,
                 base_url,
                 transport,
                 auth: self.auth,
@@ -330,35 +346,50 @@ impl Pipeline {
             .body
             .clone()
             .map_err(|e| Error::invalid_input(op.name, e))?;
-        let mut url = String::with_capacity(base.as_str().len() + op.path.len() + 16);
-        url.push_str(base.as_str().trim_end_matches('/'));
-        if !op.path.is_empty() && !op.path.starts_with('/') {
-            url.push('/');
-        }
-        url.push_str(&op.path);
-        if !op.query.is_empty() {
-            let mut q = form_urlencoded::Serializer::new(String::new());
-            for (k, v) in &op.query {
-                q.append_pair(k, v);
+        let uri = match &self.inner.base_parts {
+            // The usual case: the configured base, its scheme and authority
+            // parsed once at build time; only the path and query are parsed.
+            Some((scheme, authority))
+                if base.query().is_none()
+                    && self
+                        .inner
+                        .base_url
+                        .as_ref()
+                        .is_some_and(|b| std::ptr::eq(b, base)) =>
+            {
+                let mut pq = String::with_capacity(base.path().len() + op.path.len() + 16);
+                push_path_and_query(&mut pq, base.path(), op);
+                let mut parts = http::uri::Parts::default();
+                parts.scheme = Some(scheme.clone());
+                parts.authority = Some(authority.clone());
+                parts.path_and_query =
+                    Some(http::uri::PathAndQuery::try_from(pq).map_err(|e| bad_url(op.name, e))?);
+                http::Uri::from_parts(parts).map_err(|e| bad_url(op.name, e))?
             }
-            url.push(if url.contains('?') { '&' } else { '?' });
-            url.push_str(&q.finish());
-        }
-        let uri = http::Uri::try_from(url).map_err(|e| {
-            Error::Config(format!("{}: cannot build the request URL: {e}", op.name))
-        })?;
+            _ => {
+                let mut url = String::with_capacity(base.as_str().len() + op.path.len() + 16);
+                url.push_str(base.as_str().trim_end_matches('/'));
+                push_path_and_query(&mut url, "", op);
+                http::Uri::try_from(url).map_err(|e| bad_url(op.name, e))?
+            }
+        };
         let mut req = http::Request::new(body);
         *req.method_mut() = op.method.clone();
         *req.uri_mut() = uri;
-        *req.headers_mut() = if self.inner.headers.is_empty() {
-            op.headers.clone()
-        } else {
-            let mut headers = self.inner.headers.clone();
-            for (k, v) in &op.headers {
-                headers.insert(k.clone(), v.clone());
+        // Sized once: the defaults, the operation's own, and room for the
+        // credential the auth strategy adds and the two reqwest adds
+        // (`accept`, `user-agent`), so the map never regrows.
+        let mut headers = HeaderMap::with_capacity(self.inner.headers.len() + op.headers.len() + 4);
+        for (k, v) in &self.inner.headers {
+            // The operation's own value wins over a default.
+            if !op.headers.iter().any(|(name, _)| name == k) {
+                headers.append(k.clone(), v.clone());
             }
-            headers
-        };
+        }
+        for (k, v) in &op.headers {
+            headers.append(k.clone(), v.clone());
+        }
+        *req.headers_mut() = headers;
         Ok(req)
     }
 
@@ -395,7 +426,10 @@ impl Pipeline {
             span.record("attempt", attempt);
             let endpoint = self.auth_endpoint().await?;
             let mut req = self.build_request(self.base(&endpoint)?, op)?;
-            auth.apply(&mut req, transport).await?;
+            match auth.apply_cached(&mut req) {
+                Some(applied) => applied?,
+                None => auth.apply(&mut req, transport).await?,
+            }
             // Keep only the credential headers, for `invalidate` (cheaper
             // than cloning every header of every request).
             let sent = if auth.renewable() {
@@ -499,6 +533,31 @@ impl Pipeline {
             other => other,
         })
     }
+}
+
+/// Appends `prefix` (without its trailing `/`), the operation's path and its
+/// form-encoded query.
+fn push_path_and_query(out: &mut String, prefix: &str, op: &Operation) {
+    out.push_str(prefix.trim_end_matches('/'));
+    if !op.path.is_empty() && !op.path.starts_with('/') {
+        out.push('/');
+    }
+    out.push_str(&op.path);
+    if !op.query.is_empty() {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &op.query {
+            q.append_pair(k, v);
+        }
+        out.push(if out.contains('?') { '&' } else { '?' });
+        out.push_str(&q.finish());
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+}
+
+fn bad_url(operation: &str, e: impl std::fmt::Display) -> Error {
+    Error::Config(format!("{operation}: cannot build the request URL: {e}"))
 }
 
 fn credential_headers(h: &HeaderMap) -> HeaderMap {

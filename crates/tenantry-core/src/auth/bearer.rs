@@ -26,7 +26,7 @@ use url::Url;
 #[derive(Debug, Clone)]
 pub enum BearerAuth {
     /// One fixed token.
-    Static(Secret),
+    Static(StaticToken),
     /// Tokens from Keycloak, refreshed before they expire.
     Keycloak(KeycloakProvider),
 }
@@ -34,7 +34,35 @@ pub enum BearerAuth {
 impl BearerAuth {
     /// A fixed token.
     pub fn token(token: Secret) -> Self {
-        BearerAuth::Static(token)
+        BearerAuth::Static(StaticToken::new(token))
+    }
+}
+
+/// A fixed bearer token, its header value built once (every request shares
+/// its bytes; marked sensitive, so the http crate's Debug masks it).
+#[derive(Debug, Clone)]
+pub struct StaticToken {
+    token: Secret,
+    // `None`: the token has characters a header cannot carry (reported,
+    // typed, on the first request).
+    value: Option<HeaderValue>,
+}
+
+impl StaticToken {
+    /// Wraps `token`.
+    pub fn new(token: Secret) -> Self {
+        let value = bearer_value(&token).ok();
+        StaticToken { token, value }
+    }
+
+    fn apply(&self, request: &mut HttpRequest) -> Result<()> {
+        let value = self.value.clone().ok_or_else(|| {
+            Error::invalid_input("token", "contains characters not allowed in a header")
+        })?;
+        request
+            .headers_mut()
+            .insert(http::header::AUTHORIZATION, value);
+        Ok(())
     }
 }
 
@@ -50,13 +78,20 @@ fn bearer_value(token: &Secret) -> Result<HeaderValue> {
 impl AuthStrategy for BearerAuth {
     async fn apply(&self, request: &mut HttpRequest, transport: &dyn HttpTransport) -> Result<()> {
         let value = match self {
-            BearerAuth::Static(t) => bearer_value(t)?,
+            BearerAuth::Static(t) => return t.apply(request),
             BearerAuth::Keycloak(p) => bearer_value(&p.access_token(transport).await?)?,
         };
         request
             .headers_mut()
             .insert(http::header::AUTHORIZATION, value);
         Ok(())
+    }
+
+    fn apply_cached(&self, request: &mut HttpRequest) -> Option<Result<()>> {
+        match self {
+            BearerAuth::Static(t) => Some(t.apply(request)),
+            BearerAuth::Keycloak(_) => None,
+        }
     }
 
     async fn invalidate(&self, sent: &HeaderMap) -> bool {
@@ -80,7 +115,7 @@ impl AuthStrategy for BearerAuth {
 
     fn scrub(&self, text: &str) -> String {
         match self {
-            BearerAuth::Static(t) => crate::redact::scrub_values(text, &[t.expose()]),
+            BearerAuth::Static(t) => crate::redact::scrub_values(text, &[t.token.expose()]),
             BearerAuth::Keycloak(p) => p.scrub(text),
         }
     }

@@ -30,6 +30,15 @@ pub trait AuthStrategy: Send + Sync + fmt::Debug {
     /// if no valid credential is cached.
     async fn apply(&self, request: &mut HttpRequest, transport: &dyn HttpTransport) -> Result<()>;
 
+    /// Adds a credential that is already at hand, without I/O and without
+    /// waiting: `Some` when done (or failed), `None` when the strategy must
+    /// go through [`apply`](Self::apply) (a login, a refresh, a lock). The
+    /// pipeline tries this first, so a static credential costs no boxed
+    /// future per request. Default: `None`.
+    fn apply_cached(&self, _request: &mut HttpRequest) -> Option<Result<()>> {
+        None
+    }
+
     /// The base URL of the service, when the strategy learns it at login
     /// (Keystone's service catalog). `None`: the client's own base URL.
     async fn endpoint(&self, _transport: &dyn HttpTransport) -> Result<Option<Url>> {
@@ -78,6 +87,9 @@ pub struct NoAuth;
 impl AuthStrategy for NoAuth {
     async fn apply(&self, _request: &mut HttpRequest, _t: &dyn HttpTransport) -> Result<()> {
         Ok(())
+    }
+    fn apply_cached(&self, _request: &mut HttpRequest) -> Option<Result<()>> {
+        Some(Ok(()))
     }
     async fn invalidate(&self, _sent: &HeaderMap) -> bool {
         false

@@ -5,7 +5,13 @@ use super::{
 };
 use crate::error::{Error, Result};
 use bytes::{Bytes, BytesMut};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
+use url::Url;
+
+/// How many distinct `scheme://authority` bases [`ReqwestTransport`] keeps
+/// parsed (a client talks to a handful of hosts: auth server, endpoints).
+const BASE_CACHE: usize = 16;
 
 /// Settings of [`ReqwestTransport`]: pool, timeouts, body cap, user agent, TLS.
 ///
@@ -102,6 +108,15 @@ pub struct ReqwestTransport {
     client: reqwest::Client,
     max_body: u64,
     timeout: Option<Duration>,
+    bases: Arc<RwLock<Vec<CachedBase>>>,
+}
+
+/// A parsed `scheme://authority/`, keyed by the two as the URI spells them.
+#[derive(Debug)]
+struct CachedBase {
+    scheme: Box<str>,
+    authority: Box<str>,
+    url: Url,
 }
 
 impl ReqwestTransport {
@@ -128,6 +143,7 @@ impl ReqwestTransport {
             client,
             max_body: config.max_body_bytes,
             timeout: Some(config.timeout),
+            bases: Arc::default(),
         })
     }
 
@@ -138,12 +154,68 @@ impl ReqwestTransport {
             client,
             max_body: config.max_body_bytes,
             timeout: Some(config.timeout),
+            bases: Arc::default(),
         }
     }
 
     /// With the default [`TransportConfig`].
     pub fn with_defaults() -> Result<Self> {
         Self::new(TransportConfig::default())
+    }
+
+    /// The `url::Url` reqwest needs, equal to `Url::parse(&uri.to_string())`
+    /// (what reqwest's own conversion does) but cheaper: the
+    /// `scheme://authority/` part is parsed once per host and cached (host
+    /// parsing is most of the cost), then only the path and query are
+    /// parsed onto a copy of it.
+    fn url_of(&self, uri: &http::Uri) -> std::result::Result<Url, TransportError> {
+        let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+            return Err(TransportError::new(
+                TransportErrorKind::Other,
+                Reached::Never,
+                "the request URL has no scheme or host",
+            ));
+        };
+        let authority = authority.as_str();
+        let found = {
+            let bases = self.bases.read().unwrap_or_else(|p| p.into_inner());
+            bases
+                .iter()
+                .find(|b| &*b.scheme == scheme && &*b.authority == authority)
+                .map(|b| b.url.clone())
+        };
+        let mut url = match found {
+            Some(u) => u,
+            None => {
+                let base = Url::parse(&format!("{scheme}://{authority}/")).map_err(|e| {
+                    TransportError::new(
+                        TransportErrorKind::Other,
+                        Reached::Never,
+                        format!("bad request URL: {e}"),
+                    )
+                })?;
+                if base.cannot_be_a_base() {
+                    return Err(TransportError::new(
+                        TransportErrorKind::Other,
+                        Reached::Never,
+                        "the request URL cannot be a base",
+                    ));
+                }
+                let mut bases = self.bases.write().unwrap_or_else(|p| p.into_inner());
+                if bases.len() < BASE_CACHE {
+                    bases.push(CachedBase {
+                        scheme: scheme.into(),
+                        authority: authority.into(),
+                        url: base.clone(),
+                    });
+                }
+                base
+            }
+        };
+        let path = uri.path();
+        url.set_path(if path.is_empty() { "/" } else { path });
+        url.set_query(uri.query());
+        Ok(url)
     }
 }
 
@@ -223,7 +295,12 @@ impl ReqwestTransport {
         &self,
         request: HttpRequest,
     ) -> std::result::Result<HttpResponse, TransportError> {
-        let req = reqwest::Request::try_from(request).map_err(|e| classify(&e))?;
+        let url = self.url_of(request.uri())?;
+        let (parts, body) = request.into_parts();
+        let mut req = reqwest::Request::new(parts.method, url);
+        *req.headers_mut() = parts.headers;
+        *req.version_mut() = parts.version;
+        *req.body_mut() = Some(body.into());
         let mut resp = self.client.execute(req).await.map_err(|e| classify(&e))?;
         let status = resp.status();
         if let Some(len) = resp.content_length() {
@@ -284,5 +361,55 @@ impl ReqwestTransport {
         *out.version_mut() = resp.version();
         *out.headers_mut() = std::mem::take(resp.headers_mut());
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cached conversion gives exactly what reqwest's own
+    /// `Url::parse(&uri.to_string())` gives, for every shape of URI the
+    /// pipeline can build, whether the base was cached or not.
+    #[test]
+    fn url_of_matches_a_full_parse() {
+        let t = ReqwestTransport::with_defaults().unwrap();
+        let cases = [
+            "http://127.0.0.1:8080/items",
+            "http://127.0.0.1:8080",
+            "http://127.0.0.1:8080/",
+            "http://127.0.0.1:8080/a/../b/./c",
+            "http://127.0.0.1:8080/a%20b/%7Ec?x=1&y=a+b&z=%2F",
+            "http://127.0.0.1:8080/q?",
+            "http://127.0.0.1:8080/q?a=%zz&b=!$'()*,;:@&c=~",
+            "https://Example.COM/x//y?z",
+            "https://example.com:443/default-port",
+            "http://example.com:80/default-port",
+            "http://user:pw@example.com:81/userinfo",
+            "http://[::1]:9000/v6?q=1",
+            "http://xn--nxasmq6b.example/idn",
+            "HTTP://EXAMPLE.com/upper-scheme",
+            "http://example.com/%2e%2E/dots",
+            "http://example.com/a/b/..",
+        ];
+        for round in 0..2 {
+            for c in cases {
+                let uri: http::Uri = c.parse().unwrap();
+                let want = Url::parse(&uri.to_string()).unwrap();
+                let got = t.url_of(&uri).unwrap();
+                assert_eq!(got.as_str(), want.as_str(), "{c} (round {round})");
+                assert_eq!(got.host(), want.host(), "{c}");
+                assert_eq!(got.port(), want.port(), "{c}");
+                assert_eq!(got.path(), want.path(), "{c}");
+                assert_eq!(got.query(), want.query(), "{c}");
+            }
+        }
+        let cached = t.bases.read().unwrap().len();
+        assert!((1..=BASE_CACHE).contains(&cached), "{cached}");
+        let relative: http::Uri = "/no/host".parse().unwrap();
+        assert_eq!(
+            t.url_of(&relative).unwrap_err().kind(),
+            TransportErrorKind::Other
+        );
     }
 }
