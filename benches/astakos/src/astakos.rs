@@ -170,15 +170,19 @@ pub fn tenantry(seed: &Seed) -> Result<InProcess, BenchError> {
     ))
 }
 
-/// The same requests with a plain `reqwest::Client` (same pool size, no
-/// timeouts, no retries, no tracing, answers parsed as `serde_json::Value`):
+/// The same requests with a plain `reqwest::Client` (same pool size, same
+/// headers, no timeouts, no retries, no tracing, answers parsed as
+/// `serde_json::Value`):
 /// the floor for any client built on reqwest.
 pub fn bare(seed: &Seed) -> InProcess {
     let seed = seed.clone();
     InProcess::new("bare", move |workload: &str, _mode: Mode| {
         let built = (|| {
+            // Same headers on the wire as tenantry's requests, its
+            // User-Agent included.
             let client = reqwest::Client::builder()
                 .pool_max_idle_per_host(POOL)
+                .user_agent(TransportConfig::default().get_user_agent())
                 .build()
                 .map_err(|e| e.to_string())?;
             let token = match workload {

@@ -332,49 +332,76 @@ impl AstakosClient {
         };
         match known {
             Some(path) => Ok(path),
-            None => Ok(join(&self.account_prefix().await?, rest)),
+            // Boxed: the discovery's state would otherwise make every
+            // call's future (which embeds this one) larger.
+            None => Ok(join(&Box::pin(self.account_prefix()).await?, rest)),
         }
     }
 
-    /// Sends `op` and returns the 2xx body as JSON (`Null` when empty).
-    pub(crate) async fn call_value(&self, op: Operation) -> Result<Value> {
-        let (name, status, body) = self.exchange(op).await?;
-        decode_body(name, status, &body, &self.inner.token)
-    }
+    // The calls below take the operation by value and return `async move`
+    // blocks that lend it to `send_op`: the operation is held once in the
+    // future (an `async fn` would hold it twice, as argument and as local),
+    // and no future is moved into another one.
 
     /// Sends `op` and decodes the 2xx body (an empty body decodes as `null`).
-    pub(crate) async fn call<T: DeserializeOwned>(&self, op: Operation) -> Result<T> {
-        let (name, status, body) = self.exchange(op).await?;
-        decode_body(name, status, &body, &self.inner.token)
+    #[allow(clippy::manual_async_fn)] // on purpose: see above
+    pub(crate) fn call<T: DeserializeOwned>(
+        &self,
+        op: Operation,
+    ) -> impl std::future::Future<Output = Result<T>> + Send + '_ {
+        async move {
+            let (status, body) = self.send_op(&op, &[]).await?;
+            decode_body(op.name(), status, &body, &self.inner.token)
+        }
     }
 
     /// Sends `op`, requires 2xx and a body that is empty or JSON.
-    pub(crate) async fn call_unit(&self, op: Operation) -> Result<()> {
-        self.call_value(op).await.map(|_| ())
+    #[allow(clippy::manual_async_fn)] // on purpose: see above
+    pub(crate) fn call_unit(
+        &self,
+        op: Operation,
+    ) -> impl std::future::Future<Output = Result<()>> + Send + '_ {
+        async move {
+            let (status, body) = self.send_op(&op, &[]).await?;
+            decode_body::<Value>(op.name(), status, &body, &self.inner.token).map(drop)
+        }
     }
 
     /// Sends `op`; a non-2xx status becomes its error, except the statuses
     /// `keep` lists, which are returned.
-    pub(crate) async fn exchange_keep(
+    #[allow(clippy::manual_async_fn)] // on purpose: see above
+    pub(crate) fn exchange_keep<'a>(
+        &'a self,
+        op: Operation,
+        keep: &'a [u16],
+    ) -> impl std::future::Future<Output = Result<(&'static str, u16, Bytes)>> + Send + 'a {
+        async move {
+            let (status, body) = self.send_op(&op, keep).await?;
+            Ok((op.name(), status, body))
+        }
+    }
+
+    /// [`exchange_keep`](Self::exchange_keep) keeping no error status.
+    pub(crate) fn exchange(
         &self,
         op: Operation,
-        keep: &[u16],
-    ) -> Result<(&'static str, u16, Bytes)> {
-        let resp = self.inner.pipeline.send_raw(&op).await?;
+    ) -> impl std::future::Future<Output = Result<(&'static str, u16, Bytes)>> + Send + '_ {
+        self.exchange_keep(op, &[])
+    }
+
+    /// Status and body of a 2xx answer (or of one of the `keep` statuses).
+    async fn send_op(&self, op: &Operation, keep: &[u16]) -> Result<(u16, Bytes)> {
+        let resp = self.inner.pipeline.send_raw(op).await?;
         let status = resp.status().as_u16();
         let body = resp.into_body();
         if (200..300).contains(&status) || keep.contains(&status) {
-            return Ok((op.name(), status, body));
+            return Ok((status, body));
         }
         Err(AstakosError::from_status(
             op.name(),
             status,
             self.excerpt(&body),
         ))
-    }
-
-    pub(crate) async fn exchange(&self, op: Operation) -> Result<(&'static str, u16, Bytes)> {
-        self.exchange_keep(op, &[]).await
     }
 
     /// A redacted excerpt of `body`, with the client's token masked.

@@ -44,7 +44,12 @@ fn fixture() -> Fixture {
         .enable_all()
         .build()
         .unwrap();
-    let bare = reqwest::Client::builder().build().unwrap();
+    // The same requests on the wire: the bare client sends tenantry's
+    // User-Agent too.
+    let bare = reqwest::Client::builder()
+        .user_agent(TransportConfig::default().get_user_agent())
+        .build()
+        .unwrap();
     let transport = Arc::new(ReqwestTransport::new(TransportConfig::default()).unwrap());
     let pipeline = Pipeline::builder("bench")
         .base_url(&url)

@@ -414,6 +414,9 @@ impl Pipeline {
         }
     }
 
+    // Kept small on purpose: this future is embedded in every service call's
+    // future, so only what must live across an await is held (the
+    // credential sent, as a short list; a retry's sleep, boxed).
     async fn run(&self, op: &Operation, span: &tracing::Span) -> Result<HttpResponse> {
         let started = Instant::now();
         let idempotent = op.idempotency.is_idempotent(&op.method);
@@ -424,23 +427,36 @@ impl Pipeline {
         loop {
             attempt += 1;
             span.record("attempt", attempt);
-            let endpoint = self.auth_endpoint().await?;
-            let mut req = self.build_request(self.base(&endpoint)?, op)?;
-            match auth.apply_cached(&mut req) {
-                Some(applied) => applied?,
-                None => auth.apply(&mut req, transport).await?,
-            }
-            // Keep only the credential headers, for `invalidate` (cheaper
-            // than cloning every header of every request).
-            let sent = if auth.renewable() {
-                credential_headers(req.headers())
-            } else {
-                HeaderMap::new()
+            // The request is scoped to this block, so its storage is not
+            // held while the answer is awaited.
+            let (sent, sending) = {
+                let mut req = {
+                    let endpoint = self.auth_endpoint().await?;
+                    self.build_request(self.base(&endpoint)?, op)?
+                };
+                let applied = match auth.apply_cached(&mut req) {
+                    Some(applied) => {
+                        applied?;
+                        true
+                    }
+                    None => false,
+                };
+                if !applied {
+                    auth.apply(&mut req, transport).await?;
+                }
+                // Keep only the credential headers, for `invalidate`
+                // (cheaper than cloning every header of every request).
+                let sent = if auth.renewable() {
+                    credential_headers(req.headers())
+                } else {
+                    Vec::new()
+                };
+                if tracing::enabled!(tracing::Level::TRACE) {
+                    tracing::trace!(headers = ?redact::headers(req.headers()), body = %redact::excerpt(req.body()), "sending");
+                }
+                (sent, transport.send(req))
             };
-            if tracing::enabled!(tracing::Level::TRACE) {
-                tracing::trace!(headers = ?redact::headers(req.headers()), body = %redact::excerpt(req.body()), "sending");
-            }
-            let outcome = transport.send(req).await;
+            let outcome = sending.await;
             if let Ok(resp) = &outcome {
                 span.record("status", resp.status().as_u16());
                 auth.observe(resp);
@@ -453,9 +469,10 @@ impl Pipeline {
                             resp.body(),
                         );
                         e.excerpt = auth.scrub(&e.excerpt);
-                        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+                        record_elapsed(span, started);
                         return Err(e.into());
                     }
+                    let sent: HeaderMap = sent.into_iter().collect();
                     if auth.invalidate(&sent).await {
                         tracing::debug!(attempt, "credentials refused; logging in again once");
                         relogged = true;
@@ -469,16 +486,17 @@ impl Pipeline {
                     .retry
                     .decide(attempt, idempotent, outcome.as_ref())
             {
+                drop(outcome);
                 tracing::debug!(
                     attempt,
                     ?reason,
                     wait_ms = wait.as_millis() as u64,
                     "retrying"
                 );
-                tokio::time::sleep(wait).await;
+                Box::pin(tokio::time::sleep(wait)).await;
                 continue;
             }
-            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            record_elapsed(span, started);
             return outcome.map_err(Error::from);
         }
     }
@@ -560,18 +578,25 @@ fn bad_url(operation: &str, e: impl std::fmt::Display) -> Error {
     Error::Config(format!("{operation}: cannot build the request URL: {e}"))
 }
 
-fn credential_headers(h: &HeaderMap) -> HeaderMap {
-    let mut out = HeaderMap::new();
+fn credential_headers(h: &HeaderMap) -> Vec<(HeaderName, HeaderValue)> {
+    let mut out = Vec::new();
     for name in [
         http::header::AUTHORIZATION,
         http::header::COOKIE,
         HeaderName::from_static("x-auth-token"),
     ] {
         if let Some(v) = h.get(&name) {
-            out.insert(name, v.clone());
+            out.push((name, v.clone()));
         }
     }
     out
+}
+
+/// Records the elapsed time on the span, when anyone listens.
+fn record_elapsed(span: &tracing::Span, started: Instant) {
+    if !span.is_disabled() {
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+    }
 }
 
 /// Decodes a JSON body with the serde path of a bad field in the error.

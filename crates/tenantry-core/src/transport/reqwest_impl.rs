@@ -5,6 +5,8 @@ use super::{
 };
 use crate::error::{Error, Result};
 use bytes::{Bytes, BytesMut};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use url::Url;
@@ -96,6 +98,10 @@ impl TransportConfig {
     /// The configured whole-request timeout.
     pub fn get_timeout(&self) -> Duration {
         self.timeout
+    }
+    /// The configured `User-Agent` (default `tenantry/<version>`).
+    pub fn get_user_agent(&self) -> &str {
+        &self.user_agent
     }
 }
 
@@ -267,41 +273,75 @@ fn source_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-#[async_trait::async_trait]
+// Written out instead of `#[async_trait]`: the request is turned into
+// reqwest's 16-byte pending future *before* the state machine is boxed, so the
+// box (allocated for every request) holds neither the request nor its
+// conversions, about 800 bytes instead of about 2 KiB.
 impl HttpTransport for ReqwestTransport {
-    async fn send(
-        &self,
+    fn send<'life0, 'async_trait>(
+        &'life0 self,
         request: HttpRequest,
-    ) -> std::result::Result<HttpResponse, TransportError> {
-        // One timer for the whole exchange, answer body included (reqwest's
-        // own timeout arms two: one for the headers, one for the body).
-        match self.timeout {
-            Some(limit) => tokio::time::timeout(limit, self.exchange(request))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(TransportError::new(
-                        TransportErrorKind::Timeout,
-                        Reached::Maybe,
-                        format!("no complete answer within {limit:?}"),
-                    ))
-                }),
-            None => self.exchange(request).await,
-        }
+    ) -> Pin<
+        Box<
+            dyn Future<Output = std::result::Result<HttpResponse, TransportError>>
+                + Send
+                + 'async_trait,
+        >,
+    >
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        let pending = match self.start(request) {
+            Ok(p) => p,
+            Err(e) => return Box::pin(std::future::ready(Err(e))),
+        };
+        let limit = self.timeout;
+        Box::pin(async move {
+            // One timer for the whole exchange, answer body included
+            // (reqwest's own timeout arms two: one for the headers, one for
+            // the body).
+            match limit {
+                Some(limit) => tokio::time::timeout(limit, self.finish(pending))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(TransportError::new(
+                            TransportErrorKind::Timeout,
+                            Reached::Maybe,
+                            format!("no complete answer within {limit:?}"),
+                        ))
+                    }),
+                None => self.finish(pending).await,
+            }
+        })
     }
 }
 
 impl ReqwestTransport {
-    async fn exchange(
+    /// Converts the request and hands it to reqwest (nothing is sent until
+    /// the returned future is polled).
+    fn start(
         &self,
         request: HttpRequest,
-    ) -> std::result::Result<HttpResponse, TransportError> {
+    ) -> std::result::Result<
+        impl Future<Output = std::result::Result<reqwest::Response, reqwest::Error>> + Send + 'static,
+        TransportError,
+    > {
         let url = self.url_of(request.uri())?;
         let (parts, body) = request.into_parts();
         let mut req = reqwest::Request::new(parts.method, url);
         *req.headers_mut() = parts.headers;
         *req.version_mut() = parts.version;
         *req.body_mut() = Some(body.into());
-        let mut resp = self.client.execute(req).await.map_err(|e| classify(&e))?;
+        Ok(self.client.execute(req))
+    }
+
+    /// Awaits the answer and reads its body within the cap.
+    async fn finish(
+        &self,
+        pending: impl Future<Output = std::result::Result<reqwest::Response, reqwest::Error>>,
+    ) -> std::result::Result<HttpResponse, TransportError> {
+        let mut resp = pending.await.map_err(|e| classify(&e))?;
         let status = resp.status();
         if let Some(len) = resp.content_length() {
             if len > self.max_body {
@@ -310,17 +350,14 @@ impl ReqwestTransport {
                     self.max_body,
                 ));
             }
-        }
-        if resp.content_length().is_some() {
             // The length is declared and within the cap, and hyper never
             // reads past a declared length: read it whole.
-            let mut headers = std::mem::take(resp.headers_mut());
-            let version = resp.version();
-            let body = resp.bytes().await.map_err(|e| classify(&e))?;
-            let mut out = http::Response::new(body);
+            let mut out = http::Response::new(Bytes::new());
             *out.status_mut() = status;
-            *out.version_mut() = version;
-            std::mem::swap(out.headers_mut(), &mut headers);
+            *out.version_mut() = resp.version();
+            *out.headers_mut() = std::mem::take(resp.headers_mut());
+            let body = resp.bytes().await.map_err(|e| classify(&e))?;
+            *out.body_mut() = body;
             return Ok(out);
         }
         // No declared length: stream, counting against the cap. Most answers
