@@ -3,6 +3,7 @@
 //! The transport knows nothing of auth or retry; [`crate::pipeline`] wraps it
 //! with both. Tests swap it for anything that implements [`HttpTransport`].
 
+mod deadline;
 mod reqwest_impl;
 
 pub use reqwest_impl::{ReqwestTransport, TransportConfig};

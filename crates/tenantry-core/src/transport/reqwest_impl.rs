@@ -1,5 +1,6 @@
 //! The reqwest (rustls) implementation of [`HttpTransport`].
 
+use super::deadline::Deadline;
 use super::{
     HttpRequest, HttpResponse, HttpTransport, Reached, TransportError, TransportErrorKind,
 };
@@ -8,6 +9,7 @@ use bytes::{Bytes, BytesMut};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, RwLock};
+use std::task::Poll;
 use std::time::Duration;
 use url::Url;
 
@@ -298,21 +300,25 @@ impl HttpTransport for ReqwestTransport {
         };
         let limit = self.timeout;
         Box::pin(async move {
-            // One timer for the whole exchange, answer body included
-            // (reqwest's own timeout arms two: one for the headers, one for
-            // the body).
-            match limit {
-                Some(limit) => tokio::time::timeout(limit, self.finish(pending))
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(TransportError::new(
-                            TransportErrorKind::Timeout,
-                            Reached::Maybe,
-                            format!("no complete answer within {limit:?}"),
-                        ))
-                    }),
-                None => self.finish(pending).await,
-            }
+            // One deadline for the whole exchange, answer body included,
+            // kept by the watchdog thread (see `deadline`), not a runtime
+            // timer.
+            let Some(limit) = limit else {
+                return self.finish(pending).await;
+            };
+            let deadline = Deadline::start(limit);
+            let mut finishing = std::pin::pin!(self.finish(pending));
+            std::future::poll_fn(|cx| {
+                if deadline.expired(cx) {
+                    return Poll::Ready(Err(TransportError::new(
+                        TransportErrorKind::Timeout,
+                        Reached::Maybe,
+                        format!("no complete answer within {limit:?}"),
+                    )));
+                }
+                finishing.as_mut().poll(cx)
+            })
+            .await
         })
     }
 }
