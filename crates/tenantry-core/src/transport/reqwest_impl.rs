@@ -125,7 +125,14 @@ struct CachedBase {
     scheme: Box<str>,
     authority: Box<str>,
     url: Url,
+    /// The last few full URLs built on this base, by path and query: a
+    /// client tends to call the same few paths again and again.
+    recent: [Option<(Box<str>, Url)>; RECENT],
+    next: usize,
 }
+
+/// URLs remembered per base.
+const RECENT: usize = 4;
 
 impl ReqwestTransport {
     /// Builds the transport.
@@ -175,7 +182,8 @@ impl ReqwestTransport {
     /// (what reqwest's own conversion does) but cheaper: the
     /// `scheme://authority/` part is parsed once per host and cached (host
     /// parsing is most of the cost), then only the path and query are
-    /// parsed onto a copy of it.
+    /// parsed onto a copy of it; the last few URLs of each host are kept
+    /// whole, so a path called again is not parsed again.
     fn url_of(&self, uri: &http::Uri) -> std::result::Result<Url, TransportError> {
         let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
             return Err(TransportError::new(
@@ -185,14 +193,23 @@ impl ReqwestTransport {
             ));
         };
         let authority = authority.as_str();
-        let found = {
+        let pq = uri.path_and_query().map_or("/", |p| p.as_str());
+        let base = {
             let bases = self.bases.read().unwrap_or_else(|p| p.into_inner());
-            bases
+            match bases
                 .iter()
                 .find(|b| &*b.scheme == scheme && &*b.authority == authority)
-                .map(|b| b.url.clone())
+            {
+                Some(b) => {
+                    if let Some((_, url)) = b.recent.iter().flatten().find(|(k, _)| &**k == pq) {
+                        return Ok(url.clone());
+                    }
+                    Some(b.url.clone())
+                }
+                None => None,
+            }
         };
-        let mut url = match found {
+        let mut url = match base {
             Some(u) => u,
             None => {
                 let base = Url::parse(&format!("{scheme}://{authority}/")).map_err(|e| {
@@ -215,6 +232,8 @@ impl ReqwestTransport {
                         scheme: scheme.into(),
                         authority: authority.into(),
                         url: base.clone(),
+                        recent: Default::default(),
+                        next: 0,
                     });
                 }
                 base
@@ -223,6 +242,15 @@ impl ReqwestTransport {
         let path = uri.path();
         url.set_path(if path.is_empty() { "/" } else { path });
         url.set_query(uri.query());
+        let mut bases = self.bases.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(b) = bases
+            .iter_mut()
+            .find(|b| &*b.scheme == scheme && &*b.authority == authority)
+        {
+            let slot = b.next % RECENT;
+            b.recent[slot] = Some((pq.into(), url.clone()));
+            b.next = b.next.wrapping_add(1);
+        }
         Ok(url)
     }
 }
@@ -439,12 +467,15 @@ mod tests {
             for c in cases {
                 let uri: http::Uri = c.parse().unwrap();
                 let want = Url::parse(&uri.to_string()).unwrap();
-                let got = t.url_of(&uri).unwrap();
-                assert_eq!(got.as_str(), want.as_str(), "{c} (round {round})");
-                assert_eq!(got.host(), want.host(), "{c}");
-                assert_eq!(got.port(), want.port(), "{c}");
-                assert_eq!(got.path(), want.path(), "{c}");
-                assert_eq!(got.query(), want.query(), "{c}");
+                // Built, then remembered: both give the same URL.
+                for call in 0..3 {
+                    let got = t.url_of(&uri).unwrap();
+                    assert_eq!(got.as_str(), want.as_str(), "{c} (round {round}, call {call})");
+                    assert_eq!(got.host(), want.host(), "{c}");
+                    assert_eq!(got.port(), want.port(), "{c}");
+                    assert_eq!(got.path(), want.path(), "{c}");
+                    assert_eq!(got.query(), want.query(), "{c}");
+                }
             }
         }
         let cached = t.bases.read().unwrap().len();
