@@ -51,67 +51,117 @@ pub(crate) fn commission_json(req: &CommissionRequest) -> Result<bytes::Bytes> {
     if req.provisions.iter().any(|p| !p.extra.is_empty()) {
         return py_json(req).map(bytes::Bytes::from);
     }
-    let mut out = Vec::with_capacity(80 + req.name.len() + 176 * req.provisions.len());
-    out.extend_from_slice(b"{\"force\": ");
-    out.extend_from_slice(if req.force { b"true" } else { b"false" });
-    out.extend_from_slice(b", \"auto_accept\": ");
-    out.extend_from_slice(if req.auto_accept { b"true" } else { b"false" });
-    out.extend_from_slice(b", \"name\": ");
-    py_str(&mut out, &req.name)?;
-    out.extend_from_slice(b", \"provisions\": [");
-    for (i, p) in req.provisions.iter().enumerate() {
-        if i > 0 {
+    let mut w = BodyWriter::new(req, req.provisions.len())?;
+    for p in &req.provisions {
+        w.provision(
+            ("", &p.holder),
+            p.source.as_deref().map(|s| ("", s)),
+            &p.resource,
+            p.quantity,
+        )?;
+    }
+    Ok(w.finish())
+}
+
+/// Writes a commission body the way `json.dumps` does, provision by
+/// provision; strings may come as `(prefix, id)` pairs (`user:` + uuid), so
+/// no prefixed string is built first.
+struct BodyWriter {
+    out: Vec<u8>,
+    first: bool,
+}
+
+impl BodyWriter {
+    fn new(envelope: &CommissionRequest, provisions: usize) -> Result<Self> {
+        let mut out = Vec::with_capacity(80 + envelope.name.len() + 176 * provisions);
+        out.extend_from_slice(b"{\"force\": ");
+        out.extend_from_slice(if envelope.force { b"true" } else { b"false" });
+        out.extend_from_slice(b", \"auto_accept\": ");
+        out.extend_from_slice(if envelope.auto_accept {
+            b"true"
+        } else {
+            b"false"
+        });
+        out.extend_from_slice(b", \"name\": ");
+        py_str(&mut out, "", &envelope.name)?;
+        out.extend_from_slice(b", \"provisions\": [");
+        Ok(BodyWriter { out, first: true })
+    }
+
+    fn provision(
+        &mut self,
+        holder: (&str, &str),
+        source: Option<(&str, &str)>,
+        resource: &str,
+        quantity: i64,
+    ) -> Result<()> {
+        let out = &mut self.out;
+        if !std::mem::take(&mut self.first) {
             out.extend_from_slice(b", ");
         }
         out.extend_from_slice(b"{\"holder\": ");
-        py_str(&mut out, &p.holder)?;
+        py_str(out, holder.0, holder.1)?;
         out.extend_from_slice(b", \"source\": ");
-        match &p.source {
-            Some(source) => py_str(&mut out, source)?,
+        match source {
+            Some((prefix, id)) => py_str(out, prefix, id)?,
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b", \"resource\": ");
-        py_str(&mut out, &p.resource)?;
+        py_str(out, "", resource)?;
         out.extend_from_slice(b", \"quantity\": ");
-        out.extend_from_slice(itoa_i64(p.quantity, &mut [0u8; 20]));
+        out.extend_from_slice(itoa_i64(quantity, &mut [0u8; 20]));
         out.push(b'}');
+        Ok(())
     }
-    out.extend_from_slice(b"]}");
-    Ok(bytes::Bytes::from(out))
+
+    fn finish(mut self) -> bytes::Bytes {
+        self.out.extend_from_slice(b"]}");
+        bytes::Bytes::from(self.out)
+    }
 }
 
-/// A JSON string as `json.dumps` writes it: printable ASCII without `"`
-/// or a backslash is copied; anything else goes through [`py_json`].
-fn py_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
+/// `prefix` + `s` as a JSON string, as `json.dumps` writes it: printable
+/// ASCII without `"` or a backslash is copied; anything else goes through
+/// [`py_json`]. `prefix` is a constant (`user:`, `project:` or empty).
+fn py_str(out: &mut Vec<u8>, prefix: &str, s: &str) -> Result<()> {
     // A fold, not `all`: no early exit, so the check vectorizes.
-    let plain = s.bytes().fold(true, |ok, b| {
-        ok & (0x20..0x7f).contains(&b) & (b != b'"') & (b != b'\\')
-    });
-    if plain {
+    let plain = |s: &str| {
+        s.bytes().fold(true, |ok, b| {
+            ok & (0x20..0x7f).contains(&b) & (b != b'"') & (b != b'\\')
+        })
+    };
+    if plain(prefix) && plain(s) {
         out.push(b'"');
+        out.extend_from_slice(prefix.as_bytes());
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
     } else {
-        out.extend_from_slice(&py_json(s)?);
+        out.extend_from_slice(&py_json(&format!("{prefix}{s}"))?);
     }
     Ok(())
 }
 
 /// `n` in decimal, written into `buf` (20 bytes hold any i64).
 fn itoa_i64(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let start = buf.len() - itoa_u64(n.unsigned_abs(), buf).len();
+    if n < 0 {
+        buf[start - 1] = b'-';
+        return &buf[start - 1..];
+    }
+    &buf[start..]
+}
+
+/// `n` in decimal, written at the end of `buf` (the first byte is left
+/// free for a sign: 19 digits hold any i64 magnitude, 20 any u64).
+fn itoa_u64(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
-    let mut v = n.unsigned_abs();
     loop {
         i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
             break;
         }
-    }
-    if n < 0 {
-        i -= 1;
-        buf[i] = b'-';
     }
     &buf[i..]
 }
@@ -217,7 +267,6 @@ impl<'a> Commissions<'a> {
     /// # let _ = serial; Ok(()) }
     /// ```
     pub async fn issue_request(&self, request: &CommissionRequest) -> Result<Serial> {
-        const OP: &str = "astakos.issue_commission";
         if request.provisions.is_empty() {
             return Err(AstakosError::bad_value(
                 "provisions",
@@ -230,11 +279,18 @@ impl<'a> Commissions<'a> {
                 return Err(AstakosError::bad_value("holder", "must not be empty"));
             }
         }
+        self.issue_body(commission_json(request)?).await
+    }
+
+    /// `POST {ACCOUNT}/commissions` with a ready body; the serial, or the
+    /// 413 as [`AstakosError::QuotaLimit`].
+    async fn issue_body(&self, json: bytes::Bytes) -> Result<Serial> {
+        const OP: &str = "astakos.issue_commission";
         let c = self.client;
         let path = c.account_path("commissions").await?;
         let op = Operation::new(OP, Method::POST, "{ACCOUNT}/commissions")
             .raw_path(path)
-            .body("application/json", commission_json(request)?);
+            .body("application/json", json);
         let (name, status, body) = c.exchange_keep(op, &[413]).await?;
         if status == 413 {
             let excerpt = c.excerpt(&body);
@@ -415,10 +471,13 @@ impl<'a> Commissions<'a> {
             }
         };
         let c = self.client;
-        let path = format!(
-            "{}/{serial}/action",
-            c.account_path("commissions").await?.trim_end_matches('/')
-        );
+        let mut path = c.account_path("commissions").await?;
+        while path.ends_with('/') {
+            path.pop();
+        }
+        path.push('/');
+        path.push_str(std::str::from_utf8(itoa_u64(serial.0, &mut [0u8; 20])).unwrap_or("0"));
+        path.push_str("/action");
         let op = Operation::new(
             "astakos.commission_action",
             Method::POST,
@@ -589,14 +648,30 @@ impl IssueOne<'_> {
 
     /// Sends the request; returns the serial.
     pub async fn send(self) -> Result<Serial> {
-        let client = self.client;
-        let mut req = self.request;
+        let body = self.json_body()?;
+        self.client.commissions().issue_body(body).await
+    }
+
+    /// The JSON body: what [`build_request`](Self::build_request) gives,
+    /// written straight from the items without building the provisions.
+    fn json_body(&self) -> Result<bytes::Bytes> {
+        if !self.request.provisions.is_empty() {
+            return commission_json(&self.build_request()?);
+        }
+        if self.items.is_empty() {
+            return Err(AstakosError::bad_value(
+                "provisions",
+                "a commission needs at least one provision",
+            ));
+        }
+        let mut w = BodyWriter::new(&self.request, 2 * self.items.len())?;
         for (source, resource, q) in &self.items {
             check_resource(resource)?;
-            req.provisions
-                .extend(mk_provisions(&self.holder, source, resource, *q));
+            let (holder, source) = (self.holder.as_str(), source.as_str());
+            w.provision(("user:", holder), Some(("project:", source)), resource, *q)?;
+            w.provision(("project:", source), None, resource, *q)?;
         }
-        client.commissions().issue_request(&req).await
+        Ok(w.finish())
     }
 }
 
@@ -684,9 +759,39 @@ mod tests {
                 String::from_utf8_lossy(&generic)
             );
         }
+        // `IssueOne` writes the same bytes without building provisions.
+        let c = crate::AstakosClient::builder(
+            "http://127.0.0.1:9/identity/v2.0",
+            crate::Secret::new("t"),
+        )
+        .build()
+        .unwrap();
+        let holder = Uuid::new("73917abc-abcd-477e-a1f1-1763abcdefab").unwrap();
+        let (p1, p2) = (
+            ProjectId::new("p-1").unwrap(),
+            ProjectId::new("p\"2").unwrap(),
+        );
+        let one = c
+            .commissions()
+            .issue_one(&holder)
+            .provision((&p1, "cyclades.vm"), 2)
+            .provision((&p2, "pithos.diskspace"), -5)
+            .name("naïve");
+        assert_eq!(
+            String::from_utf8_lossy(&one.json_body().unwrap()),
+            String::from_utf8_lossy(&py_json(&one.build_request().unwrap()).unwrap())
+        );
+        let none = c.commissions().issue_one(&holder);
+        assert!(matches!(
+            none.json_body(),
+            Err(AstakosError::BadValue { .. })
+        ));
         let mut buf = [0u8; 20];
         for n in [0i64, 7, -7, 10, -10, 1234567890, i64::MAX, i64::MIN] {
             assert_eq!(itoa_i64(n, &mut buf), n.to_string().as_bytes());
+        }
+        for n in [0u64, 9, 57, u64::MAX] {
+            assert_eq!(itoa_u64(n, &mut buf), n.to_string().as_bytes());
         }
     }
 

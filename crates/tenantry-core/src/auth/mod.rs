@@ -110,7 +110,8 @@ pub(crate) fn request(
     for (k, v) in headers {
         b = b.header(*k, *v);
     }
-    b.body(body)
+    b.extension(crate::transport::SensitiveUrl)
+        .body(body)
         .map_err(|e| crate::Error::Config(format!("cannot build an auth request: {e}")))
 }
 

@@ -44,11 +44,10 @@ struct Table {
     free: Vec<usize>,
     /// When the watchdog will next look (`None`: asleep until told).
     planned: Option<Instant>,
-    /// The longest limit registered: how long an idle watchdog waits before
-    /// it sleeps for good.
-    horizon: Duration,
-    /// A deadline was registered since the watchdog last looked.
-    busy: bool,
+    /// The shortest limit registered since the watchdog last looked (`None`:
+    /// nothing registered). An idle watchdog plans its next look that far
+    /// ahead, so the next request's deadline falls after it.
+    shortest: Option<Duration>,
     started: bool,
     /// Registrations that had to wake the watchdog (for tests).
     notified: u64,
@@ -76,8 +75,7 @@ impl Watchdog {
     fn register(&'static self, limit: Duration, flag: Arc<Flag>) -> usize {
         let deadline = Instant::now() + limit;
         let mut t = self.lock();
-        t.horizon = t.horizon.max(limit);
-        t.busy = true;
+        t.shortest = Some(t.shortest.map_or(limit, |s| s.min(limit)));
         let slot = Some(Slot { deadline, flag });
         let index = match t.free.pop() {
             Some(i) => {
@@ -92,7 +90,7 @@ impl Watchdog {
         // Tell the watchdog only when it would look too late: with one
         // timeout per transport, later registrations have later deadlines
         // and need no wake-up (an idle watchdog keeps a look planned one
-        // horizon ahead, so a lone request does not wake it either).
+        // limit ahead, so a lone request does not wake it either).
         if t.planned.is_none_or(|p| deadline < p) {
             t.planned = Some(deadline);
             if !t.started {
@@ -138,10 +136,11 @@ impl Watchdog {
                     next = Some(slot.deadline);
                 }
             }
-            // Nothing pending: stay planned one horizon ahead while requests
-            // keep coming, sleep for good after an idle horizon.
-            if next.is_none() && std::mem::take(&mut t.busy) {
-                next = Some(now + t.horizon);
+            // Nothing pending: while requests keep coming, plan a look one
+            // (shortest) limit ahead; after an idle limit, sleep for good.
+            let shortest = t.shortest.take();
+            if next.is_none() {
+                next = shortest.map(|limit| now + limit);
             }
             t.planned = next;
             t = match next {

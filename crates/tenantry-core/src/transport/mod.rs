@@ -16,6 +16,13 @@ pub type HttpRequest = http::Request<Bytes>;
 /// An answer as the transport returns it (body read whole, within the cap).
 pub type HttpResponse = http::Response<Bytes>;
 
+/// A request extension marking a request whose URL may carry a credential
+/// (a CAS ticket in the path or query, for one): a transport must not keep
+/// its URL beyond the request. The auth strategies set it on every request
+/// they send to an auth server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SensitiveUrl;
+
 /// Sends one HTTP request. Object-safe: used as `Arc<dyn HttpTransport>`.
 ///
 /// ```

@@ -111,7 +111,7 @@ impl TransportConfig {
 ///
 /// Redirects are not followed: every service here answers 3xx only where the
 /// caller must see it (CAS login pages, for one).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
     max_body: u64,
@@ -119,8 +119,18 @@ pub struct ReqwestTransport {
     bases: Arc<RwLock<Vec<CachedBase>>>,
 }
 
+// By hand: the URL cache is left out (a path may carry a ticket).
+impl std::fmt::Debug for ReqwestTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReqwestTransport")
+            .field("client", &self.client)
+            .field("max_body", &self.max_body)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A parsed `scheme://authority/`, keyed by the two as the URI spells them.
-#[derive(Debug)]
 struct CachedBase {
     scheme: Box<str>,
     authority: Box<str>,
@@ -184,7 +194,7 @@ impl ReqwestTransport {
     /// parsing is most of the cost), then only the path and query are
     /// parsed onto a copy of it; the last few URLs of each host are kept
     /// whole, so a path called again is not parsed again.
-    fn url_of(&self, uri: &http::Uri) -> std::result::Result<Url, TransportError> {
+    fn url_of(&self, uri: &http::Uri, remember: bool) -> std::result::Result<Url, TransportError> {
         let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
             return Err(TransportError::new(
                 TransportErrorKind::Other,
@@ -242,6 +252,13 @@ impl ReqwestTransport {
         let path = uri.path();
         url.set_path(if path.is_empty() { "/" } else { path });
         url.set_query(uri.query());
+        // Not remembered: URLs with a query (it may carry a ticket or a
+        // token: CAS service tickets do) and URLs of requests marked
+        // [`SensitiveUrl`] (a TGT in the path), which must not outlive the
+        // request.
+        if uri.query().is_some() || !remember {
+            return Ok(url);
+        }
         let mut bases = self.bases.write().unwrap_or_else(|p| p.into_inner());
         if let Some(b) = bases
             .iter_mut()
@@ -361,7 +378,8 @@ impl ReqwestTransport {
         impl Future<Output = std::result::Result<reqwest::Response, reqwest::Error>> + Send + 'static,
         TransportError,
     > {
-        let url = self.url_of(request.uri())?;
+        let remember = request.extensions().get::<super::SensitiveUrl>().is_none();
+        let url = self.url_of(request.uri(), remember)?;
         let (parts, body) = request.into_parts();
         let mut req = reqwest::Request::new(parts.method, url);
         *req.headers_mut() = parts.headers;
@@ -469,8 +487,12 @@ mod tests {
                 let want = Url::parse(&uri.to_string()).unwrap();
                 // Built, then remembered: both give the same URL.
                 for call in 0..3 {
-                    let got = t.url_of(&uri).unwrap();
-                    assert_eq!(got.as_str(), want.as_str(), "{c} (round {round}, call {call})");
+                    let got = t.url_of(&uri, true).unwrap();
+                    assert_eq!(
+                        got.as_str(),
+                        want.as_str(),
+                        "{c} (round {round}, call {call})"
+                    );
                     assert_eq!(got.host(), want.host(), "{c}");
                     assert_eq!(got.port(), want.port(), "{c}");
                     assert_eq!(got.path(), want.path(), "{c}");
@@ -482,7 +504,7 @@ mod tests {
         assert!((1..=BASE_CACHE).contains(&cached), "{cached}");
         let relative: http::Uri = "/no/host".parse().unwrap();
         assert_eq!(
-            t.url_of(&relative).unwrap_err().kind(),
+            t.url_of(&relative, true).unwrap_err().kind(),
             TransportErrorKind::Other
         );
     }
