@@ -45,6 +45,12 @@ pub(crate) struct Inner {
     pub(crate) api_tokens: String,
     // A std lock: held only to copy a prefix out, never across an await.
     prefixes: std::sync::RwLock<Prefixes>,
+    /// The account prefix as first discovered, read without a lock on
+    /// every call (a read lock writes to a cache line all worker threads
+    /// share); `account_moved` is set if a later discovery changes it, and
+    /// from then on `prefixes` is read instead.
+    account_fast: std::sync::OnceLock<String>,
+    account_moved: std::sync::atomic::AtomicBool,
     discovery: Mutex<()>,
 }
 
@@ -166,6 +172,8 @@ impl AstakosClientBuilder {
                 token: self.token,
                 api_tokens,
                 prefixes: std::sync::RwLock::new(Prefixes::default()),
+                account_fast: std::sync::OnceLock::new(),
+                account_moved: std::sync::atomic::AtomicBool::new(false),
                 discovery: Mutex::new(()),
             }),
         })
@@ -294,8 +302,16 @@ impl AstakosClient {
             }
         }
         {
+            let account = url_path(&account_url);
+            if let Err(again) = self.inner.account_fast.set(account.clone()) {
+                if self.inner.account_fast.get() != Some(&again) {
+                    self.inner
+                        .account_moved
+                        .store(true, std::sync::atomic::Ordering::Release);
+                }
+            }
             let mut p = self.write_prefixes();
-            p.account = Some(url_path(&account_url));
+            p.account = Some(account);
             p.ui = Some(url_path(&ui_url));
             p.account_url = Some(account_url);
             p.ui_url = Some(ui_url);
@@ -324,8 +340,17 @@ impl AstakosClient {
 
     /// `join(account_prefix, rest)`.
     pub(crate) async fn account_path(&self, rest: &str) -> Result<String> {
-        // Usually known: join under the read lock, without copying the
-        // prefix first.
+        // Usually known and unchanged: no lock at all.
+        if !self
+            .inner
+            .account_moved
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            if let Some(a) = self.inner.account_fast.get() {
+                return Ok(join(a, rest));
+            }
+        }
+        // Known: join under the read lock, without copying the prefix first.
         let known = {
             let p = self.read_prefixes();
             p.account.as_deref().map(|a| join(a, rest))
@@ -588,6 +613,46 @@ pub(crate) fn json_op<T: Serialize + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn catalog(account: &str) -> AuthInfo {
+        serde_json::from_value(serde_json::json!({"access": {"serviceCatalog": [
+            {"name": "astakos_account", "type": "account", "endpoints": [
+                {"publicURL": format!("https://example.org{account}"),
+                 "SNF:uiURL": "https://example.org/ui", "versionId": "v1.0",
+                 "region": "default"}]}
+        ]}}))
+        .unwrap()
+    }
+
+    /// The lock-free account prefix follows a later discovery that moves
+    /// it (the reference refills its prefixes after every authenticate).
+    #[tokio::test]
+    async fn account_prefix_follows_a_new_catalog() {
+        let c = AstakosClient::builder("https://example.org/identity/v2.0", Secret::new("t"))
+            .build()
+            .unwrap();
+        c.fill_endpoints(&mut catalog("/account/v1.0"), false)
+            .await
+            .unwrap();
+        assert_eq!(
+            c.account_path("quotas").await.unwrap(),
+            "/account/v1.0/quotas"
+        );
+        c.fill_endpoints(&mut catalog("/account/v1.0"), false)
+            .await
+            .unwrap();
+        assert_eq!(
+            c.account_path("quotas").await.unwrap(),
+            "/account/v1.0/quotas"
+        );
+        c.fill_endpoints(&mut catalog("/moved/v1.0/"), false)
+            .await
+            .unwrap();
+        assert_eq!(
+            c.account_path("quotas").await.unwrap(),
+            "/moved/v1.0/quotas"
+        );
+    }
 
     #[test]
     fn join_rule() {

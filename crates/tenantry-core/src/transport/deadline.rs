@@ -18,7 +18,7 @@
 use futures::task::AtomicWaker;
 #[cfg(test)]
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::task::Context;
 #[cfg(test)]
@@ -38,80 +38,130 @@ struct Slot {
     flag: Arc<Flag>,
 }
 
+/// Tables are sharded by thread, so worker threads registering at once do
+/// not bounce one lock's cache line between cores.
+const SHARDS: usize = 8;
+
 #[derive(Debug, Default)]
 struct Table {
     slots: Vec<Option<Slot>>,
     free: Vec<usize>,
-    /// When the watchdog will next look (`None`: asleep until told).
-    planned: Option<Instant>,
     /// The shortest limit registered since the watchdog last looked (`None`:
     /// nothing registered). An idle watchdog plans its next look that far
     /// ahead, so the next request's deadline falls after it.
     shortest: Option<Duration>,
+}
+
+/// One shard, on its own cache lines.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Shard(Mutex<Table>);
+
+#[derive(Debug, Default)]
+struct Control {
+    /// When the watchdog will next look (`None`: asleep until told).
+    planned: Option<Instant>,
     started: bool,
     /// Registrations that had to wake the watchdog (for tests).
     notified: u64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Watchdog {
-    table: Mutex<Table>,
+    shards: [Shard; SHARDS],
+    control: Mutex<Control>,
     wake: Condvar,
+    epoch: Instant,
+    /// `control.planned` in nanoseconds since `epoch` (`u64::MAX`: none),
+    /// read without the lock by registrations.
+    planned_at: AtomicU64,
+}
+
+fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The tables stay consistent whatever panicked while holding them.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Watchdog {
     fn global() -> &'static Watchdog {
         static WATCHDOG: OnceLock<Watchdog> = OnceLock::new();
-        WATCHDOG.get_or_init(Watchdog::default)
+        WATCHDOG.get_or_init(|| Watchdog {
+            shards: Default::default(),
+            control: Mutex::default(),
+            wake: Condvar::new(),
+            epoch: Instant::now(),
+            planned_at: AtomicU64::new(u64::MAX),
+        })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Table> {
-        // The table stays consistent whatever panicked while holding it.
-        self.table
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn nanos(&self, at: Option<Instant>) -> u64 {
+        at.map_or(u64::MAX, |at| {
+            u64::try_from(at.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
+        })
     }
 
-    fn register(&'static self, limit: Duration, flag: Arc<Flag>) -> usize {
+    fn my_shard() -> usize {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        thread_local! {
+            static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+        }
+        SHARD.with(|s| *s)
+    }
+
+    fn register(&'static self, limit: Duration, flag: Arc<Flag>) -> (usize, usize) {
         let deadline = Instant::now() + limit;
-        let mut t = self.lock();
-        t.shortest = Some(t.shortest.map_or(limit, |s| s.min(limit)));
-        let slot = Some(Slot { deadline, flag });
-        let index = match t.free.pop() {
-            Some(i) => {
-                t.slots[i] = slot;
-                i
-            }
-            None => {
-                t.slots.push(slot);
-                t.slots.len() - 1
+        let shard = Self::my_shard();
+        let index = {
+            let mut t = relock(&self.shards[shard].0);
+            t.shortest = Some(t.shortest.map_or(limit, |s| s.min(limit)));
+            let slot = Some(Slot { deadline, flag });
+            match t.free.pop() {
+                Some(i) => {
+                    t.slots[i] = slot;
+                    i
+                }
+                None => {
+                    t.slots.push(slot);
+                    t.slots.len() - 1
+                }
             }
         };
         // Tell the watchdog only when it would look too late: with one
         // timeout per transport, later registrations have later deadlines
         // and need no wake-up (an idle watchdog keeps a look planned one
-        // limit ahead, so a lone request does not wake it either).
-        if t.planned.is_none_or(|p| deadline < p) {
-            t.planned = Some(deadline);
-            if !t.started {
-                t.started = true;
+        // limit ahead, so a lone request does not wake it either). The
+        // slot is in its table before this check, and the watchdog
+        // publishes a plan before it re-reads the tables (see `run`), so no
+        // deadline is missed.
+        if self.nanos(Some(deadline)) >= self.planned_at.load(Ordering::SeqCst) {
+            return (shard, index);
+        }
+        let mut c = relock(&self.control);
+        if c.planned.is_none_or(|p| deadline < p) {
+            c.planned = Some(deadline);
+            self.planned_at
+                .store(self.nanos(Some(deadline)), Ordering::SeqCst);
+            if !c.started {
+                c.started = true;
                 let spawned = std::thread::Builder::new()
                     .name("tenantry-deadlines".into())
                     .spawn(move || self.run());
                 if spawned.is_err() {
-                    // No thread: fire this deadline never rather than
-                    // failing the request; the next registration retries.
-                    t.started = false;
+                    // No thread: this deadline never fires rather than the
+                    // request failing; the next registration tries again.
+                    c.started = false;
+                    c.planned = None;
+                    self.planned_at.store(u64::MAX, Ordering::SeqCst);
                 }
             }
-            t.notified += 1;
+            c.notified += 1;
             self.wake.notify_one();
         }
-        index
+        (shard, index)
     }
 
-    fn release(&self, index: usize) {
-        let mut t = self.lock();
+    fn release(&self, shard: usize, index: usize) {
+        let mut t = relock(&self.shards[shard].0);
         if let Some(slot) = t.slots.get_mut(index) {
             if slot.take().is_some() {
                 t.free.push(index);
@@ -119,12 +169,15 @@ impl Watchdog {
         }
     }
 
-    /// The watchdog: sleep until the earliest deadline, fire what is due.
-    fn run(&self) {
-        let mut t = self.lock();
-        loop {
-            let now = Instant::now();
-            let mut next: Option<Instant> = None;
+    /// Fires what is due; returns the earliest pending deadline and the
+    /// shortest limit registered since the last scan.
+    fn scan(&self, now: Instant) -> (Option<Instant>, Option<Duration>) {
+        let (mut next, mut shortest): (Option<Instant>, Option<Duration>) = (None, None);
+        for shard in &self.shards {
+            let mut t = relock(&shard.0);
+            if let Some(s) = t.shortest.take() {
+                shortest = Some(shortest.map_or(s, |m| m.min(s)));
+            }
             for slot in t.slots.iter().flatten() {
                 if slot.flag.expired.load(Ordering::Relaxed) {
                     continue;
@@ -136,24 +189,45 @@ impl Watchdog {
                     next = Some(slot.deadline);
                 }
             }
+        }
+        (next, shortest)
+    }
+
+    /// The watchdog: sleep until the earliest deadline, fire what is due.
+    fn run(&self) {
+        let mut c = relock(&self.control);
+        loop {
+            let now = Instant::now();
+            let (mut next, shortest) = self.scan(now);
             // Nothing pending: while requests keep coming, plan a look one
             // (shortest) limit ahead; after an idle limit, sleep for good.
-            let shortest = t.shortest.take();
             if next.is_none() {
                 next = shortest.map(|limit| now + limit);
             }
-            t.planned = next;
-            t = match next {
+            // Publish the plan, then read the tables again: a registration
+            // that went in after this shard was scanned either shows up now
+            // or saw the new plan (and tells us if it is too late).
+            loop {
+                c.planned = next;
+                self.planned_at.store(self.nanos(next), Ordering::SeqCst);
+                let (late, shortest) = self.scan(now);
+                let late = late.or(shortest.map(|limit| now + limit));
+                match late {
+                    Some(l) if next.is_none_or(|n| l < n) => next = Some(l),
+                    _ => break,
+                }
+            }
+            c = match next {
                 Some(at) => {
                     let wait = at.saturating_duration_since(now);
                     self.wake
-                        .wait_timeout(t, wait)
+                        .wait_timeout(c, wait)
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .0
                 }
                 None => self
                     .wake
-                    .wait(t)
+                    .wait(c)
                     .unwrap_or_else(std::sync::PoisonError::into_inner),
             };
         }
@@ -163,6 +237,7 @@ impl Watchdog {
 /// A registered deadline; dropping it unregisters it.
 #[derive(Debug)]
 pub(crate) struct Deadline {
+    shard: usize,
     index: usize,
     flag: Arc<Flag>,
 }
@@ -171,8 +246,8 @@ impl Deadline {
     /// A deadline `limit` from now.
     pub(crate) fn start(limit: Duration) -> Deadline {
         let flag = Arc::new(Flag::default());
-        let index = Watchdog::global().register(limit, flag.clone());
-        Deadline { index, flag }
+        let (shard, index) = Watchdog::global().register(limit, flag.clone());
+        Deadline { shard, index, flag }
     }
 
     /// Whether the deadline has passed; if not, `cx`'s task is woken when
@@ -185,7 +260,7 @@ impl Deadline {
 
 impl Drop for Deadline {
     fn drop(&mut self) {
-        Watchdog::global().release(self.index);
+        Watchdog::global().release(self.shard, self.index);
     }
 }
 
@@ -224,12 +299,12 @@ mod tests {
                 .await
                 .unwrap();
         }
-        let before = Watchdog::global().lock().notified;
+        let before = relock(&Watchdog::global().control).notified;
         for i in 0..200 {
             let out = with_deadline(Duration::from_secs(30), async move { i }).await;
             assert_eq!(out, Ok(i));
         }
-        let woken = Watchdog::global().lock().notified - before;
+        let woken = relock(&Watchdog::global().control).notified - before;
         assert!(woken <= 2, "{woken} wake-ups for 200 sequential requests");
     }
 
@@ -239,9 +314,9 @@ mod tests {
         let out = with_deadline(Duration::from_secs(5), async { 7 }).await;
         assert_eq!(out, Ok(7));
         let d = Deadline::start(Duration::from_secs(5));
-        let (index, flag) = (d.index, d.flag.clone());
+        let (shard, index, flag) = (d.shard, d.index, d.flag.clone());
         drop(d);
-        let t = Watchdog::global().lock();
+        let t = relock(&Watchdog::global().shards[shard].0);
         // The slot is empty or already reused by another test's deadline.
         assert!(t.slots[index]
             .as_ref()

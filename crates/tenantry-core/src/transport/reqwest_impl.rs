@@ -8,12 +8,18 @@ use crate::error::{Error, Result};
 use bytes::{Bytes, BytesMut};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, RwLock};
 use std::task::Poll;
 use std::time::Duration;
 use url::Url;
 
-/// How many distinct `scheme://authority` bases [`ReqwestTransport`] keeps
+thread_local! {
+    /// Parsed URLs, per thread: the conversion is a pure function of the
+    /// URI, so any transport may use any entry, and a per-thread table is
+    /// read and written without locks or cache lines shared between cores.
+    static URLS: std::cell::RefCell<Vec<CachedBase>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How many distinct `scheme://authority` bases each thread keeps
 /// parsed (a client talks to a handful of hosts: auth server, endpoints).
 const BASE_CACHE: usize = 16;
 
@@ -76,6 +82,13 @@ impl TransportConfig {
         self
     }
     /// Whole-request timeout, answer body included (default 30 s).
+    ///
+    /// Deadlines are kept by one process-wide watchdog thread
+    /// (`tenantry-deadlines`), not by a runtime timer per request: while a
+    /// runtime timer is pending, every wait for an answer arms a kernel
+    /// timer, which costs a few percent of throughput on virtual machines.
+    /// It also means the timeout works on a runtime built without tokio's
+    /// time driver. A deadline fires no earlier than set.
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = d;
         self
@@ -111,23 +124,11 @@ impl TransportConfig {
 ///
 /// Redirects are not followed: every service here answers 3xx only where the
 /// caller must see it (CAS login pages, for one).
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
     max_body: u64,
     timeout: Option<Duration>,
-    bases: Arc<RwLock<Vec<CachedBase>>>,
-}
-
-// By hand: the URL cache is left out (a path may carry a ticket).
-impl std::fmt::Debug for ReqwestTransport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReqwestTransport")
-            .field("client", &self.client)
-            .field("max_body", &self.max_body)
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
 }
 
 /// A parsed `scheme://authority/`, keyed by the two as the URI spells them.
@@ -168,7 +169,6 @@ impl ReqwestTransport {
             client,
             max_body: config.max_body_bytes,
             timeout: Some(config.timeout),
-            bases: Arc::default(),
         })
     }
 
@@ -179,7 +179,6 @@ impl ReqwestTransport {
             client,
             max_body: config.max_body_bytes,
             timeout: Some(config.timeout),
-            bases: Arc::default(),
         }
     }
 
@@ -204,71 +203,64 @@ impl ReqwestTransport {
         };
         let authority = authority.as_str();
         let pq = uri.path_and_query().map_or("/", |p| p.as_str());
-        let base = {
-            let bases = self.bases.read().unwrap_or_else(|p| p.into_inner());
-            match bases
+        URLS.with(|cell| {
+            let mut bases = cell.borrow_mut();
+            let found = bases
                 .iter()
-                .find(|b| &*b.scheme == scheme && &*b.authority == authority)
-            {
-                Some(b) => {
-                    if let Some((_, url)) = b.recent.iter().flatten().find(|(k, _)| &**k == pq) {
+                .position(|b| &*b.scheme == scheme && &*b.authority == authority);
+            let at = match found {
+                Some(i) => {
+                    if let Some((_, url)) =
+                        bases[i].recent.iter().flatten().find(|(k, _)| &**k == pq)
+                    {
                         return Ok(url.clone());
                     }
-                    Some(b.url.clone())
+                    i
                 }
-                None => None,
-            }
-        };
-        let mut url = match base {
-            Some(u) => u,
-            None => {
-                let base = Url::parse(&format!("{scheme}://{authority}/")).map_err(|e| {
-                    TransportError::new(
-                        TransportErrorKind::Other,
-                        Reached::Never,
-                        format!("bad request URL: {e}"),
-                    )
-                })?;
-                if base.cannot_be_a_base() {
-                    return Err(TransportError::new(
-                        TransportErrorKind::Other,
-                        Reached::Never,
-                        "the request URL cannot be a base",
-                    ));
-                }
-                let mut bases = self.bases.write().unwrap_or_else(|p| p.into_inner());
-                if bases.len() < BASE_CACHE {
+                None => {
+                    let base = Url::parse(&format!("{scheme}://{authority}/")).map_err(|e| {
+                        TransportError::new(
+                            TransportErrorKind::Other,
+                            Reached::Never,
+                            format!("bad request URL: {e}"),
+                        )
+                    })?;
+                    if base.cannot_be_a_base() {
+                        return Err(TransportError::new(
+                            TransportErrorKind::Other,
+                            Reached::Never,
+                            "the request URL cannot be a base",
+                        ));
+                    }
+                    if bases.len() >= BASE_CACHE {
+                        bases.remove(0);
+                    }
                     bases.push(CachedBase {
                         scheme: scheme.into(),
                         authority: authority.into(),
-                        url: base.clone(),
+                        url: base,
                         recent: Default::default(),
                         next: 0,
                     });
+                    bases.len() - 1
                 }
-                base
+            };
+            let b = &mut bases[at];
+            let mut url = b.url.clone();
+            let path = uri.path();
+            url.set_path(if path.is_empty() { "/" } else { path });
+            url.set_query(uri.query());
+            // Not remembered: URLs with a query (it may carry a ticket or a
+            // token: CAS service tickets do) and URLs of requests marked
+            // [`SensitiveUrl`] (a TGT in the path), which must not outlive
+            // the request.
+            if uri.query().is_none() && remember {
+                let slot = b.next % RECENT;
+                b.recent[slot] = Some((pq.into(), url.clone()));
+                b.next = b.next.wrapping_add(1);
             }
-        };
-        let path = uri.path();
-        url.set_path(if path.is_empty() { "/" } else { path });
-        url.set_query(uri.query());
-        // Not remembered: URLs with a query (it may carry a ticket or a
-        // token: CAS service tickets do) and URLs of requests marked
-        // [`SensitiveUrl`] (a TGT in the path), which must not outlive the
-        // request.
-        if uri.query().is_some() || !remember {
-            return Ok(url);
-        }
-        let mut bases = self.bases.write().unwrap_or_else(|p| p.into_inner());
-        if let Some(b) = bases
-            .iter_mut()
-            .find(|b| &*b.scheme == scheme && &*b.authority == authority)
-        {
-            let slot = b.next % RECENT;
-            b.recent[slot] = Some((pq.into(), url.clone()));
-            b.next = b.next.wrapping_add(1);
-        }
-        Ok(url)
+            Ok(url)
+        })
     }
 }
 
@@ -457,6 +449,49 @@ impl ReqwestTransport {
 mod tests {
     use super::*;
 
+    /// A URL that may carry a credential (a query, or a request marked
+    /// [`SensitiveUrl`](crate::transport::SensitiveUrl) by an auth strategy)
+    /// is never kept; a plain one is.
+    #[test]
+    fn urls_with_credentials_are_not_remembered() {
+        let t = ReqwestTransport::with_defaults().unwrap();
+        let remembered = |t: &ReqwestTransport| -> Vec<String> {
+            let _ = t;
+            URLS.with(|c| {
+                c.borrow()
+                    .iter()
+                    .filter(|b| &*b.authority == "127.0.0.1:1")
+                    .flat_map(|b| b.recent.iter().flatten().map(|(k, _)| k.to_string()))
+                    .collect()
+            })
+        };
+        let ticket: http::Uri = "http://127.0.0.1:1/shiro-cas?ticket=ST-1-secret"
+            .parse()
+            .unwrap();
+        t.url_of(&ticket, true).unwrap();
+        let tgt: http::Uri = "http://127.0.0.1:1/cas/v1/tickets/TGT-1-secret"
+            .parse()
+            .unwrap();
+        t.url_of(&tgt, false).unwrap();
+        assert!(remembered(&t).is_empty(), "{:?}", remembered(&t));
+        let plain: http::Uri = "http://127.0.0.1:1/account/v1.0/quotas".parse().unwrap();
+        t.url_of(&plain, true).unwrap();
+        assert_eq!(remembered(&t), vec!["/account/v1.0/quotas".to_owned()]);
+
+        // The auth strategies' requests carry the mark.
+        let req = crate::auth::request(
+            http::Method::POST,
+            &Url::parse("http://127.0.0.1:1/cas/v1/tickets/TGT-1-secret").unwrap(),
+            &[],
+            Bytes::new(),
+        )
+        .unwrap();
+        assert!(req
+            .extensions()
+            .get::<crate::transport::SensitiveUrl>()
+            .is_some());
+    }
+
     /// The cached conversion gives exactly what reqwest's own
     /// `Url::parse(&uri.to_string())` gives, for every shape of URI the
     /// pipeline can build, whether the base was cached or not.
@@ -500,7 +535,7 @@ mod tests {
                 }
             }
         }
-        let cached = t.bases.read().unwrap().len();
+        let cached = URLS.with(|c| c.borrow().len());
         assert!((1..=BASE_CACHE).contains(&cached), "{cached}");
         let relative: http::Uri = "/no/host".parse().unwrap();
         assert_eq!(
