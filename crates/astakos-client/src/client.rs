@@ -631,27 +631,17 @@ mod tests {
         let c = AstakosClient::builder("https://example.org/identity/v2.0", Secret::new("t"))
             .build()
             .unwrap();
-        c.fill_endpoints(&mut catalog("/account/v1.0"), false)
-            .await
-            .unwrap();
-        assert_eq!(
-            c.account_path("quotas").await.unwrap(),
-            "/account/v1.0/quotas"
-        );
-        c.fill_endpoints(&mut catalog("/account/v1.0"), false)
-            .await
-            .unwrap();
-        assert_eq!(
-            c.account_path("quotas").await.unwrap(),
-            "/account/v1.0/quotas"
-        );
-        c.fill_endpoints(&mut catalog("/moved/v1.0/"), false)
-            .await
-            .unwrap();
-        assert_eq!(
-            c.account_path("quotas").await.unwrap(),
-            "/moved/v1.0/quotas"
-        );
+        // The same catalog twice keeps the prefix; a moved one moves it.
+        for (account, want) in [
+            ("/account/v1.0", "/account/v1.0/quotas"),
+            ("/account/v1.0", "/account/v1.0/quotas"),
+            ("/moved/v1.0/", "/moved/v1.0/quotas"),
+        ] {
+            c.fill_endpoints(&mut catalog(account), false)
+                .await
+                .unwrap();
+            assert_eq!(c.account_path("quotas").await.unwrap(), want);
+        }
     }
 
     #[test]
