@@ -243,12 +243,5 @@ where
         return Ok(v);
     }
     let text = cat.to_string();
-    let de = &mut serde_json::Deserializer::from_str(&text);
-    serde_path_to_error::deserialize(de).map_err(|e| AstakosError::InvalidResponse {
-        operation: op.to_owned(),
-        status: 200,
-        path: e.path().to_string(),
-        message: e.inner().to_string(),
-        excerpt: client.excerpt(text.as_bytes()),
-    })
+    crate::client::decode_body(op, 200, text.as_bytes(), &client.inner.token)
 }

@@ -450,17 +450,21 @@ pub(crate) fn decode_body<T: DeserializeOwned>(
     } else {
         body
     };
-    // Fast path first; only a failure pays for serde path tracking.
-    if let Ok(v) = serde_json::from_slice(text) {
-        return Ok(v);
-    }
-    let de = &mut serde_json::Deserializer::from_slice(text);
-    serde_path_to_error::deserialize(de).map_err(|e| AstakosError::InvalidResponse {
-        operation: operation.to_owned(),
-        status,
-        path: e.path().to_string(),
-        message: e.inner().to_string(),
-        excerpt: scrubbed_excerpt(body, token),
+    tenantry_core::pipeline::decode_slice(operation, status, text).map_err(|e| match e {
+        tenantry_core::Error::Decode {
+            operation,
+            status,
+            path,
+            message,
+            ..
+        } => AstakosError::InvalidResponse {
+            operation,
+            status,
+            path,
+            message,
+            excerpt: scrubbed_excerpt(body, token),
+        },
+        other => other.into(),
     })
 }
 

@@ -601,19 +601,25 @@ fn record_elapsed(span: &tracing::Span, started: Instant) {
 
 /// Decodes a JSON body with the serde path of a bad field in the error.
 pub fn decode<T: DeserializeOwned>(operation: &str, resp: &HttpResponse) -> Result<T> {
+    decode_slice(operation, resp.status().as_u16(), resp.body())
+}
+
+/// [`decode`] for a body already taken out of its answer (`status` is
+/// kept in the error).
+pub fn decode_slice<T: DeserializeOwned>(operation: &str, status: u16, body: &[u8]) -> Result<T> {
     // The fast path decodes directly; only a failure pays for path tracking.
-    if let Ok(v) = serde_json::from_slice(resp.body()) {
+    if let Ok(v) = serde_json::from_slice(body) {
         return Ok(v);
     }
-    let de = &mut serde_json::Deserializer::from_slice(resp.body());
+    let de = &mut serde_json::Deserializer::from_slice(body);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(v) => Ok(v),
         Err(e) => Err(Error::Decode {
             operation: operation.to_owned(),
-            status: resp.status().as_u16(),
+            status,
             path: e.path().to_string(),
             message: e.inner().to_string(),
-            excerpt: redact::excerpt(resp.body()),
+            excerpt: redact::excerpt(body),
         }),
     }
 }
