@@ -205,3 +205,26 @@ fn bad_base_urls_are_config_errors() {
         assert!(matches!(err, Error::Config(_)), "{bad}: {err:?}");
     }
 }
+
+/// Every service call's future embeds the pipeline's, so the pipeline keeps
+/// its exchange state in a box: a call future over 1 KiB no longer fits the
+/// allocator's per-thread cache (glibc's tcache stops at 1032 bytes), and
+/// on a multi-thread runtime its free then locks another core's arena. This
+/// fails if the exchange is ever inlined again (it is about 550 bytes).
+#[test]
+fn the_pipeline_future_stays_small() {
+    let p = Pipeline::builder("test")
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    let op = Operation::new("test.list", Method::GET, "/items");
+    // Debug builds: 72, 112 and 152 bytes; inlined, each would be over 600.
+    let sizes = [
+        ("send_raw", std::mem::size_of_val(&p.send_raw(&op))),
+        ("send", std::mem::size_of_val(&p.send(&op))),
+        ("json", std::mem::size_of_val(&p.json::<Counted>(&op))),
+    ];
+    for (name, size) in sizes {
+        assert!(size <= 256, "Pipeline::{name}'s future is {size} bytes");
+    }
+}
