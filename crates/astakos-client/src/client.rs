@@ -51,7 +51,26 @@ pub(crate) struct Inner {
     /// from then on `prefixes` is read instead.
     account_fast: std::sync::OnceLock<String>,
     account_moved: std::sync::atomic::AtomicBool,
+    /// Held by the one caller discovering the endpoints.
     discovery: Mutex<()>,
+    /// Wakes every caller waiting on a discovery at once, when it ends (a
+    /// lock handed from waiter to waiter would release them one by one, and
+    /// the first wave of calls would trickle out instead of going together).
+    discovered: tokio::sync::Notify,
+}
+
+/// A discovery under way: on drop, unlocks, then wakes the waiters (in that
+/// order, so a woken waiter finds the lock free).
+struct Discovering<'a> {
+    guard: Option<tokio::sync::MutexGuard<'a, ()>>,
+    ended: &'a tokio::sync::Notify,
+}
+
+impl Drop for Discovering<'_> {
+    fn drop(&mut self) {
+        self.guard.take();
+        self.ended.notify_waiters();
+    }
 }
 
 /// An Astakos client. Cheap to clone: clones share the connection pool and
@@ -175,6 +194,7 @@ impl AstakosClientBuilder {
                 account_fast: std::sync::OnceLock::new(),
                 account_moved: std::sync::atomic::AtomicBool::new(false),
                 discovery: Mutex::new(()),
+                discovered: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -238,14 +258,32 @@ impl AstakosClient {
     }
 
     async fn prefix(&self, pick: fn(&Prefixes) -> Option<String>, extra: bool) -> Result<String> {
-        if let Some(p) = pick(&self.read_prefixes()) {
-            return Ok(p);
+        loop {
+            if let Some(p) = pick(&self.read_prefixes()) {
+                return Ok(p);
+            }
+            // Listen before looking at the lock, so the end of a discovery
+            // that is under way cannot be missed.
+            let ended = self.inner.discovered.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            let Ok(guard) = self.inner.discovery.try_lock() else {
+                // Another caller is discovering: wait for it, then look
+                // again (if it failed, one of the waiters tries next).
+                ended.await;
+                continue;
+            };
+            // Waiters are woken when this ends, even if the call is dropped
+            // half-way.
+            let _discovering = Discovering {
+                guard: Some(guard),
+                ended: &self.inner.discovered,
+            };
+            if pick(&self.read_prefixes()).is_none() {
+                self.discover(extra).await?;
+            }
+            break;
         }
-        let _guard = self.inner.discovery.lock().await;
-        if let Some(p) = pick(&self.read_prefixes()) {
-            return Ok(p);
-        }
-        self.discover(extra).await?;
         pick(&self.read_prefixes()).ok_or_else(|| {
             AstakosError::invalid(
                 "astakos.get_endpoints",

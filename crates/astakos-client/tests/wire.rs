@@ -71,6 +71,88 @@ async fn concurrent_first_callers_share_one_discovery() {
     assert_eq!(rec.count("GET", "/account_prefix/quotas"), 8);
 }
 
+/// Waits (at most 5 s) until `rec` has seen `n` requests to `method path`.
+async fn until_sent(rec: &Recorder, method: &str, path: &str, n: usize) {
+    for _ in 0..500 {
+        if rec.count(method, path) >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{method} {path} was not sent {n} times");
+}
+
+/// Callers waiting on a discovery are all released when it ends: after a
+/// failed one, one waiter discovers again (the caller that failed gets the
+/// error, nobody hangs), and after a good one they all go on without
+/// discovering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiters_on_a_failed_discovery_try_again_once() {
+    let rec = Recorder::new();
+    let tokens = "/identity/v2.0/tokens";
+    let gate = rec.hold(tokens);
+    rec.route_times("POST", tokens, 401, r#"{"unauthorized": {"code": 401}}"#, 1);
+    rec.with_catalog();
+    rec.json("GET", "/account_prefix/quotas", 200, json!({}));
+    let c = client(&rec);
+    let calls: Vec<_> = (0..8)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.quotas().get().await })
+        })
+        .collect();
+    until_sent(&rec, "POST", tokens, 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(rec.sent().len(), 1, "the others wait for the discovery");
+    gate.add_permits(1);
+    until_sent(&rec, "POST", tokens, 2).await;
+    gate.add_permits(1);
+    let mut refused = 0;
+    for h in calls {
+        match h.await.unwrap() {
+            Ok(_) => {}
+            Err(AstakosError::Unauthorized { .. }) => refused += 1,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(refused, 1, "only the caller whose discovery failed");
+    assert_eq!(rec.count("POST", tokens), 2);
+    assert_eq!(rec.count("GET", "/account_prefix/quotas"), 7);
+}
+
+/// A discovering call dropped half-way still releases its waiters; one of
+/// them discovers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_discovery_does_not_strand_its_waiters() {
+    let rec = Recorder::new();
+    let tokens = "/identity/v2.0/tokens";
+    let gate = rec.hold(tokens);
+    rec.with_catalog();
+    rec.json("GET", "/account_prefix/quotas", 200, json!({}));
+    let c = client(&rec);
+    let first = {
+        let c = c.clone();
+        tokio::spawn(async move { c.quotas().get().await })
+    };
+    until_sent(&rec, "POST", tokens, 1).await;
+    let waiter = {
+        let c = c.clone();
+        tokio::spawn(async move { c.quotas().get().await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(rec.count("POST", tokens), 1, "the second caller waits");
+    first.abort();
+    assert!(first.await.unwrap_err().is_cancelled());
+    until_sent(&rec, "POST", tokens, 2).await;
+    gate.add_permits(1);
+    tokio::time::timeout(std::time::Duration::from_secs(5), waiter)
+        .await
+        .expect("the waiter was released")
+        .unwrap()
+        .unwrap();
+    assert_eq!(rec.count("GET", "/account_prefix/quotas"), 1);
+}
+
 #[tokio::test]
 async fn authenticate_then_get_token_makes_three_requests() {
     let rec = Recorder::new();

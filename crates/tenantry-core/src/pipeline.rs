@@ -14,6 +14,8 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
@@ -393,6 +395,16 @@ impl Pipeline {
         Ok(req)
     }
 
+    /// The request for `op`, with the credential added when the strategy
+    /// has one at hand (`true`); `false`: it needs [`AuthStrategy::apply`].
+    fn prepare(&self, base: &Url, op: &Operation) -> Result<(HttpRequest, bool)> {
+        let mut req = self.build_request(base, op)?;
+        match self.inner.auth.apply_cached(&mut req) {
+            Some(applied) => applied.map(|()| (req, true)),
+            None => Ok((req, false)),
+        }
+    }
+
     /// Sends `op`; any final status is returned as it is (no status check).
     pub async fn send_raw(&self, op: &Operation) -> Result<HttpResponse> {
         let span = tracing::info_span!(
@@ -438,20 +450,18 @@ impl Pipeline {
             // The request is scoped to this block, so its storage is not
             // held while the answer is awaited.
             let (sent, sending) = {
-                let mut req = {
+                let (req, applied) = {
                     let endpoint = self.auth_endpoint().await?;
-                    self.build_request(self.base(&endpoint)?, op)?
+                    self.prepare(self.base(&endpoint)?, op)?
                 };
-                let applied = match auth.apply_cached(&mut req) {
-                    Some(applied) => {
-                        applied?;
-                        true
-                    }
-                    None => false,
+                // The slow path owns the request inside its own box: a
+                // request borrowed across this await would be stored in
+                // this future (256 bytes, for every call).
+                let req = if applied {
+                    req
+                } else {
+                    apply_slow(auth, req, transport).await?
                 };
-                if !applied {
-                    auth.apply(&mut req, transport).await?;
-                }
                 // Keep only the credential headers, for `invalidate`
                 // (cheaper than cloning every header of every request).
                 let sent = if auth.renewable() {
@@ -480,8 +490,7 @@ impl Pipeline {
                         record_elapsed(span, started);
                         return Err(e.into());
                     }
-                    let sent: HeaderMap = sent.into_iter().collect();
-                    if auth.invalidate(&sent).await {
+                    if invalidate(auth, sent).await {
                         tracing::debug!(attempt, "credentials refused; logging in again once");
                         relogged = true;
                         attempt -= 1;
@@ -584,6 +593,31 @@ fn push_path_and_query(out: &mut String, prefix: &str, op: &Operation) {
 
 fn bad_url(operation: &str, e: impl std::fmt::Display) -> Error {
     Error::Config(format!("{operation}: cannot build the request URL: {e}"))
+}
+
+/// [`AuthStrategy::apply`] on an owned request, boxed (the rare path: a
+/// login, a refresh), so the caller's future holds no request across it.
+fn apply_slow<'a>(
+    auth: &'a dyn AuthStrategy,
+    mut req: HttpRequest,
+    transport: &'a dyn HttpTransport,
+) -> Pin<Box<dyn Future<Output = Result<HttpRequest>> + Send + 'a>> {
+    Box::pin(async move {
+        auth.apply(&mut req, transport).await?;
+        Ok(req)
+    })
+}
+
+/// [`AuthStrategy::invalidate`] with the credential headers sent, boxed
+/// (the rare path: a rejected credential).
+fn invalidate(
+    auth: &dyn AuthStrategy,
+    sent: Vec<(HeaderName, HeaderValue)>,
+) -> Pin<Box<dyn Future<Output = bool> + Send + '_>> {
+    Box::pin(async move {
+        let sent: HeaderMap = sent.into_iter().collect();
+        auth.invalidate(&sent).await
+    })
 }
 
 fn credential_headers(h: &HeaderMap) -> Vec<(HeaderName, HeaderValue)> {

@@ -145,6 +145,32 @@ async fn a_100_mib_chunked_body_without_length_is_cut_while_streaming() {
     );
 }
 
+/// A body in several chunks is read whole, with or without a declared
+/// length (the transport keeps a lone chunk as it is and joins several).
+#[tokio::test]
+async fn a_body_in_several_chunks_is_read_whole() {
+    let sim = SimServer::start(items_router()).await.unwrap();
+    let p = Pipeline::builder("test")
+        .base_url(sim.base_url())
+        .build()
+        .unwrap();
+    for path in ["/pieces", "/pieces-len"] {
+        let op = Operation::new("test.pieces", Method::GET, "/pieces");
+        let resp = p.send(&op.raw_path(path.to_owned())).await.unwrap();
+        let declared = resp.headers().get("content-length").is_some();
+        assert_eq!(declared, path == "/pieces-len", "{path}");
+        let got: Counted = serde_json::from_slice(resp.body()).unwrap();
+        assert_eq!(
+            got,
+            Counted {
+                count: 2,
+                items: vec!["a".into(), "b".into()]
+            },
+            "{path}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_server_that_never_answers_times_out() {
     let sim = sim_with(Fault::Hang).await;

@@ -36,10 +36,30 @@ pub fn items_router() -> Router {
                 axum::body::Body::from_stream(s)
             }),
         )
+        .route("/pieces", get(|| async { pieces(false) }))
+        .route("/pieces-len", get(|| async { pieces(true) }))
         .route(
             "/echo",
             post(|body: String| async move { (axum::http::StatusCode::BAD_REQUEST, body) }),
         )
+}
+
+/// A `Counted` body sent in three chunks 20 ms apart (so they arrive
+/// apart), with or without a `Content-Length`.
+fn pieces(declared: bool) -> axum::response::Response {
+    use futures::StreamExt;
+    const PARTS: [&str; 3] = ["{\"count\": 2, ", "\"items\": [\"a\", ", "\"b\"]}"];
+    let s = futures::stream::iter(PARTS).then(|p| async move {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        Ok::<_, std::io::Error>(bytes::Bytes::from_static(p.as_bytes()))
+    });
+    let mut resp = axum::response::Response::new(axum::body::Body::from_stream(s));
+    if declared {
+        let len: usize = PARTS.iter().map(|p| p.len()).sum();
+        resp.headers_mut()
+            .insert(axum::http::header::CONTENT_LENGTH, len.into());
+    }
+    resp
 }
 
 #[derive(Debug, serde::Deserialize, PartialEq)]

@@ -46,6 +46,8 @@ pub struct Recorder {
     routes: Mutex<Vec<Route>>,
     /// When set, every request fails with this (connect refused).
     pub refuse: bool,
+    /// Requests to these paths wait for a permit before they are answered.
+    holds: Mutex<Vec<(String, Arc<tokio::sync::Semaphore>)>>,
 }
 
 impl Recorder {
@@ -84,6 +86,16 @@ impl Recorder {
             body: body.into(),
             times: Some(n),
         });
+    }
+    /// Requests to `path` are recorded, then wait for a permit of the
+    /// returned semaphore (none at first) before they are answered.
+    pub fn hold(&self, path: &str) -> Arc<tokio::sync::Semaphore> {
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        self.holds
+            .lock()
+            .unwrap()
+            .push((path.to_owned(), gate.clone()));
+        gate
     }
     pub fn json(&self, method: &'static str, path: &str, status: u16, body: Value) {
         self.route(method, path, status, body.to_string());
@@ -134,6 +146,16 @@ impl HttpTransport for Recorder {
             body,
         };
         self.sent.lock().unwrap().push(sent.clone());
+        let gate = self
+            .holds
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(p, _)| *p == sent.path)
+            .map(|(_, g)| g.clone());
+        if let Some(gate) = gate {
+            gate.acquire().await.unwrap().forget();
+        }
         if self.refuse {
             return Err(TransportError::new(
                 TransportErrorKind::Connect,
