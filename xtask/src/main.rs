@@ -147,7 +147,7 @@ fn bench(args: &[String]) -> Result<()> {
                     .ok_or_else(|| Failure::Usage("--repeats needs a positive number".into()))?;
                 pass.extend([arg.clone(), n.clone()]);
             }
-            // Everything else (`--times N`, `--mode M`, `--workload W`,
+            // Everything else (`--pairs N`, `--times N`, `--mode M`, `--workload W`,
             // `--only A,B`, `--workers N`) goes to tenantry-bench, which
             // checks it.
             _ => pass.push(arg.clone()),

@@ -287,6 +287,7 @@ pub fn plan(
     reference: External,
     scale: u64,
     repeats: u32,
+    pairs: u32,
 ) -> Result<Plan, BenchError> {
     let contenders: Vec<Box<dyn Contender>> = vec![
         Box::new(reference),
@@ -306,5 +307,6 @@ pub fn plan(
         subject: "tenantry".into(),
         target: 0.95,
         repeats,
+        pairs,
     })
 }

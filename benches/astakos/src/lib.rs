@@ -334,6 +334,10 @@ pub struct Plan {
     /// Each measurement is made this many times (the contenders' order
     /// rotating); medians count.
     pub repeats: u32,
+    /// After each repeat's round, this many more back-to-back
+    /// subject/floor pairs (order alternating): the two are cheap to run
+    /// and their ratio is the target, so it gets the larger sample.
+    pub pairs: u32,
 }
 
 /// One row of the result: a workload in a mode.
@@ -368,6 +372,8 @@ pub struct Report {
     pub target: f64,
     /// [`Plan::repeats`].
     pub repeats: u32,
+    /// [`Plan::pairs`] (0 when the subject or the floor did not run).
+    pub pairs: u32,
 }
 
 impl Report {
@@ -451,6 +457,38 @@ pub fn run(plan: &Plan, rt: &Runtime) -> Result<Report, BenchError> {
                     rates[ci] = m.rate();
                 }
                 runs.entry((wi, mi)).or_default().push(rates);
+                let (Some(sj), Some(fl)) = (subject, floor) else {
+                    continue;
+                };
+                for p in 0..plan.pairs {
+                    let mut rates = vec![f64::NAN; n];
+                    let order = if (p + rep) % 2 == 0 {
+                        [sj, fl]
+                    } else {
+                        [fl, sj]
+                    };
+                    for ci in order {
+                        let c = &plan.contenders[ci];
+                        let m = c
+                            .measure(rt, &w.name, mode, w.ops)
+                            .map_err(|e| format!("{} / {} / {mode}: {e}", c.name(), w.label))?;
+                        rates[ci] = m.rate();
+                    }
+                    eprintln!(
+                        "  [{}/{} pair {}/{}] {:<16} {:<14} {} {:.0} vs {} {:.0} ops/s",
+                        rep + 1,
+                        plan.repeats.max(1),
+                        p + 1,
+                        plan.pairs,
+                        w.label,
+                        mode.to_string(),
+                        plan.subject,
+                        rates[sj],
+                        plan.floor,
+                        rates[fl]
+                    );
+                    runs.entry((wi, mi)).or_default().push(rates);
+                }
             }
         }
     }
@@ -483,6 +521,10 @@ pub fn run(plan: &Plan, rt: &Runtime) -> Result<Report, BenchError> {
         subject,
         target: plan.target,
         repeats: plan.repeats.max(1),
+        pairs: match (subject, floor) {
+            (Some(_), Some(_)) => plan.pairs,
+            _ => 0,
+        },
     })
 }
 
@@ -501,10 +543,20 @@ impl fmt::Display for Report {
         .collect();
         let targeted = s.is_some() && fl.is_some();
         writeln!(f, "{}", self.title)?;
+        write!(f, "ops/s, median of {} runs each", self.repeats)?;
+        if self.pairs > 0 {
+            write!(
+                f,
+                " ({} for {} and {}: {} more pairs per round)",
+                self.repeats * (1 + self.pairs),
+                s.unwrap_or_default(),
+                fl.unwrap_or_default(),
+                self.pairs
+            )?;
+        }
         write!(
             f,
-            "ops/s, median of {} runs each; the first ratio is the median of per-run ratios (measured back to back)",
-            self.repeats
+            "; the first ratio is the median of per-run ratios (measured back to back)"
         )?;
         if let (Some(s), Some(fl)) = (s, fl) {
             write!(f, "; target: {s} >= {:.2}x {fl} in every row", self.target)?;
@@ -711,6 +763,7 @@ mod tests {
             subject: "sub".into(),
             target: 0.95,
             repeats: 2,
+            pairs: 3,
         };
         let report = run(&plan, &rt).unwrap();
         assert_eq!(report.rows.len(), 2);
@@ -721,6 +774,10 @@ mod tests {
         assert!(text.contains("sub/bare"), "{text}");
         assert!(text.contains("4 in flight"), "{text}");
         assert!(text.contains("target met"), "{text}");
+        assert!(
+            text.contains("median of 2 runs each (8 for sub and bare"),
+            "{text}"
+        );
     }
 
     #[test]
