@@ -32,9 +32,13 @@ struct Flag {
     waker: AtomicWaker,
 }
 
+/// A slot of a table. Its flag is kept when the slot is freed and handed to
+/// the next registration (reset), so a request allocates nothing here and
+/// finds the flag's memory warm.
 #[derive(Debug)]
 struct Slot {
-    deadline: Instant,
+    /// `None`: free.
+    deadline: Option<Instant>,
     flag: Arc<Flag>,
 }
 
@@ -44,7 +48,8 @@ const SHARDS: usize = 8;
 
 #[derive(Debug, Default)]
 struct Table {
-    slots: Vec<Option<Slot>>,
+    /// Grows to the most deadlines ever pending at once on this shard.
+    slots: Vec<Slot>,
     free: Vec<usize>,
     /// The shortest limit registered since the watchdog last looked (`None`:
     /// nothing registered). An idle watchdog plans its next look that far
@@ -108,21 +113,25 @@ impl Watchdog {
         SHARD.with(|s| *s)
     }
 
-    fn register(&'static self, limit: Duration, flag: Arc<Flag>) -> (usize, usize) {
+    fn register(&'static self, limit: Duration) -> (usize, usize, Arc<Flag>) {
         let deadline = Instant::now() + limit;
         let shard = Self::my_shard();
-        let index = {
+        let (index, flag) = {
             let mut t = relock(&self.shards[shard].0);
             t.shortest = Some(t.shortest.map_or(limit, |s| s.min(limit)));
-            let slot = Some(Slot { deadline, flag });
             match t.free.pop() {
                 Some(i) => {
-                    t.slots[i] = slot;
-                    i
+                    let slot = &mut t.slots[i];
+                    slot.deadline = Some(deadline);
+                    (i, slot.flag.clone())
                 }
                 None => {
-                    t.slots.push(slot);
-                    t.slots.len() - 1
+                    let flag = Arc::new(Flag::default());
+                    t.slots.push(Slot {
+                        deadline: Some(deadline),
+                        flag: flag.clone(),
+                    });
+                    (t.slots.len() - 1, flag)
                 }
             }
         };
@@ -134,7 +143,7 @@ impl Watchdog {
         // publishes a plan before it re-reads the tables (see `run`), so no
         // deadline is missed.
         if self.nanos(Some(deadline)) >= self.planned_at.load(Ordering::SeqCst) {
-            return (shard, index);
+            return (shard, index, flag);
         }
         let mut c = relock(&self.control);
         if c.planned.is_none_or(|p| deadline < p) {
@@ -157,13 +166,18 @@ impl Watchdog {
             c.notified += 1;
             self.wake.notify_one();
         }
-        (shard, index)
+        (shard, index, flag)
     }
 
     fn release(&self, shard: usize, index: usize) {
         let mut t = relock(&self.shards[shard].0);
         if let Some(slot) = t.slots.get_mut(index) {
-            if slot.take().is_some() {
+            if slot.deadline.take().is_some() {
+                // Reset for the next registration (under the lock, so the
+                // watchdog cannot fire it in between); drop the finished
+                // task's waker now rather than keep it alive.
+                slot.flag.expired.store(false, Ordering::Release);
+                drop(slot.flag.waker.take());
                 t.free.push(index);
             }
         }
@@ -178,15 +192,18 @@ impl Watchdog {
             if let Some(s) = t.shortest.take() {
                 shortest = Some(shortest.map_or(s, |m| m.min(s)));
             }
-            for slot in t.slots.iter().flatten() {
+            for slot in &t.slots {
+                let Some(deadline) = slot.deadline else {
+                    continue;
+                };
                 if slot.flag.expired.load(Ordering::Relaxed) {
                     continue;
                 }
-                if slot.deadline <= now {
+                if deadline <= now {
                     slot.flag.expired.store(true, Ordering::Release);
                     slot.flag.waker.wake();
-                } else if next.is_none_or(|n| slot.deadline < n) {
-                    next = Some(slot.deadline);
+                } else if next.is_none_or(|n| deadline < n) {
+                    next = Some(deadline);
                 }
             }
         }
@@ -245,8 +262,7 @@ pub(crate) struct Deadline {
 impl Deadline {
     /// A deadline `limit` from now.
     pub(crate) fn start(limit: Duration) -> Deadline {
-        let flag = Arc::new(Flag::default());
-        let (shard, index) = Watchdog::global().register(limit, flag.clone());
+        let (shard, index, flag) = Watchdog::global().register(limit);
         Deadline { shard, index, flag }
     }
 
@@ -316,11 +332,23 @@ mod tests {
         let d = Deadline::start(Duration::from_secs(5));
         let (shard, index, flag) = (d.shard, d.index, d.flag.clone());
         drop(d);
-        let t = relock(&Watchdog::global().shards[shard].0);
-        // The slot is empty or already reused by another test's deadline.
-        assert!(t.slots[index]
-            .as_ref()
-            .is_none_or(|s| !Arc::ptr_eq(&s.flag, &flag)));
+        {
+            let t = relock(&Watchdog::global().shards[shard].0);
+            // The slot is free (its flag kept, reset), unless another
+            // test's deadline took it again already.
+            let slot = &t.slots[index];
+            assert!(Arc::ptr_eq(&slot.flag, &flag));
+            assert!(slot.deadline.is_none() || t.free.iter().all(|&i| i != index));
+            assert!(!flag.expired.load(Ordering::Acquire));
+        }
+        // A fired deadline's flag is reset when its slot is freed, so the
+        // next request that gets it does not start out expired.
+        let fired = with_deadline(Duration::from_millis(50), std::future::pending::<()>()).await;
+        assert_eq!(fired, Err(Elapsed));
+        let d = Deadline::start(Duration::from_secs(5));
+        assert!(!d.flag.expired.load(Ordering::Acquire));
+        let waker = futures::task::noop_waker();
+        assert!(!d.expired(&mut Context::from_waker(&waker)));
     }
 
     #[tokio::test]

@@ -140,10 +140,26 @@ struct CachedBase {
     /// client tends to call the same few paths again and again.
     recent: [Option<(Box<str>, Url)>; RECENT],
     next: usize,
+    /// Hashes of the last few paths built but not remembered: a path is
+    /// remembered on its second sighting, so one-off paths (a commission's
+    /// `/commissions/{serial}/action`) neither cost a copy nor push out
+    /// the paths that do repeat.
+    seen: [u64; SEEN],
+    next_seen: usize,
 }
 
 /// URLs remembered per base.
 const RECENT: usize = 4;
+/// Paths seen once, per base.
+const SEEN: usize = 8;
+
+fn path_hash(pq: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    pq.hash(&mut h);
+    // 0 marks an empty entry of `seen`.
+    h.finish().max(1)
+}
 
 impl ReqwestTransport {
     /// Builds the transport.
@@ -191,8 +207,9 @@ impl ReqwestTransport {
     /// (what reqwest's own conversion does) but cheaper: the
     /// `scheme://authority/` part is parsed once per host and cached (host
     /// parsing is most of the cost), then only the path and query are
-    /// parsed onto a copy of it; the last few URLs of each host are kept
-    /// whole, so a path called again is not parsed again.
+    /// parsed onto a copy of it; the last few paths of each host that
+    /// came twice are kept whole, so a path called again and again is not
+    /// parsed again.
     fn url_of(&self, uri: &http::Uri, remember: bool) -> std::result::Result<Url, TransportError> {
         let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
             return Err(TransportError::new(
@@ -241,6 +258,8 @@ impl ReqwestTransport {
                         url: base,
                         recent: Default::default(),
                         next: 0,
+                        seen: [0; SEEN],
+                        next_seen: 0,
                     });
                     bases.len() - 1
                 }
@@ -255,9 +274,19 @@ impl ReqwestTransport {
             // [`SensitiveUrl`] (a TGT in the path), which must not outlive
             // the request.
             if uri.query().is_none() && remember {
-                let slot = b.next % RECENT;
-                b.recent[slot] = Some((pq.into(), url.clone()));
-                b.next = b.next.wrapping_add(1);
+                let h = path_hash(pq);
+                match b.seen.iter().position(|&x| x == h) {
+                    Some(i) => {
+                        b.seen[i] = 0;
+                        let slot = b.next % RECENT;
+                        b.recent[slot] = Some((pq.into(), url.clone()));
+                        b.next = b.next.wrapping_add(1);
+                    }
+                    None => {
+                        b.seen[b.next_seen % SEEN] = h;
+                        b.next_seen = b.next_seen.wrapping_add(1);
+                    }
+                }
             }
             Ok(url)
         })
@@ -438,7 +467,7 @@ mod tests {
 
     /// A URL that may carry a credential (a query, or a request marked
     /// [`SensitiveUrl`](crate::transport::SensitiveUrl) by an auth strategy)
-    /// is never kept; a plain one is.
+    /// is never kept; a plain one is, once it repeats.
     #[test]
     fn urls_with_credentials_are_not_remembered() {
         let t = ReqwestTransport::with_defaults().unwrap();
@@ -461,8 +490,24 @@ mod tests {
             .unwrap();
         t.url_of(&tgt, false).unwrap();
         assert!(remembered(&t).is_empty(), "{:?}", remembered(&t));
+        // Marked or with a query: not even on a second sighting.
+        t.url_of(&ticket, true).unwrap();
+        t.url_of(&tgt, false).unwrap();
+        assert!(remembered(&t).is_empty(), "{:?}", remembered(&t));
+        // A plain path is remembered on its second sighting.
         let plain: http::Uri = "http://127.0.0.1:1/account/v1.0/quotas".parse().unwrap();
         t.url_of(&plain, true).unwrap();
+        assert!(remembered(&t).is_empty(), "{:?}", remembered(&t));
+        t.url_of(&plain, true).unwrap();
+        assert_eq!(remembered(&t), vec!["/account/v1.0/quotas".to_owned()]);
+        // One-off paths are never remembered and do not push it out.
+        for serial in 0..100 {
+            let action: http::Uri =
+                format!("http://127.0.0.1:1/account/v1.0/commissions/{serial}/action")
+                    .parse()
+                    .unwrap();
+            t.url_of(&action, true).unwrap();
+        }
         assert_eq!(remembered(&t), vec!["/account/v1.0/quotas".to_owned()]);
 
         // The auth strategies' requests carry the mark.
