@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use serde_json::Value;
@@ -204,10 +204,19 @@ impl Contender for InProcess {
         // On a worker, like the connection tasks: the caller's thread is
         // not one of the runtime's workers.
         let task = rt.spawn(async move { drive(setup.await?, ops, mode).await });
-        rt.block_on(task)
-            .map_err(|e| format!("measurement task failed: {e}"))?
+        let measured = rt
+            .block_on(task)
+            .map_err(|e| format!("measurement task failed: {e}"))?;
+        // The client is gone, its connections are closing (here and in the
+        // simulator): let that finish before the next measurement starts,
+        // so it is not charged to whoever runs next.
+        std::thread::sleep(SETTLE);
+        measured
     }
 }
+
+/// The pause after each in-process measurement.
+const SETTLE: Duration = Duration::from_millis(25);
 
 /// A contender in another process (the reference client): runs
 /// `program args.. WORKLOAD OPS CONCURRENCY`, which does its own warm-up and
