@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use astakos_client::{AstakosClient, ProjectId, Secret, TransportConfig, Uuid};
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::{op, BenchError, Contender, External, InProcess, Mode, Plan, Workload};
 
@@ -197,11 +197,13 @@ pub fn bare(seed: &Seed) -> InProcess {
         let seed = seed.clone();
         async move {
             let (client, token, lookup) = built?;
+            // The headers in the order tenantry (and the reference) send
+            // them.
             let post = move |url: String, body: Vec<u8>| {
                 client
                     .post(url)
-                    .header("x-auth-token", token.clone())
                     .header(CONTENT_TYPE, "application/json")
+                    .header("x-auth-token", token.clone())
                     .body(body)
                     .send()
             };
@@ -210,10 +212,15 @@ pub fn bare(seed: &Seed) -> InProcess {
                 let uuids = Arc::new(seed.uuids.clone());
                 return Ok(op(move |i| {
                     let uuid = &uuids[(i % uuids.len() as u64) as usize];
-                    let body = serde_json::to_vec(&json!({ "uuids": [uuid] }));
-                    let sent = body.map(|b| post(url.clone(), b));
+                    // The reference's bytes (Python's `json.dumps`: `", "` and
+                    // `": "`), as tenantry sends them; a seed uuid needs no
+                    // escaping.
+                    let sent = post(
+                        url.clone(),
+                        format!("{{\"uuids\": [\"{uuid}\"]}}").into_bytes(),
+                    );
                     async move {
-                        let v = json_answer(sent.map_err(|e| e.to_string())?.await).await?;
+                        let v = json_answer(sent.await).await?;
                         match v.get("uuid_catalog") {
                             Some(Value::Object(m)) if !m.is_empty() => Ok(()),
                             _ => Err(format!("no uuid_catalog in {v}")),
@@ -223,19 +230,15 @@ pub fn bare(seed: &Seed) -> InProcess {
             }
             let issue_url = format!("{}/commissions", seed.account_url);
             let account_url = seed.account_url.clone();
-            let body = serde_json::to_vec(&json!({
-                "force": false,
-                "auto_accept": false,
-                "name": "",
-                "provisions": [
-                    {"holder": format!("user:{}", seed.user_uuid),
-                     "source": format!("project:{}", seed.user_uuid),
-                     "resource": RESOURCE, "quantity": 1},
-                    {"holder": format!("project:{}", seed.user_uuid),
-                     "source": null, "resource": RESOURCE, "quantity": 1},
-                ],
-            }))
-            .map_err(|e| e.to_string())?;
+            // The reference's bytes: its key order and `json.dumps`
+            // separators, as tenantry sends them.
+            let u = &seed.user_uuid;
+            let body = format!(
+                "{{\"force\": false, \"auto_accept\": false, \"name\": \"\", \"provisions\": [\
+                 {{\"holder\": \"user:{u}\", \"source\": \"project:{u}\", \"resource\": \"{RESOURCE}\", \"quantity\": 1}}, \
+                 {{\"holder\": \"project:{u}\", \"source\": null, \"resource\": \"{RESOURCE}\", \"quantity\": 1}}]}}"
+            )
+            .into_bytes();
             Ok(op(move |_| {
                 let issued = post(issue_url.clone(), body.clone());
                 let (post, account_url) = (post.clone(), account_url.clone());
@@ -245,9 +248,9 @@ pub fn bare(seed: &Seed) -> InProcess {
                         .as_u64()
                         .ok_or_else(|| format!("no serial in {v}"))?;
                     let url = format!("{account_url}/commissions/{serial}/action");
-                    let body =
-                        serde_json::to_vec(&json!({"accept": ""})).map_err(|e| e.to_string())?;
-                    json_answer(post(url, body).await).await.map(drop)
+                    json_answer(post(url, br#"{"accept": ""}"#.to_vec()).await)
+                        .await
+                        .map(drop)
                 }
             }))
         }
