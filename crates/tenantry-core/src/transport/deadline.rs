@@ -5,7 +5,8 @@
 //! is pending, every park of the runtime arms a kernel timer, and on a
 //! virtual machine that is a trip through the hypervisor on every wait for
 //! an answer. Here a request registers its deadline in a shared table (a
-//! short uncontended lock) and one process-wide thread sleeps until the
+//! short uncontended lock; the slot's flag is reused, so nothing is
+//! allocated per request) and one process-wide thread sleeps until the
 //! earliest deadline, marks the late requests and wakes their tasks. The
 //! table is only touched on registration and completion, and the thread only
 //! wakes at deadlines, so in steady state it wakes about once per timeout
