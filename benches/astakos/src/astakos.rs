@@ -291,6 +291,7 @@ pub fn plan(
     scale: u64,
     repeats: u32,
     pairs: u32,
+    pair_times: u64,
 ) -> Result<Plan, BenchError> {
     let contenders: Vec<Box<dyn Contender>> = vec![
         Box::new(reference),
@@ -311,5 +312,6 @@ pub fn plan(
         target: 0.95,
         repeats,
         pairs,
+        pair_times,
     })
 }

@@ -347,6 +347,10 @@ pub struct Plan {
     /// subject/floor pairs (order alternating): the two are cheap to run
     /// and their ratio is the target, so it gets the larger sample.
     pub pairs: u32,
+    /// Those pairs run this many times the workload's operations: on a
+    /// shared machine a short run's ratio is mostly noise (a burst of
+    /// stolen time hits one side), a longer one much less.
+    pub pair_times: u64,
 }
 
 /// One row of the result: a workload in a mode.
@@ -383,6 +387,8 @@ pub struct Report {
     pub repeats: u32,
     /// [`Plan::pairs`] (0 when the subject or the floor did not run).
     pub pairs: u32,
+    /// [`Plan::pair_times`].
+    pub pair_times: u64,
 }
 
 impl Report {
@@ -479,7 +485,7 @@ pub fn run(plan: &Plan, rt: &Runtime) -> Result<Report, BenchError> {
                     for ci in order {
                         let c = &plan.contenders[ci];
                         let m = c
-                            .measure(rt, &w.name, mode, w.ops)
+                            .measure(rt, &w.name, mode, w.ops * plan.pair_times.max(1))
                             .map_err(|e| format!("{} / {} / {mode}: {e}", c.name(), w.label))?;
                         rates[ci] = m.rate();
                     }
@@ -534,6 +540,7 @@ pub fn run(plan: &Plan, rt: &Runtime) -> Result<Report, BenchError> {
             (Some(_), Some(_)) => plan.pairs,
             _ => 0,
         },
+        pair_times: plan.pair_times.max(1),
     })
 }
 
@@ -556,11 +563,12 @@ impl fmt::Display for Report {
         if self.pairs > 0 {
             write!(
                 f,
-                " ({} for {} and {}: {} more pairs per round)",
+                " ({} for {} and {}: {} more pairs per round, each run {}x the ops)",
                 self.repeats * (1 + self.pairs),
                 s.unwrap_or_default(),
                 fl.unwrap_or_default(),
-                self.pairs
+                self.pairs,
+                self.pair_times
             )?;
         }
         write!(
@@ -773,6 +781,7 @@ mod tests {
             target: 0.95,
             repeats: 2,
             pairs: 3,
+            pair_times: 4,
         };
         let report = run(&plan, &rt).unwrap();
         assert_eq!(report.rows.len(), 2);
@@ -784,7 +793,9 @@ mod tests {
         assert!(text.contains("4 in flight"), "{text}");
         assert!(text.contains("target met"), "{text}");
         assert!(
-            text.contains("median of 2 runs each (8 for sub and bare"),
+            text.contains(
+                "median of 2 runs each (8 for sub and bare: 3 more pairs per round, each run 4x the ops)"
+            ),
             "{text}"
         );
     }

@@ -15,8 +15,10 @@ options:
   --quick          1/10 of the operations (a smoke run)
   --repeats N      measure everything N times, report medians (default 5)
   --pairs N        after each round, N more back-to-back tenantry/bare
-                   pairs per row (default 15): the target ratio is the
-                   median of 5 x 16 = 80 pairs by default
+                   pairs per row (default 4): the target ratio is the
+                   median of 5 x (1 + 4) = 25 pairs by default
+  --pair-times N   those pairs run N times the operations (default 4):
+                   longer runs, far steadier ratios
   --sim PATH       the tenantry-sim binary (default: next to this one)
   --python PATH    Python 2.7 with astakosclient 0.19
                    (default: <workspace>/.venv-py27/bin/python)
@@ -33,6 +35,7 @@ struct Options {
     quick: bool,
     repeats: u32,
     pairs: u32,
+    pair_times: u64,
     sim: PathBuf,
     python: PathBuf,
     script: PathBuf,
@@ -60,7 +63,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
         quick: false,
         repeats: 5,
-        pairs: 15,
+        pairs: 4,
+        pair_times: 4,
         sim: sim_default,
         python: root.join(".venv-py27/bin/python"),
         script: Path::new(env!("CARGO_MANIFEST_DIR")).join("reference_bench.py"),
@@ -80,6 +84,11 @@ fn parse(args: &[String]) -> Result<Options, String> {
         match a.as_str() {
             "--quick" => o.quick = true,
             "--repeats" => o.repeats = value(a)?.parse().map_err(|e| format!("--repeats: {e}"))?,
+            "--pair-times" => {
+                o.pair_times = value(a)?
+                    .parse()
+                    .map_err(|e| format!("--pair-times: {e}"))?
+            }
             "--pairs" => o.pairs = value(a)?.parse().map_err(|e| format!("--pairs: {e}"))?,
             "--sim" => o.sim = value(a)?.into(),
             "--python" => o.python = value(a)?.into(),
@@ -116,7 +125,7 @@ fn bench_astakos(o: &Options) -> Result<(), String> {
     );
     let rt = runtime(o.workers)?;
     let reference = astakos::reference(&o.python, &o.script, &sim.seed_line);
-    let mut plan = astakos::plan(&seed, reference, scale, o.repeats, o.pairs)?;
+    let mut plan = astakos::plan(&seed, reference, scale, o.repeats, o.pairs, o.pair_times)?;
     for w in &mut plan.workloads {
         w.ops *= o.times.max(1);
     }
