@@ -2,10 +2,12 @@
 //! started in the test process: output values and what the simulator's
 //! journal received.
 
+mod common;
+
+use common::{run, tenantry, text};
 use serde_json::{json, Value};
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use tenantry_sim::astakos::{
     ADMIN_TOKEN, ADMIN_UUID, ALICE_TOKEN, ALICE_UUID, BOB_TOKEN, BOB_UUID, CAROL_TOKEN, CAROL_UUID,
     CYCLADES_TOKEN, ERESEARCH_ID, PITHOS_TOKEN, TEACHING_ID,
@@ -21,16 +23,6 @@ const TOKENS: &[&str] = &[
     PITHOS_TOKEN,
 ];
 
-fn tenantry() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenantry"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("TENANTRY_") || k == "RUST_LOG" {
-            cmd.env_remove(k);
-        }
-    }
-    cmd
-}
-
 /// `tenantry astakos ARGS` configured for `sims` with `token`.
 fn astakos(sims: &Simulators, token: &str, args: &[&str]) -> Command {
     let mut cmd = tenantry();
@@ -42,36 +34,6 @@ fn astakos(sims: &Simulators, token: &str, args: &[&str]) -> Command {
     .arg("astakos")
     .args(args);
     cmd
-}
-
-/// Runs the command off the async runtime (the simulators keep serving).
-async fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
-    let input = stdin.map(str::to_owned);
-    tokio::task::spawn_blocking(move || {
-        cmd.stdin(if input.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("spawn tenantry");
-        if let Some(input) = input {
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(input.as_bytes())
-                .expect("write stdin");
-        }
-        child.wait_with_output().expect("wait tenantry")
-    })
-    .await
-    .expect("join")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn assert_no_tokens(s: &str) {

@@ -1,9 +1,11 @@
 //! The `tenantry` binary, run as a process (against simulators started in
 //! the test process where it needs servers).
 
+mod common;
+
+use common::{run, tenantry, text};
 use serde_json::Value;
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use tenantry_sim::Simulators;
 
 /// The seeded secrets of the simulators: none may ever be printed.
@@ -13,45 +15,6 @@ const SEEDED_SECRETS: &[&str] = &[
     "dlister-pass",
     "bob-pass",
 ];
-
-fn tenantry() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenantry"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("TENANTRY_") || k == "RUST_LOG" {
-            cmd.env_remove(k);
-        }
-    }
-    cmd
-}
-
-/// Runs the command off the async runtime (the simulators keep serving).
-async fn run(mut cmd: Command, stdin: Option<&'static str>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        cmd.stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("spawn tenantry");
-        if let Some(input) = stdin {
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(input.as_bytes())
-                .expect("write stdin");
-        }
-        child.wait_with_output().expect("wait tenantry")
-    })
-    .await
-    .expect("join")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// No secret, token, ticket or cookie value in `s`.
 fn assert_no_secrets(s: &str) {

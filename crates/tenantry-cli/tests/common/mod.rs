@@ -1,0 +1,50 @@
+//! What the CLI's process tests share: the binary with a clean
+//! environment, and running it off the async runtime.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+/// The `tenantry` binary, without any `TENANTRY_*` or `RUST_LOG` variable
+/// of the environment the tests run in.
+pub fn tenantry() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenantry"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("TENANTRY_") || k == "RUST_LOG" {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+/// Runs the command off the async runtime (the simulators keep serving),
+/// with `stdin` as its input (none: `/dev/null`).
+pub async fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
+    let input = stdin.map(str::to_owned);
+    tokio::task::spawn_blocking(move || {
+        cmd.stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn tenantry");
+        if let Some(input) = input {
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(input.as_bytes())
+                .expect("write stdin");
+        }
+        child.wait_with_output().expect("wait tenantry")
+    })
+    .await
+    .expect("join")
+}
+
+/// Lossy UTF-8.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
