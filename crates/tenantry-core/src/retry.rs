@@ -3,12 +3,17 @@
 //!
 //! A request is sent again only when that cannot duplicate a side effect:
 //! - it surely never reached the server (connect refused, DNS, TLS
-//!   handshake), whatever its method; or
+//!   handshake, an HTTP/2 stream the server refused before processing it),
+//!   whatever its method; or
 //! - it is idempotent (GET, HEAD, OPTIONS, PUT, DELETE, or an operation its
 //!   service crate marks idempotent) and the outcome was a timeout, a broken
 //!   connection, or HTTP 429/502/503/504.
 //!
 //! A POST or PATCH that may have reached the server is never sent again.
+//! reqwest's own retry layer is off in [`ReqwestTransport::new`]: every
+//! re-send goes through this policy.
+//!
+//! [`ReqwestTransport::new`]: crate::ReqwestTransport::new
 
 use crate::transport::{HttpResponse, Reached, TransportError, TransportErrorKind};
 use http::Method;

@@ -174,7 +174,13 @@ impl ReqwestTransport {
             .user_agent(config.user_agent.clone())
             .redirect(reqwest::redirect::Policy::none())
             .danger_accept_invalid_certs(!config.verify_tls)
-            .tcp_nodelay(true);
+            .tcp_nodelay(true)
+            // reqwest's own retry layer re-sends HTTP/2 streams the server
+            // refused, and to be able to, clones every request (headers,
+            // extensions) before sending it. Tenantry's retry policy
+            // re-sends those itself (`classify` marks them never
+            // processed), so that copy is not made.
+            .retry(reqwest::retry::never().max_retries_per_request(0));
         if !config.verify_tls {
             b = b.danger_accept_invalid_hostnames(true);
         }
@@ -297,6 +303,9 @@ fn classify(e: &reqwest::Error) -> TransportError {
     // Never put the URL in the message: it may carry a ticket in its query.
     let e2 = e.without_url_ref();
     let msg = format!("{e2}{}", source_chain(e));
+    if refused_h2_stream(e) {
+        return TransportError::new(TransportErrorKind::Io, Reached::Never, msg);
+    }
     if e.is_connect() {
         let kind = if msg.to_ascii_lowercase().contains("tls") || msg.contains("certificate") {
             TransportErrorKind::Tls
@@ -315,6 +324,22 @@ fn classify(e: &reqwest::Error) -> TransportError {
         return TransportError::new(TransportErrorKind::Io, Reached::Maybe, msg);
     }
     TransportError::new(TransportErrorKind::Other, Reached::Maybe, msg)
+}
+
+/// An HTTP/2 stream the server declined before processing it: reset with
+/// REFUSED_STREAM, or cut by a graceful GOAWAY (RFC 9113 §8.7: safe to send
+/// again, whatever the method).
+fn refused_h2_stream(e: &reqwest::Error) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(err) = cur {
+        if let Some(h2) = err.downcast_ref::<h2::Error>() {
+            return h2.is_remote()
+                && ((h2.is_reset() && h2.reason() == Some(h2::Reason::REFUSED_STREAM))
+                    || (h2.is_go_away() && h2.reason() == Some(h2::Reason::NO_ERROR)));
+        }
+        cur = err.source();
+    }
+    false
 }
 
 trait WithoutUrlRef {
