@@ -475,6 +475,9 @@ impl<'a> Commissions<'a> {
         while path.ends_with('/') {
             path.pop();
         }
+        // Room for `/{serial}/action` (a u64 has at most 20 digits), so the
+        // path is not copied again while it grows.
+        path.reserve(1 + 20 + "/action".len());
         path.push('/');
         path.push_str(std::str::from_utf8(itoa_u64(serial.0, &mut [0u8; 20])).unwrap_or("0"));
         path.push_str("/action");
