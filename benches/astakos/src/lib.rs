@@ -449,22 +449,24 @@ pub fn run(plan: &Plan, rt: &Runtime) -> Result<Report, BenchError> {
     for rep in 0..plan.repeats.max(1) {
         for (wi, w) in plan.workloads.iter().enumerate() {
             for (mi, &mode) in plan.modes.iter().enumerate() {
+                let measure = |ci: usize, ops: u64| {
+                    let c = &plan.contenders[ci];
+                    c.measure(rt, &w.name, mode, ops)
+                        .map_err(|e| format!("{} / {} / {mode}: {e}", c.name(), w.label))
+                };
                 let mut rates = vec![f64::NAN; n];
                 // Rotate who goes first, so no contender always runs on a
                 // simulator that has just been warmed (or loaded) by another.
                 for k in 0..n {
                     let ci = (k + rep as usize + wi + mi) % n;
-                    let c = &plan.contenders[ci];
-                    let m = c
-                        .measure(rt, &w.name, mode, w.ops)
-                        .map_err(|e| format!("{} / {} / {mode}: {e}", c.name(), w.label))?;
+                    let m = measure(ci, w.ops)?;
                     eprintln!(
                         "  [{}/{}] {:<16} {:<14} {:<10} {:>10.0} ops/s ({} ops in {:.3} s)",
                         rep + 1,
                         plan.repeats.max(1),
                         w.label,
                         mode.to_string(),
-                        c.name(),
+                        plan.contenders[ci].name(),
                         m.rate(),
                         m.ops,
                         m.secs
@@ -483,11 +485,7 @@ pub fn run(plan: &Plan, rt: &Runtime) -> Result<Report, BenchError> {
                         [fl, sj]
                     };
                     for ci in order {
-                        let c = &plan.contenders[ci];
-                        let m = c
-                            .measure(rt, &w.name, mode, w.ops * plan.pair_times.max(1))
-                            .map_err(|e| format!("{} / {} / {mode}: {e}", c.name(), w.label))?;
-                        rates[ci] = m.rate();
+                        rates[ci] = measure(ci, w.ops * plan.pair_times.max(1))?.rate();
                     }
                     eprintln!(
                         "  [{}/{} pair {}/{}] {:<16} {:<14} {} {:.0} vs {} {:.0} ops/s",
