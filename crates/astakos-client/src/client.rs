@@ -553,12 +553,18 @@ pub(crate) fn urlencode(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-/// `path?query` when there are pairs.
-pub(crate) fn with_query(path: String, pairs: &[(&str, &str)]) -> String {
-    if pairs.is_empty() {
+/// `path?query` with the pairs that have a value, in the given order (the
+/// reference leaves out a filter that is `None`); `path` alone when none
+/// has.
+pub(crate) fn with_query(path: String, pairs: &[(&str, Option<&str>)]) -> String {
+    let present: Vec<(&str, &str)> = pairs
+        .iter()
+        .filter_map(|&(k, v)| v.map(|v| (k, v)))
+        .collect();
+    if present.is_empty() {
         path
     } else {
-        format!("{path}?{}", urlencode(pairs))
+        format!("{path}?{}", urlencode(&present))
     }
 }
 

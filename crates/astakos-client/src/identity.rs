@@ -203,15 +203,11 @@ impl ValidateToken<'_> {
         }
         let c = self.client;
         let path = join_id(&c.inner.api_tokens, self.token_id.expose());
-        let mut q = Vec::new();
-        if let Some(b) = &self.belongs_to {
-            q.push(("belongsTo", b.as_str()));
-        }
         let op = bare_op(
             "astakos.validate_token",
             Method::GET,
             "{AUTH_PATH}/tokens/{token_id}",
-            with_query(path, &q),
+            with_query(path, &[("belongsTo", self.belongs_to.as_deref())]),
         );
         c.call(op).await
     }

@@ -167,15 +167,14 @@ impl ListMemberships<'_> {
     pub async fn send(self) -> Result<Vec<Membership>> {
         let c = self.client;
         let path = c.account_path("projects/memberships").await?;
-        let mut q = Vec::new();
-        if let Some(p) = &self.project {
-            q.push(("project", p.as_str()));
-        }
         let op = bare_op(
             "astakos.get_memberships",
             Method::GET,
             "{ACCOUNT}/projects/memberships",
-            with_query(path, &q),
+            with_query(
+                path,
+                &[("project", self.project.as_ref().map(ProjectId::as_str))],
+            ),
         )
         .header("content-type", "application/json");
         c.call(op).await

@@ -217,19 +217,12 @@ impl ListProjects<'_> {
         }
         let c = self.client;
         let path = c.account_path("projects").await?;
-        let mut q: Vec<(&str, &str)> = Vec::new();
-        if let Some(o) = &self.owner {
-            q.push(("owner", o.as_str()));
-        }
-        if let Some(s) = &self.state {
-            q.push(("state", s.as_str()));
-        }
-        if let Some(n) = &self.name {
-            q.push(("name", n.as_str()));
-        }
-        if let Some(m) = &self.mode {
-            q.push(("mode", m.as_str()));
-        }
+        let q = [
+            ("owner", self.owner.as_ref().map(Uuid::as_str)),
+            ("state", self.state.as_ref().map(ProjectState::as_str)),
+            ("name", self.name.as_deref()),
+            ("mode", self.mode.as_ref().map(ProjectMode::as_str)),
+        ];
         let op = bare_op(
             "astakos.get_projects",
             Method::GET,

@@ -130,18 +130,14 @@ impl ServiceQuotasRequest<'_> {
         let path = c.account_path("service_quotas").await?;
         let project = self.projects.as_deref().map(joined);
         let user = self.users.as_deref().map(joined);
-        let mut q = Vec::new();
-        if let Some(p) = &project {
-            q.push(("project", p.as_str()));
-        }
-        if let Some(u) = &user {
-            q.push(("user", u.as_str()));
-        }
         c.call(bare_op(
             "astakos.service_get_quotas",
             Method::GET,
             "{ACCOUNT}/service_quotas",
-            with_query(path, &q),
+            with_query(
+                path,
+                &[("project", project.as_deref()), ("user", user.as_deref())],
+            ),
         ))
         .await
     }
@@ -171,15 +167,11 @@ impl ProjectQuotasRequest<'_> {
         let c = self.client;
         let path = c.account_path("service_project_quotas").await?;
         let project = self.projects.as_deref().map(joined);
-        let mut q = Vec::new();
-        if let Some(p) = &project {
-            q.push(("project", p.as_str()));
-        }
         c.call(bare_op(
             "astakos.service_get_project_quotas",
             Method::GET,
             "{ACCOUNT}/service_project_quotas",
-            with_query(path, &q),
+            with_query(path, &[("project", project.as_deref())]),
         ))
         .await
     }
