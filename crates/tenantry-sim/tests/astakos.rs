@@ -34,6 +34,16 @@ async fn call(method: &str, url: &str, token: Option<&str>, body: Option<Value>)
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// `GET url` as `token`.
+async fn get(url: &str, token: &str) -> (u16, Value) {
+    call("GET", url, Some(token), None).await
+}
+
+/// `POST url` with a JSON body, as `token`.
+async fn post(url: &str, token: &str, body: Value) -> (u16, Value) {
+    call("POST", url, Some(token), Some(body)).await
+}
+
 fn acc(server: &SimServer, path: &str) -> String {
     format!("{}{ACCOUNT_PREFIX}/{path}", server.base_url())
 }
@@ -64,7 +74,7 @@ async fn discovery_and_authenticate() {
     assert!(v["access"].get("token").is_none());
 
     let body = json!({"auth": {"token": {"id": ALICE_TOKEN}}});
-    let (status, v) = call("POST", &tokens, Some(ALICE_TOKEN), Some(body)).await;
+    let (status, v) = post(&tokens, ALICE_TOKEN, body).await;
     assert_eq!(status, 200);
     assert_eq!(v["access"]["user"]["id"], ALICE_UUID);
     assert_eq!(v["access"]["token"]["id"], ALICE_TOKEN);
@@ -88,34 +98,22 @@ async fn discovery_and_authenticate() {
 async fn tokens_and_permissions() {
     let (_sim, server) = start().await;
     // Unknown token → 401 unauthorized fault.
-    let (status, v) = call("GET", &acc(&server, "quotas"), Some("bogus"), None).await;
+    let (status, v) = get(&acc(&server, "quotas"), "bogus").await;
     assert_eq!(status, 401);
     assert_eq!(v["unauthorized"]["message"], "Invalid X-Auth-Token");
     assert!(v["unauthorized"].get("details").is_some());
     // User token on a service route → 403.
-    let (status, v) = call("GET", &acc(&server, "commissions"), Some(ALICE_TOKEN), None).await;
+    let (status, v) = get(&acc(&server, "commissions"), ALICE_TOKEN).await;
     assert_eq!(status, 403);
     assert_eq!(v["forbidden"]["code"], 403);
     // Unknown path under the account prefix → 400; wrong method → 405.
-    let (status, _) = call("GET", &acc(&server, "nope"), Some(ALICE_TOKEN), None).await;
+    let (status, _) = get(&acc(&server, "nope"), ALICE_TOKEN).await;
     assert_eq!(status, 400);
-    let (status, v) = call(
-        "GET",
-        &acc(&server, "user_catalogs"),
-        Some(ALICE_TOKEN),
-        None,
-    )
-    .await;
+    let (status, v) = get(&acc(&server, "user_catalogs"), ALICE_TOKEN).await;
     assert_eq!(status, 405);
     assert_eq!(v["notAllowed"]["code"], 405);
     // Non-numeric serial → 400 (URL pattern \d+).
-    let (status, _) = call(
-        "GET",
-        &acc(&server, "commissions/57lala"),
-        Some(CYCLADES_TOKEN),
-        None,
-    )
-    .await;
+    let (status, _) = get(&acc(&server, "commissions/57lala"), CYCLADES_TOKEN).await;
     assert_eq!(status, 400);
 }
 
@@ -123,35 +121,17 @@ async fn tokens_and_permissions() {
 async fn user_catalogs() {
     let (_sim, server) = start().await;
     let body = json!({"uuids": [ALICE_UUID, "nope"], "displaynames": ["bob@example.org"]});
-    let (status, v) = call(
-        "POST",
-        &acc(&server, "user_catalogs"),
-        Some(CAROL_TOKEN),
-        Some(body.clone()),
-    )
-    .await;
+    let (status, v) = post(&acc(&server, "user_catalogs"), CAROL_TOKEN, body.clone()).await;
     assert_eq!(status, 200);
     assert_eq!(v["uuid_catalog"], json!({ALICE_UUID: "alice@example.org"}));
     assert_eq!(
         v["displayname_catalog"],
         json!({"bob@example.org": BOB_UUID})
     );
-    let (status, v) = call(
-        "POST",
-        &acc(&server, "service/user_catalogs"),
-        Some(CYCLADES_TOKEN),
-        Some(body),
-    )
-    .await;
+    let (status, v) = post(&acc(&server, "service/user_catalogs"), CYCLADES_TOKEN, body).await;
     assert_eq!(status, 200);
     assert_eq!(v["uuid_catalog"][ALICE_UUID], "alice@example.org");
-    let (status, _) = call(
-        "POST",
-        &acc(&server, "user_catalogs"),
-        Some(CAROL_TOKEN),
-        Some(json!([1])),
-    )
-    .await;
+    let (status, _) = post(&acc(&server, "user_catalogs"), CAROL_TOKEN, json!([1])).await;
     assert_eq!(status, 400);
 }
 
@@ -169,11 +149,10 @@ async fn quota_arithmetic() {
     let q = |sim: &AstakosSim| sim.quota(&u, Some(&src), "cyclades.vm").unwrap();
     assert_eq!(q(&sim), (5, 0, 0));
     let url = acc(&server, "commissions");
-    let (status, v) = call(
-        "POST",
+    let (status, v) = post(
         &url,
-        Some(CYCLADES_TOKEN),
-        Some(issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", 2)),
+        CYCLADES_TOKEN,
+        issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", 2),
     )
     .await;
     assert_eq!(status, 201);
@@ -182,86 +161,73 @@ async fn quota_arithmetic() {
     assert_eq!(sim.quota(&src, None, "cyclades.vm"), Some((20, 2, 2)));
     assert_eq!(sim.pending_serials(), vec![s1]);
     // Wire counters match.
-    let (_, v) = call("GET", &acc(&server, "quotas"), Some(ALICE_TOKEN), None).await;
+    let (_, v) = get(&acc(&server, "quotas"), ALICE_TOKEN).await;
     assert_eq!(
         v[ERESEARCH_ID]["cyclades.vm"],
         json!({"limit": 5, "usage": 2, "pending": 2,
         "project_limit": 20, "project_usage": 2, "project_pending": 2})
     );
-    let (_, v) = call("GET", &url, Some(CYCLADES_TOKEN), None).await;
+    let (_, v) = get(&url, CYCLADES_TOKEN).await;
     assert_eq!(v, json!([s1]));
-    let (status, info) = call(
-        "GET",
-        &acc(&server, &format!("commissions/{s1}")),
-        Some(CYCLADES_TOKEN),
-        None,
-    )
-    .await;
+    let (status, info) = get(&acc(&server, &format!("commissions/{s1}")), CYCLADES_TOKEN).await;
     assert_eq!(status, 200);
     assert_eq!(info["provisions"][0]["holder"], u);
     // Accept.
-    let (status, v) = call(
-        "POST",
+    let (status, v) = post(
         &acc(&server, &format!("commissions/{s1}/action")),
-        Some(CYCLADES_TOKEN),
-        Some(json!({"accept": ""})),
+        CYCLADES_TOKEN,
+        json!({"accept": ""}),
     )
     .await;
     assert_eq!((status, v), (200, Value::Null));
     assert_eq!(q(&sim), (5, 2, 0));
     assert_eq!(sim.commission(s1).unwrap().state, CommissionState::Accepted);
     // Unknown / resolved serial → 404 with an empty body.
-    let (status, v) = call(
-        "POST",
+    let (status, v) = post(
         &acc(&server, &format!("commissions/{s1}/action")),
-        Some(CYCLADES_TOKEN),
-        Some(json!({"reject": ""})),
+        CYCLADES_TOKEN,
+        json!({"reject": ""}),
     )
     .await;
     assert_eq!((status, v), (404, Value::Null));
     // Issue and reject.
-    let (_, v) = call(
-        "POST",
+    let (_, v) = post(
         &url,
-        Some(CYCLADES_TOKEN),
-        Some(issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", 1)),
+        CYCLADES_TOKEN,
+        issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", 1),
     )
     .await;
     let s2 = v["serial"].as_u64().unwrap();
     assert!(s2 > s1);
     assert_eq!(q(&sim), (5, 3, 1));
-    call(
-        "POST",
+    post(
         &acc(&server, &format!("commissions/{s2}/action")),
-        Some(CYCLADES_TOKEN),
-        Some(json!({"reject": ""})),
+        CYCLADES_TOKEN,
+        json!({"reject": ""}),
     )
     .await;
     assert_eq!(q(&sim), (5, 2, 0));
     // A release is pending until accepted.
-    let (_, v) = call(
-        "POST",
+    let (_, v) = post(
         &url,
-        Some(CYCLADES_TOKEN),
-        Some(issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", -1)),
+        CYCLADES_TOKEN,
+        issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", -1),
     )
     .await;
     let s3 = v["serial"].as_u64().unwrap();
     assert_eq!(q(&sim), (5, 2, 1));
     // Batch resolve.
-    let (_, v) = call(
-        "POST",
+    let (_, v) = post(
         &url,
-        Some(CYCLADES_TOKEN),
-        Some(issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", 1)),
+        CYCLADES_TOKEN,
+        issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", 1),
     )
     .await;
     let s4 = v["serial"].as_u64().unwrap();
-    let (status, v) = call(
-        "POST",
+    let (status, v) = post(
         &acc(&server, "commissions/action"),
-        Some(CYCLADES_TOKEN),
-        Some(json!({"accept": [s3, s4, 9999], "reject": [s4]})),
+        CYCLADES_TOKEN,
+        json!({"accept": [s3, s4, 9999], "reject": [s4]}),
     )
     .await;
     assert_eq!(status, 200);
@@ -274,11 +240,10 @@ async fn quota_arithmetic() {
         [s4, {"badRequest": {"message": format!("cannot both accept and reject serial {s4}"), "code": 400}}]])
     );
     assert_eq!(q(&sim), (5, 2, 1));
-    call(
-        "POST",
+    post(
         &acc(&server, "commissions/action"),
-        Some(CYCLADES_TOKEN),
-        Some(json!({"accept": [], "reject": [s4]})),
+        CYCLADES_TOKEN,
+        json!({"accept": [], "reject": [s4]}),
     )
     .await;
     assert_eq!(q(&sim), (5, 1, 0));
@@ -286,7 +251,7 @@ async fn quota_arithmetic() {
     // auto_accept.
     let mut body = issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", 1);
     body["auto_accept"] = json!(true);
-    call("POST", &url, Some(CYCLADES_TOKEN), Some(body)).await;
+    post(&url, CYCLADES_TOKEN, body).await;
     assert_eq!(q(&sim), (5, 2, 0));
     // set_limit.
     sim.set_limit(&u, Some(&src), "cyclades.vm", 7);
@@ -297,11 +262,10 @@ async fn quota_arithmetic() {
 async fn over_limit_413() {
     let (sim, server) = start().await;
     let url = acc(&server, "commissions");
-    let (status, v) = call(
-        "POST",
+    let (status, v) = post(
         &url,
-        Some(CYCLADES_TOKEN),
-        Some(issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", 6)),
+        CYCLADES_TOKEN,
+        issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", 6),
     )
     .await;
     assert_eq!(status, 413);
@@ -319,25 +283,23 @@ async fn over_limit_413() {
     // force skips the limit check.
     let mut body = issue_body(ALICE_UUID, ERESEARCH_ID, "cyclades.vm", 6);
     body["force"] = json!(true);
-    let (status, _) = call("POST", &url, Some(CYCLADES_TOKEN), Some(body)).await;
+    let (status, _) = post(&url, CYCLADES_TOKEN, body).await;
     assert_eq!(status, 201);
     assert_eq!(sim.quota(&u, Some(&src), "cyclades.vm"), Some((5, 6, 6)));
     // Releasing below zero is never forced.
-    let (status, v) = call(
-        "POST",
+    let (status, v) = post(
         &url,
-        Some(CYCLADES_TOKEN),
-        Some(issue_body(CAROL_UUID, CAROL_UUID, "cyclades.vm", -1)),
+        CYCLADES_TOKEN,
+        issue_body(CAROL_UUID, CAROL_UUID, "cyclades.vm", -1),
     )
     .await;
     assert_eq!(status, 413);
     assert_eq!(v["overLimit"]["data"]["name"], "NoQuantityError");
     // Missing holding → 404 itemNotFound.
-    let (status, v) = call(
-        "POST",
+    let (status, v) = post(
         &url,
-        Some(CYCLADES_TOKEN),
-        Some(issue_body(CAROL_UUID, TEACHING_ID, "cyclades.vm", 1)),
+        CYCLADES_TOKEN,
+        issue_body(CAROL_UUID, TEACHING_ID, "cyclades.vm", 1),
     )
     .await;
     assert_eq!(status, 404);
@@ -349,13 +311,7 @@ async fn project_state_machine() {
     let (sim, server) = start().await;
     let specs = json!({"name": "lab.example.org", "end_date": "2031-01-01T00:00:00Z",
         "resources": {"cyclades.vm": {"member_capacity": 2, "project_capacity": 4}}});
-    let (status, v) = call(
-        "POST",
-        &acc(&server, "projects"),
-        Some(CAROL_TOKEN),
-        Some(specs),
-    )
-    .await;
+    let (status, v) = post(&acc(&server, "projects"), CAROL_TOKEN, specs).await;
     assert_eq!(status, 201);
     let pid = v["id"].as_str().unwrap().to_owned();
     let app = v["application"].as_u64().unwrap();
@@ -372,40 +328,36 @@ async fn project_state_machine() {
     assert_eq!(pending_app(&sim), 1);
     let action = format!("projects/{pid}/action");
     // Only admins approve.
-    let (status, v) = call(
-        "POST",
+    let (status, v) = post(
         &acc(&server, &action),
-        Some(CAROL_TOKEN),
-        Some(json!({"approve": {"reasons": "", "app_id": app}})),
+        CAROL_TOKEN,
+        json!({"approve": {"reasons": "", "app_id": app}}),
     )
     .await;
     assert_eq!(status, 403);
     assert!(v["forbidden"].is_object());
-    let (status, _) = call(
-        "POST",
+    let (status, _) = post(
         &acc(&server, &action),
-        Some(ADMIN_TOKEN),
-        Some(json!({"approve": {"reasons": "", "app_id": app}})),
+        ADMIN_TOKEN,
+        json!({"approve": {"reasons": "", "app_id": app}}),
     )
     .await;
     assert_eq!(status, 200);
     assert_eq!(sim.project_state(&pid).as_deref(), Some("active"));
     assert_eq!(pending_app(&sim), 0);
     // Invalid transitions → 409 conflict.
-    let (status, v) = call(
-        "POST",
+    let (status, v) = post(
         &acc(&server, &action),
-        Some(ADMIN_TOKEN),
-        Some(json!({"approve": {"app_id": app}})),
+        ADMIN_TOKEN,
+        json!({"approve": {"app_id": app}}),
     )
     .await;
     assert_eq!(status, 409);
     assert_eq!(v["conflict"]["code"], 409);
-    let (status, _) = call(
-        "POST",
+    let (status, _) = post(
         &acc(&server, &action),
-        Some(ADMIN_TOKEN),
-        Some(json!({"unsuspend": {"reason": ""}})),
+        ADMIN_TOKEN,
+        json!({"unsuspend": {"reason": ""}}),
     )
     .await;
     assert_eq!(status, 409);
@@ -415,23 +367,16 @@ async fn project_state_machine() {
         ("terminate", "terminated"),
         ("reinstate", "active"),
     ] {
-        let (status, _) = call(
-            "POST",
+        let (status, _) = post(
             &acc(&server, &action),
-            Some(ADMIN_TOKEN),
-            Some(json!({act: {"reason": "r"}})),
+            ADMIN_TOKEN,
+            json!({act: {"reason": "r"}}),
         )
         .await;
         assert_eq!(status, 200, "{act}");
         assert_eq!(sim.project_state(&pid).as_deref(), Some(state));
     }
-    let (status, _) = call(
-        "POST",
-        &acc(&server, &action),
-        Some(ADMIN_TOKEN),
-        Some(json!({"explode": {}})),
-    )
-    .await;
+    let (status, _) = post(&acc(&server, &action), ADMIN_TOKEN, json!({"explode": {}})).await;
     assert_eq!(status, 400);
     // Modification → new pending application, then approval changes fields.
     let (status, v) = call(
@@ -443,73 +388,47 @@ async fn project_state_machine() {
     .await;
     assert_eq!(status, 201);
     let app2 = v["application"].as_u64().unwrap();
-    let (_, p) = call(
-        "GET",
-        &acc(&server, &format!("projects/{pid}")),
-        Some(CAROL_TOKEN),
-        None,
-    )
-    .await;
+    let (_, p) = get(&acc(&server, &format!("projects/{pid}")), CAROL_TOKEN).await;
     assert_eq!(p["last_application"]["id"], app2);
     assert_eq!(p["last_application"]["state"], "pending");
     assert_eq!(p["description"], "");
-    call(
-        "POST",
+    post(
         &acc(&server, &action),
-        Some(ADMIN_TOKEN),
-        Some(json!({"approve": {"app_id": app2}})),
+        ADMIN_TOKEN,
+        json!({"approve": {"app_id": app2}}),
     )
     .await;
-    let (_, p) = call(
-        "GET",
-        &acc(&server, &format!("projects/{pid}")),
-        Some(CAROL_TOKEN),
-        None,
-    )
-    .await;
+    let (_, p) = get(&acc(&server, &format!("projects/{pid}")), CAROL_TOKEN).await;
     assert_eq!(p["description"], "new");
     // Filters.
-    let (_, list) = call(
-        "GET",
+    let (_, list) = get(
         &format!(
             "{}?name=lab.example.org&state=active",
             acc(&server, "projects")
         ),
-        Some(CAROL_TOKEN),
-        None,
+        CAROL_TOKEN,
     )
     .await;
     assert_eq!(list.as_array().unwrap().len(), 1);
-    let (_, list) = call(
-        "GET",
+    let (_, list) = get(
         &format!("{}?owner={BOB_UUID}", acc(&server, "projects")),
-        Some(ALICE_TOKEN),
-        None,
+        ALICE_TOKEN,
     )
     .await;
     assert_eq!(list[0]["id"], TEACHING_ID);
-    let (status, _) = call(
-        "GET",
+    let (status, _) = get(
         &format!("{}?mode=bogus", acc(&server, "projects")),
-        Some(ALICE_TOKEN),
-        None,
+        ALICE_TOKEN,
     )
     .await;
     assert_eq!(status, 400);
-    let (status, _) = call(
-        "GET",
-        &acc(&server, "projects/nope"),
-        Some(ALICE_TOKEN),
-        None,
-    )
-    .await;
+    let (status, _) = get(&acc(&server, "projects/nope"), ALICE_TOKEN).await;
     assert_eq!(status, 404);
     // Deny then dismiss an application of a new project → deleted.
-    let (_, v) = call(
-        "POST",
+    let (_, v) = post(
         &acc(&server, "projects"),
-        Some(BOB_TOKEN),
-        Some(json!({"name": "x", "end_date": "2031-01-01"})),
+        BOB_TOKEN,
+        json!({"name": "x", "end_date": "2031-01-01"}),
     )
     .await;
     let (pid2, app3) = (
@@ -517,26 +436,23 @@ async fn project_state_machine() {
         v["application"].clone(),
     );
     let act2 = format!("projects/{pid2}/action");
-    call(
-        "POST",
+    post(
         &acc(&server, &act2),
-        Some(ADMIN_TOKEN),
-        Some(json!({"deny": {"app_id": app3}})),
+        ADMIN_TOKEN,
+        json!({"deny": {"app_id": app3}}),
     )
     .await;
-    let (status, _) = call(
-        "POST",
+    let (status, _) = post(
         &acc(&server, &act2),
-        Some(BOB_TOKEN),
-        Some(json!({"cancel": {"app_id": app3}})),
+        BOB_TOKEN,
+        json!({"cancel": {"app_id": app3}}),
     )
     .await;
     assert_eq!(status, 409);
-    call(
-        "POST",
+    post(
         &acc(&server, &act2),
-        Some(BOB_TOKEN),
-        Some(json!({"dismiss": {"app_id": app3}})),
+        BOB_TOKEN,
+        json!({"dismiss": {"app_id": app3}}),
     )
     .await;
     assert_eq!(sim.project_state(&pid2).as_deref(), Some("deleted"));
@@ -545,14 +461,12 @@ async fn project_state_machine() {
 #[tokio::test]
 async fn memberships() {
     let (sim, server) = start().await;
-    let (_, list) = call(
-        "GET",
+    let (_, list) = get(
         &format!(
             "{}?project={ERESEARCH_ID}",
             acc(&server, "projects/memberships")
         ),
-        Some(ALICE_TOKEN),
-        None,
+        ALICE_TOKEN,
     )
     .await;
     let carol = list
@@ -566,21 +480,9 @@ async fn memberships() {
     assert_eq!(carol["allowed_actions"], json!(["accept", "reject"]));
     let mid = carol["id"].as_u64().unwrap();
     let action = format!("projects/memberships/{mid}/action");
-    let (status, _) = call(
-        "POST",
-        &acc(&server, &action),
-        Some(CAROL_TOKEN),
-        Some(json!({"accept": ""})),
-    )
-    .await;
+    let (status, _) = post(&acc(&server, &action), CAROL_TOKEN, json!({"accept": ""})).await;
     assert_eq!(status, 403);
-    let (status, _) = call(
-        "POST",
-        &acc(&server, &action),
-        Some(ALICE_TOKEN),
-        Some(json!({"accept": "ok"})),
-    )
-    .await;
+    let (status, _) = post(&acc(&server, &action), ALICE_TOKEN, json!({"accept": "ok"})).await;
     assert_eq!(status, 200);
     assert_eq!(
         sim.membership_state(ERESEARCH_ID, CAROL_UUID).as_deref(),
@@ -589,23 +491,11 @@ async fn memberships() {
     let holder = format!("user:{CAROL_UUID}");
     let src = format!("project:{ERESEARCH_ID}");
     assert_eq!(sim.quota(&holder, Some(&src), "cyclades.vm").unwrap().0, 5);
-    let (status, v) = call(
-        "POST",
-        &acc(&server, &action),
-        Some(ALICE_TOKEN),
-        Some(json!({"accept": ""})),
-    )
-    .await;
+    let (status, v) = post(&acc(&server, &action), ALICE_TOKEN, json!({"accept": ""})).await;
     assert_eq!(status, 409);
     assert!(v["conflict"].is_object());
     // Leave with an auto leave policy → removed, limit drops to 0.
-    let (status, _) = call(
-        "POST",
-        &acc(&server, &action),
-        Some(CAROL_TOKEN),
-        Some(json!({"leave": ""})),
-    )
-    .await;
+    let (status, _) = post(&acc(&server, &action), CAROL_TOKEN, json!({"leave": ""})).await;
     assert_eq!(status, 200);
     assert_eq!(
         sim.membership_state(ERESEARCH_ID, CAROL_UUID).as_deref(),
@@ -613,45 +503,39 @@ async fn memberships() {
     );
     assert_eq!(sim.quota(&holder, Some(&src), "cyclades.vm").unwrap().0, 0);
     // Join (auto policy) and enroll.
-    let (status, v) = call(
-        "POST",
+    let (status, v) = post(
         &acc(&server, "projects/memberships"),
-        Some(CAROL_TOKEN),
-        Some(json!({"join": {"project": TEACHING_ID}})),
+        CAROL_TOKEN,
+        json!({"join": {"project": TEACHING_ID}}),
     )
     .await;
     assert_eq!(status, 200);
     let jid = v["id"].as_u64().unwrap();
-    let (_, m) = call(
-        "GET",
+    let (_, m) = get(
         &acc(&server, &format!("projects/memberships/{jid}")),
-        Some(CAROL_TOKEN),
-        None,
+        CAROL_TOKEN,
     )
     .await;
     assert_eq!(m["state"], "accepted");
     assert_eq!(m["allowed_actions"], json!(["leave"]));
-    let (status, _) = call(
-        "POST",
+    let (status, _) = post(
         &acc(&server, "projects/memberships"),
-        Some(CAROL_TOKEN),
-        Some(json!({"join": {"project": TEACHING_ID}})),
+        CAROL_TOKEN,
+        json!({"join": {"project": TEACHING_ID}}),
     )
     .await;
     assert_eq!(status, 409);
-    let (status, _) = call(
-        "POST",
+    let (status, _) = post(
         &acc(&server, "projects/memberships"),
-        Some(CAROL_TOKEN),
-        Some(json!({"enroll": {"project": ERESEARCH_ID, "user": "bob@example.org"}})),
+        CAROL_TOKEN,
+        json!({"enroll": {"project": ERESEARCH_ID, "user": "bob@example.org"}}),
     )
     .await;
     assert_eq!(status, 403);
-    let (status, _) = call(
-        "POST",
+    let (status, _) = post(
         &acc(&server, "projects/memberships"),
-        Some(ALICE_TOKEN),
-        Some(json!({"enroll": {"project": ERESEARCH_ID, "user": "carol@example.org"}})),
+        ALICE_TOKEN,
+        json!({"enroll": {"project": ERESEARCH_ID, "user": "carol@example.org"}}),
     )
     .await;
     assert_eq!(status, 200);
@@ -659,13 +543,7 @@ async fn memberships() {
         sim.membership_state(ERESEARCH_ID, CAROL_UUID).as_deref(),
         Some("accepted")
     );
-    let (status, _) = call(
-        "GET",
-        &acc(&server, "projects/memberships/99999"),
-        Some(ALICE_TOKEN),
-        None,
-    )
-    .await;
+    let (status, _) = get(&acc(&server, "projects/memberships/99999"), ALICE_TOKEN).await;
     assert_eq!(status, 404);
 }
 
@@ -727,36 +605,30 @@ async fn service_quotas_and_add_user() {
         "Dave",
         "daveTOKEN",
     );
-    let (status, v) = call(
-        "GET",
+    let (status, v) = get(
         &format!(
             "{}?user=11111111-2222-4333-8444-555555555555",
             acc(&server, "service_quotas")
         ),
-        Some(CYCLADES_TOKEN),
-        None,
+        CYCLADES_TOKEN,
     )
     .await;
     assert_eq!(status, 200);
     let leaf = &v["11111111-2222-4333-8444-555555555555"]["11111111-2222-4333-8444-555555555555"];
     assert_eq!(leaf["cyclades.vm"]["limit"], 2);
     assert!(leaf.get("pithos.diskspace").is_none());
-    let (status, _) = call(
-        "GET",
+    let (status, _) = get(
         &format!("{}?user=nope", acc(&server, "service_quotas")),
-        Some(CYCLADES_TOKEN),
-        None,
+        CYCLADES_TOKEN,
     )
     .await;
     assert_eq!(status, 404);
-    let (status, v) = call(
-        "GET",
+    let (status, v) = get(
         &format!(
             "{}?project={ERESEARCH_ID}",
             acc(&server, "service_project_quotas")
         ),
-        Some(CYCLADES_TOKEN),
-        None,
+        CYCLADES_TOKEN,
     )
     .await;
     assert_eq!(status, 200);
@@ -764,7 +636,7 @@ async fn service_quotas_and_add_user() {
         v[ERESEARCH_ID]["cyclades.vm"],
         json!({"project_limit": 20, "project_usage": 0, "project_pending": 0})
     );
-    let (status, v) = call("GET", &acc(&server, "quotas"), Some("daveTOKEN"), None).await;
+    let (status, v) = get(&acc(&server, "quotas"), "daveTOKEN").await;
     assert_eq!(status, 200);
     assert!(v["11111111-2222-4333-8444-555555555555"].is_object());
 }
