@@ -110,7 +110,7 @@ impl UserCatalogs<'_> {
                 Some(other) => {
                     return Err(AstakosError::invalid(
                         op_name,
-                        200,
+                        status,
                         format!("`{key}` is not an object"),
                         c.excerpt(other.to_string().as_bytes()),
                     ))
@@ -118,7 +118,7 @@ impl UserCatalogs<'_> {
                 None => {
                     return Err(AstakosError::invalid(
                         op_name,
-                        200,
+                        status,
                         format!("no {key} found"),
                         c.excerpt(Value::Object(m).to_string().as_bytes()),
                     ))
@@ -127,13 +127,13 @@ impl UserCatalogs<'_> {
             other => {
                 return Err(AstakosError::invalid(
                     op_name,
-                    200,
+                    status,
                     format!("no {key} found"),
                     c.excerpt(other.to_string().as_bytes()),
                 ))
             }
         };
-        decode_catalog(c, op_name, cat)
+        decode_catalog(c, op_name, status, key, cat)
     }
 
     /// `get_usernames(uuids)`: uuid → display name for the known uuids.
@@ -227,21 +227,21 @@ impl UserCatalogs<'_> {
     }
 }
 
+/// The catalog found under `key`, typed; a bad entry is an
+/// [`AstakosError::InvalidResponse`] whose path names it (`key.entry`).
 fn decode_catalog<K, V>(
     client: &AstakosClient,
     op: &str,
+    status: u16,
+    key: &str,
     cat: Map<String, Value>,
 ) -> Result<BTreeMap<K, Option<V>>>
 where
     K: serde::de::DeserializeOwned + Ord,
     V: serde::de::DeserializeOwned,
 {
-    // Fast path straight from the parsed map; only a failure re-reads it
-    // with path tracking for the error.
     let cat = Value::Object(cat);
-    if let Ok(v) = BTreeMap::<K, Option<V>>::deserialize(&cat) {
-        return Ok(v);
-    }
-    let text = cat.to_string();
-    crate::client::decode_body(op, 200, text.as_bytes(), &client.inner.token)
+    tenantry_core::pipeline::decode_value(op, status, &cat).map_err(|e| {
+        crate::client::invalid_response(e, key, cat.to_string().as_bytes(), &client.inner.token)
+    })
 }

@@ -488,7 +488,20 @@ pub(crate) fn decode_body<T: DeserializeOwned>(
     } else {
         body
     };
-    tenantry_core::pipeline::decode_slice(operation, status, text).map_err(|e| match e {
+    tenantry_core::pipeline::decode_slice(operation, status, text)
+        .map_err(|e| invalid_response(e, "", body, token))
+}
+
+/// A core decode error as [`AstakosError::InvalidResponse`]: its path under
+/// `within` (a member of the answer, or `""` for the whole body), the
+/// excerpt taken from `body` with the client's token masked.
+pub(crate) fn invalid_response(
+    e: tenantry_core::Error,
+    within: &str,
+    body: &[u8],
+    token: &Secret,
+) -> AstakosError {
+    match e {
         tenantry_core::Error::Decode {
             operation,
             status,
@@ -498,12 +511,16 @@ pub(crate) fn decode_body<T: DeserializeOwned>(
         } => AstakosError::InvalidResponse {
             operation,
             status,
-            path,
+            path: match (within, path.as_str()) {
+                ("", _) => path,
+                (w, ".") => w.to_owned(),
+                (w, p) => format!("{w}.{p}"),
+            },
             message,
             excerpt: scrubbed_excerpt(body, token),
         },
         other => other.into(),
-    })
+    }
 }
 
 /// The reference's `join_urls`: `a` without trailing `/` + `/` + `b`

@@ -324,6 +324,41 @@ async fn missing_catalog_key_is_invalid_response() {
     );
 }
 
+/// A wrong-typed entry deep in a catalog is named by its path under the
+/// catalog's key, and the excerpt shows the catalog with the token masked.
+#[tokio::test]
+async fn a_bad_catalog_entry_names_its_path() {
+    let rec = Recorder::new();
+    rec.with_catalog();
+    rec.json(
+        "POST",
+        "/account_prefix/user_catalogs",
+        200,
+        json!({"uuid_catalog": {USER: 7, "note": TOKEN}}),
+    );
+    let e = client(&rec)
+        .users()
+        .usernames(&[uid(USER)])
+        .await
+        .unwrap_err();
+    match &e {
+        AstakosError::InvalidResponse {
+            status,
+            path,
+            message,
+            excerpt,
+            ..
+        } => {
+            assert_eq!(*status, 200);
+            assert_eq!(path, &format!("uuid_catalog.{USER}"));
+            assert!(message.contains("expected a string"), "{message}");
+            assert!(excerpt.contains(USER), "{excerpt}");
+            assert!(!excerpt.contains(TOKEN), "{excerpt}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn services_resources_feedback() {
     let rec = Recorder::new();

@@ -665,3 +665,43 @@ pub fn decode_slice<T: DeserializeOwned>(operation: &str, status: u16, body: &[u
         }),
     }
 }
+
+/// [`decode_slice`] for a part of an answer already parsed as JSON (one
+/// member of an envelope, say): decoded straight from the value; only a
+/// failure pays for path tracking and for writing the value out as the
+/// error's excerpt.
+///
+/// ```
+/// use serde_json::json;
+/// use std::collections::BTreeMap;
+/// use tenantry_core::pipeline::decode_value;
+///
+/// let v = json!({"a": 1, "b": "two"});
+/// let e = decode_value::<BTreeMap<String, u32>>("demo.op", 200, &v).unwrap_err();
+/// match e {
+///     tenantry_core::Error::Decode { path, excerpt, .. } => {
+///         assert_eq!(path, "b");
+///         assert!(excerpt.contains("two"));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+pub fn decode_value<T: DeserializeOwned>(
+    operation: &str,
+    status: u16,
+    value: &serde_json::Value,
+) -> Result<T> {
+    if let Ok(v) = T::deserialize(value) {
+        return Ok(v);
+    }
+    match serde_path_to_error::deserialize::<_, T>(value) {
+        Ok(v) => Ok(v),
+        Err(e) => Err(Error::Decode {
+            operation: operation.to_owned(),
+            status,
+            path: e.path().to_string(),
+            message: e.inner().to_string(),
+            excerpt: redact::excerpt(value.to_string().as_bytes()),
+        }),
+    }
+}
