@@ -303,21 +303,22 @@ async fn user_catalogs() {
     assert_eq!(e.to_string(), "No uuid for the given display name: nobody");
 }
 
-#[tokio::test]
-async fn missing_catalog_key_is_invalid_response() {
+/// The error of `usernames([USER])` when the catalog call answers 200
+/// with `answer`.
+async fn usernames_error(answer: serde_json::Value) -> AstakosError {
     let rec = Recorder::new();
     rec.with_catalog();
-    rec.json(
-        "POST",
-        "/account_prefix/user_catalogs",
-        200,
-        json!({"other": 1}),
-    );
-    let e = client(&rec)
+    rec.json("POST", "/account_prefix/user_catalogs", 200, answer);
+    client(&rec)
         .users()
         .usernames(&[uid(USER)])
         .await
-        .unwrap_err();
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn missing_catalog_key_is_invalid_response() {
+    let e = usernames_error(json!({"other": 1})).await;
     assert!(
         matches!(e, AstakosError::InvalidResponse { ref message, .. } if message.contains("uuid_catalog")),
         "{e:?}"
@@ -328,19 +329,7 @@ async fn missing_catalog_key_is_invalid_response() {
 /// catalog's key, and the excerpt shows the catalog with the token masked.
 #[tokio::test]
 async fn a_bad_catalog_entry_names_its_path() {
-    let rec = Recorder::new();
-    rec.with_catalog();
-    rec.json(
-        "POST",
-        "/account_prefix/user_catalogs",
-        200,
-        json!({"uuid_catalog": {USER: 7, "note": TOKEN}}),
-    );
-    let e = client(&rec)
-        .users()
-        .usernames(&[uid(USER)])
-        .await
-        .unwrap_err();
+    let e = usernames_error(json!({"uuid_catalog": {USER: 7, "note": TOKEN}})).await;
     match &e {
         AstakosError::InvalidResponse {
             status,

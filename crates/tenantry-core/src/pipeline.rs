@@ -654,16 +654,28 @@ pub fn decode_slice<T: DeserializeOwned>(operation: &str, status: u16, body: &[u
         return Ok(v);
     }
     let de = &mut serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(v) => Ok(v),
-        Err(e) => Err(Error::Decode {
-            operation: operation.to_owned(),
-            status,
-            path: e.path().to_string(),
-            message: e.inner().to_string(),
-            excerpt: redact::excerpt(body),
-        }),
-    }
+    tracked(
+        operation,
+        status,
+        serde_path_to_error::deserialize(de),
+        || redact::excerpt(body),
+    )
+}
+
+/// The outcome of a path-tracking decode, its failure as [`Error::Decode`].
+fn tracked<T>(
+    operation: &str,
+    status: u16,
+    outcome: std::result::Result<T, serde_path_to_error::Error<serde_json::Error>>,
+    excerpt: impl FnOnce() -> String,
+) -> Result<T> {
+    outcome.map_err(|e| Error::Decode {
+        operation: operation.to_owned(),
+        status,
+        path: e.path().to_string(),
+        message: e.inner().to_string(),
+        excerpt: excerpt(),
+    })
 }
 
 /// [`decode_slice`] for a part of an answer already parsed as JSON (one
@@ -694,14 +706,10 @@ pub fn decode_value<T: DeserializeOwned>(
     if let Ok(v) = T::deserialize(value) {
         return Ok(v);
     }
-    match serde_path_to_error::deserialize::<_, T>(value) {
-        Ok(v) => Ok(v),
-        Err(e) => Err(Error::Decode {
-            operation: operation.to_owned(),
-            status,
-            path: e.path().to_string(),
-            message: e.inner().to_string(),
-            excerpt: redact::excerpt(value.to_string().as_bytes()),
-        }),
-    }
+    tracked(
+        operation,
+        status,
+        serde_path_to_error::deserialize(value),
+        || redact::excerpt(value.to_string().as_bytes()),
+    )
 }
