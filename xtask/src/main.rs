@@ -180,10 +180,13 @@ fn bench(args: &[String]) -> Result<()> {
     let release = target.join("release");
     let bench_bin = release.join(format!("tenantry-bench{}", std::env::consts::EXE_SUFFIX));
     let sim_bin = release.join(format!("tenantry-sim{}", std::env::consts::EXE_SUFFIX));
+    // One bench crate for every service; each service's reference driver
+    // is `references/<service>.py`.
     let script = root
         .join("benches")
-        .join(service)
-        .join("reference_bench.py");
+        .join("clients")
+        .join("references")
+        .join(format!("{service}.py"));
 
     let mut cmd = Command::new(&bench_bin);
     cmd.arg(service)

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 """Measures the reference Python client (astakosclient 0.19, Python 2.7).
 
-usage: python reference_bench.py SEED WORKLOAD N CONCURRENCY
+usage: python references/astakos.py SEED WORKLOAD N CONCURRENCY
 
 SEED         the simulator's seed JSON: its whole stdout line
              ({"services": {"astakos": {...}}}) or the astakos object alone

@@ -23,7 +23,7 @@ options:
   --python PATH    Python 2.7 with astakosclient 0.19
                    (default: <workspace>/.venv-py27/bin/python)
   --script PATH    the reference driver
-                   (default: <workspace>/benches/astakos/reference_bench.py)
+                   (default: <workspace>/benches/clients/references/astakos.py)
   --workers N      tokio worker threads for the Rust clients (default 2)
   --only A,B       run only these contenders (reference, tenantry, bare);
                    ratios need both sides
@@ -47,7 +47,7 @@ struct Options {
 }
 
 fn workspace_root() -> PathBuf {
-    // benches/astakos -> the workspace root.
+    // benches/clients -> the workspace root.
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
         .nth(2)
@@ -67,7 +67,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         pair_times: 4,
         sim: sim_default,
         python: root.join(".venv-py27/bin/python"),
-        script: Path::new(env!("CARGO_MANIFEST_DIR")).join("reference_bench.py"),
+        script: Path::new(env!("CARGO_MANIFEST_DIR")).join("references/astakos.py"),
         workers: 2,
         only: None,
         times: 1,

@@ -1,9 +1,9 @@
 //! Astakos: the reference `astakosclient` 0.19 (Python 2.7,
-//! `reference_bench.py`), [`astakos_client::AstakosClient`] and a bare
+//! `references/astakos.py`), [`astakos_client::AstakosClient`] and a bare
 //! reqwest loop, doing the same requests against `tenantry-sim serve
 //! --service astakos`.
 //!
-//! Workloads (keep `reference_bench.py` in step):
+//! Workloads (keep `references/astakos.py` in step):
 //!
 //! * `lookup`: `POST {account}/user_catalogs` with `{"uuids": [one uuid]}`
 //!   (user token), the uuid cycling through the seeded users;
@@ -274,7 +274,7 @@ async fn json_answer(sent: Result<reqwest::Response, reqwest::Error>) -> Result<
     serde_json::from_slice(&body).map_err(|e| e.to_string())
 }
 
-/// The reference client: `python reference_bench.py SEED WORKLOAD N C`.
+/// The reference client: `python references/astakos.py SEED WORKLOAD N C`.
 pub fn reference(python: &Path, script: &Path, seed_line: &str) -> External {
     External::new(
         "reference",
