@@ -118,8 +118,9 @@ fn ci(args: &[String]) -> Result<()> {
 
 // --- bench -------------------------------------------------------------------
 
-/// Services with a benchmark in `benches/<service>` (package
-/// `tenantry-bench`, one module per service).
+/// Services with a benchmark in `benches/clients` (package
+/// `tenantry-bench`: module `src/<service>.rs`, reference driver
+/// `references/<service>.py`).
 const BENCH_SERVICES: &[&str] = &["astakos"];
 
 fn bench(args: &[String]) -> Result<()> {
