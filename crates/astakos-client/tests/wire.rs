@@ -304,16 +304,30 @@ async fn user_catalogs() {
 }
 
 /// The error of `usernames([USER])` when the catalog call answers 200
-/// with `answer`.
+/// with `answer`; the lookup sent must be the usual one whatever the
+/// answer.
 async fn usernames_error(answer: serde_json::Value) -> AstakosError {
     let rec = Recorder::new();
     rec.with_catalog();
     rec.json("POST", "/account_prefix/user_catalogs", 200, answer);
-    client(&rec)
+    let e = client(&rec)
         .users()
         .usernames(&[uid(USER)])
         .await
-        .unwrap_err()
+        .unwrap_err();
+    let s = rec.last();
+    assert_eq!(
+        (s.method.as_str(), s.path.as_str()),
+        ("POST", "/account_prefix/user_catalogs")
+    );
+    assert_eq!(s.query, None);
+    assert_eq!(s.header("x-auth-token"), Some(TOKEN));
+    assert_eq!(s.header("content-type"), Some("application/json"));
+    assert_eq!(
+        std::str::from_utf8(&s.body).unwrap(),
+        format!(r#"{{"uuids": ["{USER}"]}}"#)
+    );
+    e
 }
 
 #[tokio::test]
