@@ -6,6 +6,7 @@
 //! (`CI=true`) a missing interpreter fails the test; elsewhere the test is
 //! skipped with a message, so `cargo test` works on a machine without Python.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -111,21 +112,38 @@ pub fn run_script(
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", python.display()));
+    // Drain both pipes on their own threads while waiting: a script that
+    // prints more than a pipe holds must not stall until the timeout.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out_reader = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let err_reader = drain(child.stderr.take().map(|p| Box::new(p) as _));
     let started = Instant::now();
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(_)) => break,
+            Ok(Some(status)) => break status,
             Ok(None) if started.elapsed() > timeout => {
                 let _ = child.kill();
-                break;
+                break child
+                    .wait()
+                    .unwrap_or_else(|e| panic!("waiting for the script: {e}"));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
             Err(e) => panic!("waiting for the script: {e}"),
         }
-    }
-    let out = child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("script output: {e}"));
+    };
+    let out = std::process::Output {
+        status,
+        stdout: out_reader.join().expect("stdout reader"),
+        stderr: err_reader.join().expect("stderr reader"),
+    };
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let (passed, failed) = stdout

@@ -271,8 +271,9 @@ async fn keystone_revoked_token_reauthenticates_once() {
 #[tokio::test]
 async fn keystone_token_near_expiry_is_refreshed_before_use() {
     let (sim, server) = keystone().await;
-    // Tokens live 2 s, inside the 120 s margin: refreshed after half their life.
-    sim.set_token_ttl(Duration::from_secs(2));
+    // Tokens live 4 s, inside the 120 s margin: refreshed after half their
+    // life (2 s: the two calls below have that long, loaded machine or not).
+    sim.set_token_ttl(Duration::from_secs(4));
     let p = keystone_pipeline(keystone_auth(&server, None));
     let whoami = Operation::new("test.whoami", Method::GET, "/whoami");
     let _: Value = p.json(&whoami).await.unwrap();
@@ -282,7 +283,7 @@ async fn keystone_token_near_expiry_is_refreshed_before_use() {
         1,
         "no login per call"
     );
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     let _: Value = p.json(&whoami).await.unwrap();
     assert_eq!(
         server.journal().count("POST", "/v3/auth/tokens"),

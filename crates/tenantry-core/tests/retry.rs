@@ -121,11 +121,11 @@ async fn get_reset_is_retried() {
 
 #[tokio::test]
 async fn post_to_a_closed_port_is_retried() {
-    // Bind, learn the port, close: nothing listens there now.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // A socket bound but never listening: connecting is refused, and the
+    // port stays ours for the whole test (no other process can take it).
+    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+    reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = reserved.local_addr().unwrap().port();
     let counting = Arc::new(Counting {
         inner: transport(Duration::from_secs(2)),
         calls: Default::default(),

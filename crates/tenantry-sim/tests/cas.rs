@@ -280,7 +280,6 @@ async fn ttls_and_tgt_expiry() {
     let (cas, server) = start().await;
     let base = server.base_url();
     let c = client();
-    cas.set_session_ttl(Duration::from_millis(200));
     let tgt = login_tgt(&c, &base).await;
     let ticket = service_ticket(&c, &base, &tgt, "/shiro-cas").await;
     let resp = c
@@ -297,7 +296,17 @@ async fn ttls_and_tgt_expiry() {
         .await
         .unwrap();
     assert_eq!(ok.status(), 200);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A zero idle TTL: the next look-up still finds the session (its expiry
+    // was set with the old TTL) and renews it for zero time; the one after
+    // finds it expired. No sleep to race against a loaded machine.
+    cas.set_session_ttl(Duration::ZERO);
+    let renewed = c
+        .get(&whoami)
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renewed.status(), 200);
     let expired = c
         .get(&whoami)
         .header("Cookie", &cookie)
@@ -310,9 +319,8 @@ async fn ttls_and_tgt_expiry() {
     let resp = st(&c, &base, &tgt, &format!("{base}/shiro-cas")).await;
     assert_eq!(resp.status(), 404);
 
-    cas.set_tgt_ttl(Duration::from_millis(100));
+    cas.set_tgt_ttl(Duration::ZERO);
     let tgt = login_tgt(&c, &base).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
     let resp = st(&c, &base, &tgt, &format!("{base}/shiro-cas")).await;
     assert_eq!(resp.status(), 404);
 }

@@ -135,10 +135,10 @@ async fn refresh_grant() {
     assert_eq!(status, 400);
     assert_eq!(err["error"], "invalid_grant");
 
-    // An expired refresh token is refused too.
-    kc.set_refresh_ttl(Duration::from_millis(100));
+    // An expired refresh token is refused too (a zero lifetime: expired
+    // as soon as it is issued, with no sleep to race against).
+    kc.set_refresh_ttl(Duration::ZERO);
     let (_, body) = password_grant(&base, "admin", "admin-pass").await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
     let (status, err) = token(
         &base,
         "squonk2",
@@ -233,11 +233,18 @@ async fn expiry_and_realm_document() {
     assert_eq!(whoami(&base, access).await.0, 401);
     assert!(kc.validate(access).is_none());
 
-    kc.set_access_ttl(Duration::from_millis(150));
+    // The default lifetime: valid. A zero lifetime: expired as soon as it
+    // is issued (no sleep to race against a loaded machine).
+    let (_, body) = password_grant(&base, "dlister", "dlister-pass").await;
+    assert_eq!(
+        whoami(&base, body["access_token"].as_str().unwrap())
+            .await
+            .0,
+        200
+    );
+    kc.set_access_ttl(Duration::ZERO);
     let (_, body) = password_grant(&base, "dlister", "dlister-pass").await;
     let access = body["access_token"].as_str().unwrap();
-    assert_eq!(whoami(&base, access).await.0, 200);
-    tokio::time::sleep(Duration::from_millis(250)).await;
     assert_eq!(whoami(&base, access).await.0, 401);
 
     let resp = reqwest::get(format!("{base}/realms/squonk2"))

@@ -30,15 +30,24 @@ pub async fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn tenantry");
-        if let Some(input) = input {
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(input.as_bytes())
-                .expect("write stdin");
+        // Feed stdin from its own thread while `wait_with_output` drains
+        // stdout and stderr (no pipe can fill up and stall either side).
+        // A command that refuses its arguments exits before reading stdin:
+        // the pipe is then closed under the writer, and `BrokenPipe` is
+        // that normal outcome, not a failure of the test.
+        let feeder = input.map(|input| {
+            let mut pipe = child.stdin.take().expect("stdin");
+            std::thread::spawn(move || {
+                if let Err(e) = pipe.write_all(input.as_bytes()) {
+                    assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
+                }
+            })
+        });
+        let out = child.wait_with_output().expect("wait tenantry");
+        if let Some(feeder) = feeder {
+            feeder.join().expect("stdin writer");
         }
-        child.wait_with_output().expect("wait tenantry")
+        out
     })
     .await
     .expect("join")
