@@ -2,6 +2,8 @@
 //!
 //! - `ci`: runs `.ci/run`, the one definition of CI.
 //! - `release --dry-run`: checks the publishable crates are in lockstep and
+//!   ready to publish (description, license files, keywords, categories, a
+//!   README that opens with a quick start, no placeholder URLs), then
 //!   packages them in publish order. Publishing itself is not done from here.
 //! - `bench <service> [--quick]`: builds the simulator and the bench package
 //!   in release mode, runs `tenantry-bench <service>` (reference client vs
@@ -275,6 +277,7 @@ fn release(args: &[String]) -> Result<()> {
 
     let metadata = cargo_metadata()?;
     let crates = publishable_crates(&metadata)?;
+    check_package_metadata(&metadata, |p| std::fs::read_to_string(p).ok())?;
     let version = lockstep_version(&crates)?;
     let order = publish_order(&crates)?;
 
@@ -508,6 +511,124 @@ fn publish_order(crates: &BTreeMap<String, Krate>) -> Result<Vec<String>> {
     Ok(done)
 }
 
+/// Package fields that hold URLs; none may be a placeholder.
+const URL_FIELDS: [&str; 3] = ["repository", "homepage", "documentation"];
+
+/// Why a publishable package is not ready for crates.io (empty: ready).
+/// `read` reads a file (the README, the license files) next to its manifest.
+fn package_problems(pkg: &Value, read: &dyn Fn(&Path) -> Option<String>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let name = pkg["name"].as_str().unwrap_or("?");
+    let mut problem = |p: String| problems.push(format!("{name}: {p}"));
+    let dir = pkg["manifest_path"]
+        .as_str()
+        .map(|m| Path::new(m).parent().unwrap_or(Path::new("")).to_path_buf())
+        .unwrap_or_default();
+    if pkg["description"]
+        .as_str()
+        .is_none_or(|d| d.trim().is_empty())
+    {
+        problem("no description".into());
+    }
+    match pkg["license"].as_str() {
+        None => problem("no license".into()),
+        Some(license) => {
+            for (id, file) in [("MIT", "LICENSE-MIT"), ("Apache-2.0", "LICENSE-APACHE")] {
+                if license.split(" OR ").any(|l| l.trim() == id) && read(&dir.join(file)).is_none()
+                {
+                    problem(format!("license {id} but no {file} in the package"));
+                }
+            }
+        }
+    }
+    for field in URL_FIELDS {
+        if let Some(url) = pkg[field].as_str() {
+            let host = url.split("://").nth(1).unwrap_or(url);
+            let host = host.split('/').next().unwrap_or(host);
+            if host.ends_with(".invalid")
+                || host.ends_with(".example")
+                || host == "example.com"
+                || host.ends_with(".example.com")
+                || host == "example.org"
+                || host.is_empty()
+            {
+                problem(format!(
+                    "placeholder {field} `{url}` (leave it out instead)"
+                ));
+            }
+        }
+    }
+    let keywords: Vec<&str> = pkg["keywords"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if keywords.is_empty() || keywords.len() > 5 {
+        problem(format!(
+            "{} keywords (crates.io takes 1 to 5)",
+            keywords.len()
+        ));
+    }
+    for k in &keywords {
+        let ok = k.len() <= 20
+            && k.starts_with(|c: char| c.is_ascii_alphabetic())
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !ok {
+            problem(format!("keyword `{k}` is not a crates.io keyword"));
+        }
+    }
+    if pkg["categories"].as_array().is_none_or(|c| c.is_empty()) {
+        problem("no categories".into());
+    }
+    match pkg["readme"].as_str() {
+        None => problem("no readme".into()),
+        Some(readme) => match read(&dir.join(readme)) {
+            None => problem(format!("readme {readme} not found")),
+            Some(text) if !opens_with_quick_start(&text) => problem(format!(
+                "{readme} does not open with a quick start (a code block within its first 40 lines)"
+            )),
+            Some(_) => {}
+        },
+    }
+    problems
+}
+
+/// A README "opens with a quick start": a fenced code block early on.
+fn opens_with_quick_start(readme: &str) -> bool {
+    readme
+        .lines()
+        .take(40)
+        .any(|l| l.trim_start().starts_with("```"))
+}
+
+/// Every publishable workspace member is ready for crates.io.
+fn check_package_metadata(metadata: &Value, read: impl Fn(&Path) -> Option<String>) -> Result<()> {
+    let members: BTreeSet<&str> = metadata["workspace_members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let problems: Vec<String> = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["id"].as_str().is_some_and(|id| members.contains(id)))
+        .filter(|p| is_publishable(p))
+        .flat_map(|p| package_problems(p, &read))
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        err(format!(
+            "publishable crates are not ready:\n  {}",
+            problems.join("\n  ")
+        ))
+    }
+}
+
 fn human(bytes: u64) -> String {
     if bytes < 1024 {
         format!("{bytes} B")
@@ -614,6 +735,69 @@ mod tests {
             ),
         ]));
         assert!(publishable_crates(&private).is_err());
+    }
+
+    fn ready(name: &str) -> Value {
+        json!({ "id": format!("{name}@0.1.0"), "name": name, "version": "0.1.0",
+                "publish": Value::Null, "dependencies": [],
+                "manifest_path": format!("/ws/{name}/Cargo.toml"),
+                "description": "A crate.", "license": "MIT OR Apache-2.0",
+                "keywords": ["sdk"], "categories": ["api-bindings"], "readme": "README.md" })
+    }
+
+    fn files(path: &Path) -> Option<String> {
+        let name = path.file_name()?.to_str()?;
+        match name {
+            "README.md" => Some("# x\n\nQuick start:\n\n```rust\nlet x = 1;\n```\n".into()),
+            "LICENSE-MIT" | "LICENSE-APACHE" => Some("license text".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_ready_package_passes_the_metadata_check() {
+        assert_eq!(package_problems(&ready("a"), &files), Vec::<String>::new());
+        let m = metadata(json!([ready("a"), ready("b")]));
+        assert!(check_package_metadata(&m, files).is_ok());
+    }
+
+    #[test]
+    fn metadata_check_names_each_problem() {
+        let mut p = ready("a");
+        p["repository"] = json!("https://example.invalid/tenantry");
+        p["keywords"] = json!([]);
+        p["categories"] = json!([]);
+        p["description"] = Value::Null;
+        let problems = package_problems(&p, &files);
+        for want in [
+            "placeholder repository",
+            "0 keywords",
+            "no categories",
+            "no description",
+        ] {
+            assert!(
+                problems.iter().any(|e| e.contains(want)),
+                "{want}: {problems:?}"
+            );
+        }
+        let no_license_files = |path: &Path| -> Option<String> {
+            (path.file_name()? == "README.md").then(|| "```\nx\n```".to_owned())
+        };
+        let problems = package_problems(&ready("a"), &no_license_files);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("LICENSE-MIT"));
+        let no_quick_start =
+            |path: &Path| -> Option<String> { Some(format!("# {}\n\nprose only", path.display())) };
+        let problems = package_problems(&ready("a"), &no_quick_start);
+        assert!(
+            problems.iter().any(|e| e.contains("quick start")),
+            "{problems:?}"
+        );
+        // A `publish = false` crate is not checked.
+        let mut private = p.clone();
+        private["publish"] = json!([]);
+        assert!(check_package_metadata(&metadata(json!([private])), files).is_ok());
+        assert!(check_package_metadata(&metadata(json!([p])), files).is_err());
     }
 
     #[test]

@@ -1,16 +1,16 @@
 //! # tenantry
 //!
-//! Async Rust SDKs for four multi-tenant account and identity services,
+//! Async Rust SDKs for multi-tenant account and identity services,
 //! re-exported behind one feature each (all on by default):
 //!
 //! | module | feature | service |
 //! |---|---|---|
-//! | [`etunexus`] | `etunexus` | Etu Nexus EMC v2 / ER v3 / EI v3 (CAS SSO) |
-//! | [`ecl_sss`] | `ecl-sss` | NTT Enterprise Cloud 2.0 SSS v1 (Keystone v3) |
 //! | [`astakos`] | `astakos-client` | Synnefo Astakos (`X-Auth-Token`) |
-//! | [`squonk2_as`] | `squonk2-as` | Squonk2 Account Server (Keycloak bearer) |
 //!
-//! [`core`] is the shared transport, auth, retry and error layer.
+//! Etu Nexus (CAS SSO), NTT Enterprise Cloud 2.0 SSS (Keystone v3) and the
+//! Squonk2 Account Server (Keycloak bearer) join with their own features
+//! when their crates are published. [`core`] is the shared transport, auth,
+//! retry and error layer; its auth strategies already cover all four.
 //!
 //! ```
 //! let secret = tenantry::core::Secret::new("pw");
@@ -23,9 +23,3 @@ pub use tenantry_core::{Error, Result, Secret};
 
 #[cfg(feature = "astakos-client")]
 pub use astakos_client as astakos;
-#[cfg(feature = "ecl-sss")]
-pub use ecl_sss;
-#[cfg(feature = "etunexus")]
-pub use etunexus;
-#[cfg(feature = "squonk2-as")]
-pub use squonk2_as;
