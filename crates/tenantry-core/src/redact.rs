@@ -330,6 +330,15 @@ impl Scrubber {
             .unwrap_or_default()
     }
 
+    /// Takes the scrubber out of the answer's extensions (no copy; empty
+    /// when none was attached).
+    pub fn take(response: &mut HttpResponse) -> Scrubber {
+        response
+            .extensions_mut()
+            .remove::<Scrubber>()
+            .unwrap_or_default()
+    }
+
     /// True for a field name this scrubber treats as secret.
     pub fn is_sensitive_key(&self, key: &str) -> bool {
         is_sensitive_key(key)
@@ -435,6 +444,12 @@ impl Scrubber {
             }
         }
         s
+    }
+
+    /// Masks only the known values (every encoded form) in `text`, and
+    /// changes nothing else (for output that must stay as it is otherwise).
+    pub fn known_values(&self, text: &str) -> String {
+        self.values_only(text)
     }
 
     /// Free text (a log line, an error message, an HTML page): known
