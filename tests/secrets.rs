@@ -101,7 +101,11 @@ async fn echo_mw(State(echo): State<Echo>, req: Request, next: Next) -> Response
 }
 
 /// The echo of one request in `shape`: `(content type, body)`.
-pub fn echo_body(shape: Shape, parts: &http::request::Parts, body: &[u8]) -> (&'static str, String) {
+pub fn echo_body(
+    shape: Shape,
+    parts: &http::request::Parts,
+    body: &[u8],
+) -> (&'static str, String) {
     let body_text = String::from_utf8_lossy(body).into_owned();
     let mut raw = format!("{} {}\n", parts.method, parts.uri);
     let mut headers = serde_json::Map::new();
@@ -165,7 +169,10 @@ impl Planted {
     /// Adds one.
     pub fn add(&mut self, what: &str, value: impl Into<String>) -> &mut Self {
         let value = value.into();
-        assert!(value.len() >= 8, "planted secrets must be distinctive: {what}");
+        assert!(
+            value.len() >= 8,
+            "planted secrets must be distinctive: {what}"
+        );
         self.0.push((what.to_owned(), value));
         self
     }
@@ -216,26 +223,33 @@ pub fn leaks(text: &str, planted: &Planted) -> Vec<String> {
 }
 
 fn base64_runs(text: &str) -> Vec<&str> {
-    let is_b64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_' | '=');
+    let is_b64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_');
     text.split(|c: char| !is_b64(c))
         .filter(|r| r.len() >= 12)
         .collect()
 }
 
 fn decode_all_offsets(run: &str) -> Vec<String> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let config = GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let engines = [
+        GeneralPurpose::new(&base64::alphabet::STANDARD, config),
+        GeneralPurpose::new(&base64::alphabet::URL_SAFE, config),
+    ];
     let mut out = Vec::new();
-    let clean: String = run.trim_end_matches('=').to_owned();
+    let clean = run.trim_end_matches('=');
     for start in 0..4 {
         if start >= clean.len() {
             break;
         }
         let mut part = &clean[start..];
-        let cut = part.len() - part.len() % 4;
-        part = &part[..cut];
-        for engine in [
-            base64::engine::general_purpose::STANDARD_NO_PAD,
-            base64::engine::general_purpose::URL_SAFE_NO_PAD,
-        ] {
+        if part.len() % 4 == 1 {
+            part = &part[..part.len() - 1];
+        }
+        for engine in &engines {
             if let Ok(bytes) = engine.decode(part) {
                 out.push(String::from_utf8_lossy(&bytes).into_owned());
             }

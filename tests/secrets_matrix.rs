@@ -53,12 +53,42 @@ const TARGETS: &[(&str, &str)] = &[
 
 /// The six leaks of #12 and the matrix cases that show each fixed.
 const SIX_LEAKS: &[(&str, &str, u16, &str)] = &[
-    ("1: caller's token in authenticate's body at trace", "astakos/authenticate", 200, "Json"),
-    ("2: OAuth2 code in a form body at trace", "astakos/oauth2_token", 200, "Raw"),
-    ("3: nested token.id in an error body", "astakos/authenticate", 404, "Json"),
-    ("4: secrets in an error body over 4 KiB", "keycloak/login", 401, "BigJson"),
-    ("5: Authorization Basic echoed back", "astakos/oauth2_token", 404, "Base64"),
-    ("6: a validated token echoed in a 404 page", "astakos/validate_token", 404, "Html"),
+    (
+        "1: caller's token in authenticate's body at trace",
+        "astakos/authenticate",
+        200,
+        "Json",
+    ),
+    (
+        "2: OAuth2 code in a form body at trace",
+        "astakos/oauth2_token",
+        200,
+        "Raw",
+    ),
+    (
+        "3: nested token.id in an error body",
+        "astakos/authenticate",
+        404,
+        "Json",
+    ),
+    (
+        "4: secrets in an error body over 4 KiB",
+        "keycloak/login",
+        401,
+        "BigJson",
+    ),
+    (
+        "5: Authorization Basic echoed back",
+        "astakos/oauth2_token",
+        404,
+        "Base64",
+    ),
+    (
+        "6: a validated token echoed in a 404 page",
+        "astakos/validate_token",
+        404,
+        "Html",
+    ),
 ];
 
 #[derive(Clone, Default)]
@@ -137,7 +167,12 @@ async fn world() -> World {
     kc.add_client(KC_CLIENT, Some(KC_CLIENT_SECRET));
     kc.add_user(KC_USER, KC_PW);
     let astakos = AstakosSim::seeded();
-    astakos.add_user("uuid-planted", "planted@example.org", "Planted", ASTAKOS_TOKEN);
+    astakos.add_user(
+        "uuid-planted",
+        "planted@example.org",
+        "Planted",
+        ASTAKOS_TOKEN,
+    );
     let cas_srv = SimServer::start(echo.wrap(cas.router())).await.unwrap();
     let ks_srv = SimServer::start(echo.wrap(ks.router())).await.unwrap();
     let kc_srv = SimServer::start(echo.wrap(kc.router())).await.unwrap();
@@ -163,7 +198,10 @@ async fn world() -> World {
         "Basic credentials",
         base64::engine::general_purpose::STANDARD.encode(format!("{OAUTH_ID}:{OAUTH_SECRET}")),
     );
-    planted.add("Basic credentials (decoded)", format!("{OAUTH_ID}:{OAUTH_SECRET}"));
+    planted.add(
+        "Basic credentials (decoded)",
+        format!("{OAUTH_ID}:{OAUTH_SECRET}"),
+    );
 
     // Logged in once: the issued Keystone token and Keycloak access token
     // are planted too.
@@ -253,7 +291,9 @@ async fn run_target(w: &World, row: &str, target: &str) -> String {
     match (row, target) {
         ("cas", _) => {
             let sso = CasSso::new(&w.cas_url, CAS_GROUP, CAS_USER, Secret::new(CAS_PW)).unwrap();
-            let app = sso.application(&format!("{}/shiro-cas", w.cas_url)).unwrap();
+            let app = sso
+                .application(&format!("{}/shiro-cas", w.cas_url))
+                .unwrap();
             let mut out = format!("{sso:?}\n{app:?}\n");
             if target == "login" {
                 let mut scratch = tenantry::core::http::Request::new(Default::default());
@@ -325,8 +365,8 @@ async fn run_target(w: &World, row: &str, target: &str) -> String {
             .retry(no_retry())
             .build()
             .unwrap();
-            let mut out = format!("{c:?}\n");
-            out += &match op {
+            let out = format!("{c:?}\n");
+            let result = match op {
                 "authenticate" => outcome(c.identity().authenticate().send().await),
                 "validate_token" => outcome(
                     c.identity()
@@ -340,13 +380,13 @@ async fn run_target(w: &World, row: &str, target: &str) -> String {
                         .oauth2_token(OAUTH_ID, Secret::new(OAUTH_SECRET))
                         .code(Secret::new(OAUTH_CODE))
                         .redirect_uri("https://app.example.org/cb");
-                    out += &format!("{req:?}\n");
-                    outcome(req.send().await)
+                    let shown = format!("{req:?}\n");
+                    shown + &outcome(req.send().await)
                 }
                 "get_quotas" => outcome(c.quotas().get().await),
                 other => panic!("no astakos target {other}"),
             };
-            out
+            out + &result
         }
         other => panic!("no target {other:?}"),
     }
@@ -374,7 +414,10 @@ async fn planted_secret_matrix_library() {
                 w.echo.set(None);
                 let traced = String::from_utf8_lossy(&cap.0.lock().unwrap()).into_owned();
                 // Every case reached its echo (and logged it at trace).
-                assert!(traced.contains("tenantry.request") || target == &"login", "{case}: nothing traced");
+                assert!(
+                    traced.contains("tenantry.request") || target == &"login",
+                    "{case}: nothing traced"
+                );
                 assert_clean(&case, "Debug/Display", &out, &w.planted);
                 assert_clean(&case, "tracing (TRACE)", &traced, &w.planted);
                 let key = format!("{row}/{target}");
@@ -397,5 +440,9 @@ async fn planted_secret_matrix_library() {
     );
     assert_eq!(cases, TARGETS.len() * ANSWERS.len() * SHAPES.len());
     assert_eq!(cases, 264);
-    assert_eq!(seen_leak_cases.len(), SIX_LEAKS.len(), "{seen_leak_cases:?}");
+    assert_eq!(
+        seen_leak_cases.len(),
+        SIX_LEAKS.len(),
+        "{seen_leak_cases:?}"
+    );
 }

@@ -511,13 +511,16 @@ fn decode_body_scrubbed<T: DeserializeOwned>(
             path,
             message,
             ..
-        } => AstakosError::InvalidResponse {
-            operation,
-            status,
-            path,
-            message,
-            excerpt: scrubber.with_secret(token.expose()).excerpt(body),
-        },
+        } => {
+            let scrubber = scrubber.with_secret(token.expose());
+            AstakosError::InvalidResponse {
+                operation,
+                status,
+                path,
+                message: scrubber.text(&message),
+                excerpt: scrubber.excerpt(body),
+            }
+        }
         other => other.into(),
     })
 }
@@ -561,7 +564,7 @@ pub(crate) fn invalid_response(
                 (w, ".") => w.to_owned(),
                 (w, p) => format!("{w}.{p}"),
             },
-            message,
+            message: Scrubber::new().with_secret(token.expose()).text(&message),
             excerpt: scrubbed_excerpt(body, token),
         },
         other => other.into(),

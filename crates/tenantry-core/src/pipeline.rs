@@ -583,16 +583,16 @@ impl Pipeline {
                 path,
                 message,
                 ..
-            } => Error::Decode {
-                operation,
-                status,
-                path,
-                message,
-                excerpt: self
-                    .inner
-                    .auth
-                    .scrub(&redact::Scrubber::of(resp).excerpt(resp.body())),
-            },
+            } => {
+                let scrubber = redact::Scrubber::of(resp);
+                Error::Decode {
+                    operation,
+                    status,
+                    path,
+                    message: self.inner.auth.scrub(&scrubber.text(&message)),
+                    excerpt: self.inner.auth.scrub(&scrubber.excerpt(resp.body())),
+                }
+            }
             other => other,
         })
     }
@@ -711,7 +711,8 @@ fn tracked<T>(
         operation: operation.to_owned(),
         status,
         path: e.path().to_string(),
-        message: e.inner().to_string(),
+        // serde quotes the bad value, which is the server's data.
+        message: redact::Scrubber::new().text(&e.inner().to_string()),
         excerpt: excerpt(),
     })
 }
