@@ -508,6 +508,11 @@ impl Scrubber {
                 i += 1;
             }
             let key = &text[start..i];
+            // `astakos.validate_token: HTTP 404`, `/tokens/x`: a name or a
+            // path, not a field.
+            if start > 0 && matches!(b[start - 1], b'.' | b'/' | b'{') {
+                continue;
+            }
             let mut j = i;
             if j < b.len() && (b[j] == b'"' || b[j] == b'\'') {
                 j += 1;
