@@ -344,7 +344,7 @@ impl Scrubber {
         is_sensitive_key(key)
             || self.0.as_deref().is_some_and(|p| {
                 let k = normalize_key(key);
-                p.keys.iter().any(|x| *x == k)
+                p.keys.contains(&k)
             })
     }
 
