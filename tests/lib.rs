@@ -3,6 +3,7 @@
 //! comparing what a client sent with captured wire fixtures.
 
 pub mod python;
+pub mod secrets;
 pub mod wire;
 
 /// The value of form or query field `name` in decoded `pairs` (as the

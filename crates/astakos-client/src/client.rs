@@ -12,6 +12,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use tenantry_core::auth::header::HeaderToken;
 use tenantry_core::pipeline::{encode_segment, Operation, Pipeline};
+use tenantry_core::redact::Scrubber;
 use tenantry_core::transport::HttpTransport;
 use tenantry_core::{Idempotency, ReqwestTransport, RetryConfig, Secret, TransportConfig};
 use tokio::sync::Mutex;
@@ -413,8 +414,8 @@ impl AstakosClient {
         op: Operation,
     ) -> impl std::future::Future<Output = Result<T>> + Send + '_ {
         async move {
-            let (status, body) = self.send_op(&op, &[]).await?;
-            decode_body(op.name(), status, &body, &self.inner.token)
+            let (status, body, scrubber) = self.send_scrubbed(&op, &[]).await?;
+            decode_body_scrubbed(op.name(), status, &body, scrubber, &self.inner.token)
         }
     }
 
@@ -425,8 +426,9 @@ impl AstakosClient {
         op: Operation,
     ) -> impl std::future::Future<Output = Result<()>> + Send + '_ {
         async move {
-            let (status, body) = self.send_op(&op, &[]).await?;
-            decode_body::<Value>(op.name(), status, &body, &self.inner.token).map(drop)
+            let (status, body, scrubber) = self.send_scrubbed(&op, &[]).await?;
+            decode_body_scrubbed::<Value>(op.name(), status, &body, scrubber, &self.inner.token)
+                .map(drop)
         }
     }
 
@@ -454,16 +456,28 @@ impl AstakosClient {
 
     /// Status and body of a 2xx answer (or of one of the `keep` statuses).
     async fn send_op(&self, op: &Operation, keep: &[u16]) -> Result<(u16, Bytes)> {
-        let resp = self.inner.pipeline.send_raw(op).await?;
+        self.send_scrubbed(op, keep)
+            .await
+            .map(|(status, body, _)| (status, body))
+    }
+
+    /// [`send_op`](Self::send_op), with the scrubber of the request: every
+    /// secret it carried (the client's token, a token in the path, Basic
+    /// credentials, a code in the body) masked in the error's excerpt.
+    async fn send_scrubbed(&self, op: &Operation, keep: &[u16]) -> Result<(u16, Bytes, Scrubber)> {
+        let mut resp = self.inner.pipeline.send_raw(op).await?;
         let status = resp.status().as_u16();
+        let scrubber = Scrubber::take(&mut resp);
         let body = resp.into_body();
         if (200..300).contains(&status) || keep.contains(&status) {
-            return Ok((status, body));
+            return Ok((status, body, scrubber));
         }
         Err(AstakosError::from_status(
             op.name(),
             status,
-            self.excerpt(&body),
+            scrubber
+                .with_secret(self.inner.token.expose())
+                .excerpt(&body),
         ))
     }
 
@@ -474,7 +488,41 @@ impl AstakosClient {
 }
 
 fn scrubbed_excerpt(body: &[u8], token: &Secret) -> String {
-    tenantry_core::redact::scrub_values(&tenantry_core::redact::excerpt(body), &[token.expose()])
+    Scrubber::new().with_secret(token.expose()).excerpt(body)
+}
+
+/// [`decode_body`] with the request's scrubber for the error's excerpt.
+fn decode_body_scrubbed<T: DeserializeOwned>(
+    operation: &str,
+    status: u16,
+    body: &[u8],
+    scrubber: Scrubber,
+    token: &Secret,
+) -> Result<T> {
+    let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        body
+    };
+    tenantry_core::pipeline::decode_slice(operation, status, text).map_err(|e| match e {
+        tenantry_core::Error::Decode {
+            operation,
+            status,
+            path,
+            message,
+            ..
+        } => {
+            let scrubber = scrubber.with_secret(token.expose());
+            AstakosError::InvalidResponse {
+                operation,
+                status,
+                path,
+                message: scrubber.text(&message),
+                excerpt: scrubber.excerpt(body),
+            }
+        }
+        other => other.into(),
+    })
 }
 
 pub(crate) fn decode_body<T: DeserializeOwned>(
@@ -516,7 +564,7 @@ pub(crate) fn invalid_response(
                 (w, ".") => w.to_owned(),
                 (w, p) => format!("{w}.{p}"),
             },
-            message,
+            message: Scrubber::new().with_secret(token.expose()).text(&message),
             excerpt: scrubbed_excerpt(body, token),
         },
         other => other.into(),

@@ -208,7 +208,8 @@ impl ValidateToken<'_> {
             Method::GET,
             "{AUTH_PATH}/tokens/{token_id}",
             with_query(path, &[("belongsTo", self.belongs_to.as_deref())]),
-        );
+        )
+        .secret(&self.token_id);
         c.call(op).await
     }
 }

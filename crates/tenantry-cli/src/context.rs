@@ -4,7 +4,8 @@
 
 use crate::output::Format;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+use tenantry::core::redact::Scrubber;
 use tenantry::core::{HttpTransport, ReqwestTransport, Secret};
 
 /// A configuration variable: its name and what it is for (shown in `--help`
@@ -278,11 +279,11 @@ impl Context {
     /// A required secret: the line read by `--secret-stdin`, else the variable.
     pub fn secret(&self, name: &'static str) -> Result<Secret> {
         if let Some(s) = &self.stdin_secret {
-            return Ok(s.clone());
+            return Ok(remember(s.clone()));
         }
         (self.env)(name)
             .filter(|v| !v.is_empty())
-            .map(Secret::new)
+            .map(|v| remember(Secret::new(v)))
             .ok_or(CliError::MissingEnv(name))
     }
 }
@@ -293,8 +294,55 @@ impl Context {
     pub fn secret_env(&self, name: &'static str) -> Result<Secret> {
         (self.env)(name)
             .filter(|v| !v.is_empty())
-            .map(Secret::new)
+            .map(|v| remember(Secret::new(v)))
             .ok_or(CliError::MissingEnv(name))
+    }
+}
+
+/// Every secret this process has read (environment, stdin, secret files)
+/// or obtained (tokens): the last guard on stdout, stderr and log lines.
+static KNOWN_SECRETS: RwLock<Scrubber> = RwLock::new(Scrubber::new());
+
+/// Registers `secret` with the process's output scrubber and returns it.
+pub fn remember(secret: Secret) -> Secret {
+    if let Ok(mut known) = KNOWN_SECRETS.write() {
+        known.add_secret(secret.expose());
+    }
+    secret
+}
+
+/// `text` with every secret the process knows masked (all encodings),
+/// plus sensitive `key=value` pairs and CAS tickets: for stderr (errors,
+/// log lines).
+pub fn scrub(text: &str) -> String {
+    match KNOWN_SECRETS.read() {
+        Ok(known) => known.text(text),
+        Err(_) => Scrubber::new().text(text),
+    }
+}
+
+/// `text` with every secret the process knows masked (all encodings), and
+/// nothing else changed: for stdout (command output).
+pub fn scrub_known(text: &str) -> String {
+    match KNOWN_SECRETS.read() {
+        Ok(known) => known.known_values(text),
+        Err(_) => text.to_owned(),
+    }
+}
+
+/// Stderr for the tracing subscriber, every line through [`scrub`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScrubbedStderr;
+
+impl std::io::Write for ScrubbedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // The fmt subscriber writes each event whole, in one call.
+        let clean = scrub(&String::from_utf8_lossy(buf));
+        std::io::stderr().lock().write_all(clean.as_bytes())?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
     }
 }
 
@@ -308,7 +356,7 @@ pub fn read_stdin_secret() -> Result<Secret> {
             "--secret-stdin: the first line of stdin is empty".into(),
         ));
     }
-    Ok(Secret::new(value))
+    Ok(remember(Secret::new(value)))
 }
 
 #[cfg(test)]

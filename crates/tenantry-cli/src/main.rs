@@ -30,7 +30,7 @@ fn init_tracing(verbose: u8) {
     };
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| context::ScrubbedStderr)
         .init();
 }
 
@@ -63,8 +63,9 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            // Core errors are redacted at the source; mask stray CAS tickets too.
-            eprintln!("error: {}", tenantry::core::redact::tickets(&e.to_string()));
+            // Core errors are redacted at the source; mask every secret the
+            // process knows and stray CAS tickets too.
+            eprintln!("error: {}", context::scrub(&e.to_string()));
             ExitCode::FAILURE
         }
     }

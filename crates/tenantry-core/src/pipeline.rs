@@ -73,6 +73,9 @@ pub struct Operation {
     headers: Vec<(HeaderName, HeaderValue)>,
     body: std::result::Result<Bytes, String>,
     idempotency: Idempotency,
+    // Secrets the request carries where they cannot be told from other
+    // values (a token in the path): masked in the answer, errors and logs.
+    secrets: Vec<crate::Secret>,
 }
 
 impl Operation {
@@ -88,6 +91,7 @@ impl Operation {
             headers: Vec::new(),
             body: Ok(Bytes::new()),
             idempotency: Idempotency::FromMethod,
+            secrets: Vec::new(),
         }
     }
 
@@ -165,6 +169,16 @@ impl Operation {
     fn set_header(&mut self, name: HeaderName, value: HeaderValue) {
         self.headers.retain(|(k, _)| *k != name);
         self.headers.push((name, value));
+    }
+
+    /// Registers a secret this request carries where it cannot be told
+    /// from an ordinary value (a token in the path, say), so that it is
+    /// masked in the answer's errors and in every log line. Credential
+    /// headers and sensitive query or body fields are registered
+    /// automatically (see [`redact::Scrubber::add_request`]).
+    pub fn secret(mut self, secret: &crate::Secret) -> Self {
+        self.secrets.push(secret.clone());
+        self
     }
 
     /// Overrides the method-based idempotency (for example a POST the
@@ -449,7 +463,7 @@ impl Pipeline {
             span.record("attempt", attempt);
             // The request is scoped to this block, so its storage is not
             // held while the answer is awaited.
-            let (sent, sending) = {
+            let (sent, scrubber, sending) = {
                 let (req, applied) = {
                     let endpoint = self.auth_endpoint().await?;
                     self.prepare(self.base(&endpoint)?, op)?
@@ -469,14 +483,22 @@ impl Pipeline {
                 } else {
                     Vec::new()
                 };
+                // Every secret the request carries, for its answer, its
+                // errors and the trace lines.
+                let scrubber = request_scrubber(op, &req);
                 if tracing::enabled!(tracing::Level::TRACE) {
-                    tracing::trace!(headers = ?redact::headers(req.headers()), body = %redact::excerpt(req.body()), "sending");
+                    tracing::trace!(headers = ?redact::headers(req.headers()), body = %auth.scrub(&scrubber.excerpt(req.body())), "sending");
                 }
-                (sent, transport.send(req))
+                (sent, scrubber, transport.send(req))
             };
-            let outcome = sending.await;
-            if let Ok(resp) = &outcome {
+            let mut outcome = sending.await;
+            if let Ok(resp) = &mut outcome {
                 span.record("status", resp.status().as_u16());
+                if tracing::enabled!(tracing::Level::TRACE) {
+                    tracing::trace!(status = resp.status().as_u16(), headers = ?redact::headers(resp.headers()), body = %auth.scrub(&scrubber.excerpt(resp.body())), "received");
+                }
+                scrubber.attach(resp);
+                let resp = &*resp;
                 auth.observe(resp);
                 if auth.is_rejection(resp) {
                     if relogged {
@@ -486,7 +508,7 @@ impl Pipeline {
                             resp.status().as_u16(),
                             resp.body(),
                         );
-                        e.excerpt = auth.scrub(&e.excerpt);
+                        e.excerpt = auth.scrub(&redact::Scrubber::of(resp).excerpt(resp.body()));
                         record_elapsed(span, started);
                         return Err(e.into());
                     }
@@ -545,7 +567,10 @@ impl Pipeline {
         Error::Status {
             operation: operation.to_owned(),
             status: resp.status().as_u16(),
-            excerpt: self.inner.auth.scrub(&redact::excerpt(resp.body())),
+            excerpt: self
+                .inner
+                .auth
+                .scrub(&redact::Scrubber::of(resp).excerpt(resp.body())),
         }
     }
 
@@ -557,14 +582,17 @@ impl Pipeline {
                 status,
                 path,
                 message,
-                excerpt,
-            } => Error::Decode {
-                operation,
-                status,
-                path,
-                message,
-                excerpt: self.inner.auth.scrub(&excerpt),
-            },
+                ..
+            } => {
+                let scrubber = redact::Scrubber::of(resp);
+                Error::Decode {
+                    operation,
+                    status,
+                    path,
+                    message: self.inner.auth.scrub(&scrubber.text(&message)),
+                    excerpt: self.inner.auth.scrub(&scrubber.excerpt(resp.body())),
+                }
+            }
             other => other,
         })
     }
@@ -589,6 +617,16 @@ fn push_path_and_query(out: &mut String, prefix: &str, op: &Operation) {
     if out.is_empty() {
         out.push('/');
     }
+}
+
+/// The scrubber of one request: its credential headers, sensitive query
+/// and body fields, and the secrets the operation registered.
+fn request_scrubber(op: &Operation, req: &HttpRequest) -> redact::Scrubber {
+    let mut s = redact::Scrubber::request(req);
+    for secret in &op.secrets {
+        s.add_secret(secret.expose());
+    }
+    s
 }
 
 fn bad_url(operation: &str, e: impl std::fmt::Display) -> Error {
@@ -673,7 +711,8 @@ fn tracked<T>(
         operation: operation.to_owned(),
         status,
         path: e.path().to_string(),
-        message: e.inner().to_string(),
+        // serde quotes the bad value, which is the server's data.
+        message: redact::Scrubber::new().text(&e.inner().to_string()),
         excerpt: excerpt(),
     })
 }

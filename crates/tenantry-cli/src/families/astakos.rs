@@ -436,7 +436,8 @@ async fn endpoints(ctx: &Context, args: EndpointsArgs) -> Result<Output> {
 }
 
 async fn validate_token(ctx: &Context, args: ValidateTokenArgs) -> Result<Output> {
-    let token = read_secret_line(&args.token_file, "the token to validate")?;
+    let token =
+        crate::context::remember(read_secret_line(&args.token_file, "the token to validate")?);
     let c = client(ctx)?;
     let mut req = c.identity().validate_token(&token);
     if let Some(b) = args.belongs_to {
@@ -451,7 +452,10 @@ async fn validate_token(ctx: &Context, args: ValidateTokenArgs) -> Result<Output
 async fn oauth2_token(ctx: &Context, args: Oauth2TokenArgs) -> Result<Output> {
     let secret = ctx.secret_env("TENANTRY_ASTAKOS_OAUTH2_CLIENT_SECRET")?;
     let code = match &args.code_file {
-        Some(f) => Some(read_secret_line(f, "the authorization code")?),
+        Some(f) => Some(crate::context::remember(read_secret_line(
+            f,
+            "the authorization code",
+        )?)),
         None => None,
     };
     let c = client(ctx)?;

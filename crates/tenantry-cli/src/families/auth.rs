@@ -13,6 +13,7 @@ use tenantry::core::auth::cas::{CasApp, CasSso};
 use tenantry::core::auth::keystone::{EndpointFilter, KeystoneAuth};
 use tenantry::core::auth::AuthStrategy;
 use tenantry::core::http::Method;
+use tenantry::core::redact::Scrubber;
 use tenantry::core::{Operation, Pipeline};
 
 family! {
@@ -103,7 +104,15 @@ pub struct KeycloakTokenArgs {
 
 async fn probe(pipeline: &Pipeline, path: &str) -> Result<Value> {
     let op = Operation::new("auth.probe", Method::GET, "").raw_path(path.to_owned());
-    Ok(pipeline.json::<Value>(&op).await?)
+    let resp = pipeline.send(&op).await?;
+    // The answer with every secret the request carried masked (a server
+    // may echo the credential), then decoded.
+    let clean = Scrubber::of(&resp).body(resp.body());
+    Ok(tenantry::core::pipeline::decode_slice(
+        "auth.probe",
+        resp.status().as_u16(),
+        clean.as_bytes(),
+    )?)
 }
 
 async fn cas_login(ctx: &Context, args: CasLoginArgs) -> Result<Output> {
@@ -175,6 +184,7 @@ async fn keystone_token(ctx: &Context, args: KeystoneTokenArgs) -> Result<Output
         .build()?;
     let transport = ctx.transport();
     let token = ks.token(transport.as_ref()).await?;
+    crate::context::remember(token.token.clone());
     let endpoint = ks.service_url(transport.as_ref()).await?;
 
     let mut out = keystone_summary(&token.info);
@@ -230,7 +240,7 @@ async fn keycloak_token(ctx: &Context, args: KeycloakTokenArgs) -> Result<Output
         })
         .build()?;
     let transport = ctx.transport();
-    let token = provider.access_token(transport.as_ref()).await?;
+    let token = crate::context::remember(provider.access_token(transport.as_ref()).await?);
 
     let mut out = Map::new();
     out.insert("token_url".into(), json!(provider.token_url().as_str()));

@@ -91,9 +91,14 @@ pub(crate) async fn dispatch<F: Family>(family: F, ctx: &Context, progress: bool
     let result = family.run(ctx).await;
     spinner.finish_and_clear();
     let output = result?;
+    // Rendered first, then every secret the process knows is masked (an
+    // answer may echo one back).
+    let mut rendered = Vec::new();
+    render(&mut rendered, &output, ctx.format)?;
+    let clean = crate::context::scrub_known(&String::from_utf8_lossy(&rendered));
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
-    match render(&mut lock, &output, ctx.format) {
+    match std::io::Write::write_all(&mut lock, clean.as_bytes()) {
         // `tenantry … | head` is not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(Into::into),

@@ -377,6 +377,8 @@ impl KeycloakProvider {
             ],
             form(pairs),
         )?;
+        // The grant's secrets (a cached refresh token too) for the errors.
+        let scrubber = crate::redact::Scrubber::request(&req);
         let started = Instant::now();
         let resp = transport.send(req).await.map_err(|e| {
             AuthError::new(
@@ -394,7 +396,7 @@ impl KeycloakProvider {
             };
             let mut e =
                 AuthError::from_answer(kind, "Keycloak refused the token request", status, body);
-            e.excerpt = self.scrub(&e.excerpt);
+            e.excerpt = self.scrub(&scrubber.excerpt(body));
             return Err(e.into());
         }
         let ans: TokenAnswer = serde_json::from_slice(body).map_err(|e| {
@@ -404,7 +406,7 @@ impl KeycloakProvider {
                 status,
                 body,
             );
-            a.excerpt = self.scrub(&a.excerpt);
+            a.excerpt = self.scrub(&scrubber.excerpt(body));
             a
         })?;
         let expires_at = started + Duration::from_secs(ans.expires_in.unwrap_or(60));

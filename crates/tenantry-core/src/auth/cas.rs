@@ -23,6 +23,7 @@
 
 use super::{form, request, AuthStrategy};
 use crate::error::{AuthError, AuthErrorKind, Error, Result};
+use crate::redact::Scrubber;
 use crate::secret::Secret;
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
 use bytes::Bytes;
@@ -120,6 +121,7 @@ impl CasSso {
             ],
             form(&[("username", &login), ("password", i.password.expose())]),
         )?;
+        let scrubber = Scrubber::request(&req);
         let resp = transport.send(req).await.map_err(|e| {
             AuthError::new(
                 AuthErrorKind::Unavailable,
@@ -133,9 +135,8 @@ impl CasSso {
             } else {
                 AuthErrorKind::Unavailable
             };
-            let mut e = AuthError::from_answer(kind, "CAS refused the login", status, resp.body());
-            e.excerpt = self.scrub(&e.excerpt);
-            return Err(e.into());
+            let e = AuthError::from_answer(kind, "CAS refused the login", status, resp.body());
+            return Err(self.scrubbed(e, &scrubber, resp.body()).into());
         }
         let tgt = resp
             .headers()
@@ -145,12 +146,13 @@ impl CasSso {
             .filter(|t| !t.is_empty())
             .map(Secret::new)
             .ok_or_else(|| {
-                AuthError::from_answer(
+                let e = AuthError::from_answer(
                     AuthErrorKind::BadAnswer,
                     "CAS answer has no Location with a TGT",
                     status,
                     resp.body(),
-                )
+                );
+                self.scrubbed(e, &scrubber, resp.body())
             })?;
         *slot = Some(tgt.clone());
         Ok(tgt)
@@ -176,6 +178,8 @@ impl CasSso {
                 ],
                 form(&[("service", service.as_str())]),
             )?;
+            // The TGT is in the path.
+            let scrubber = Scrubber::request(&req).with_secret(tgt.expose());
             let resp = transport.send(req).await.map_err(|e| {
                 AuthError::new(
                     AuthErrorKind::Unavailable,
@@ -201,14 +205,21 @@ impl CasSso {
                 renew = true;
                 continue;
             }
-            return Err(AuthError::from_answer(
+            let e = AuthError::from_answer(
                 AuthErrorKind::Rejected,
                 "CAS refused the service-ticket request",
                 status,
                 resp.body(),
-            )
-            .into());
+            );
+            return Err(self.scrubbed(e, &scrubber, resp.body()).into());
         }
+    }
+
+    /// `e` with its excerpt re-made from `body` by the request's scrubber,
+    /// the password masked too.
+    fn scrubbed(&self, mut e: AuthError, scrubber: &Scrubber, body: &[u8]) -> AuthError {
+        e.excerpt = self.scrub(&scrubber.excerpt(body));
+        e
     }
 
     fn scrub(&self, text: &str) -> String {
@@ -253,6 +264,7 @@ impl CasApp {
         let mut url = self.service_url.clone();
         url.query_pairs_mut().append_pair("ticket", st.expose());
         let req = request(Method::GET, &url, &[], Bytes::new())?;
+        let scrubber = Scrubber::request(&req).with_secret(st.expose());
         let resp = transport.send(req).await.map_err(|e| {
             AuthError::new(
                 AuthErrorKind::Unavailable,
@@ -261,21 +273,22 @@ impl CasApp {
         })?;
         let status = resp.status().as_u16();
         if !(200..400).contains(&status) {
-            return Err(AuthError::from_answer(
+            let e = AuthError::from_answer(
                 AuthErrorKind::Rejected,
                 "the application refused the service ticket",
                 status,
                 resp.body(),
-            )
-            .into());
+            );
+            return Err(self.sso.scrubbed(e, &scrubber, resp.body()).into());
         }
         let cookie = cookies(&resp).ok_or_else(|| {
-            AuthError::from_answer(
+            let e = AuthError::from_answer(
                 AuthErrorKind::BadAnswer,
                 "the application set no session cookie",
                 status,
                 resp.body(),
-            )
+            );
+            self.sso.scrubbed(e, &scrubber, resp.body())
         })?;
         *self.session.write().await = Some(cookie.clone());
         Ok(cookie)

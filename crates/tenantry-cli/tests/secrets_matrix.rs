@@ -1,0 +1,347 @@
+//! The planted-secret matrix through the `tenantry` binary (#12): the
+//! CLI's rows of the matrix in `tests/secrets_matrix.rs` (same echo kit,
+//! `tenantry_tests::secrets`).
+//!
+//! Each command (a login per auth strategy whose server echoes, a
+//! `--probe` whose service echoes, each Astakos call that carries a
+//! secret) is run against echoing simulators with every answer (200, 404,
+//! 500) and every echo shape at `-vvv` and at `RUST_LOG=trace` (the most
+//! verbose levels: every lower level prints a subset of their lines), and
+//! at the default, `-v` and `-vv` with the nested-JSON and HTML shapes.
+//! Stdout and stderr must hold no planted secret, nor any credential the
+//! simulators issued during the run (Keystone token, Keycloak access
+//! token, CAS tickets and session cookie, read from their journals).
+
+mod common;
+
+use common::{run, tenantry, text};
+use std::process::Command;
+use tenantry_sim::{AstakosSim, CasSim, KeycloakSim, KeystoneSim, SimServer};
+use tenantry_tests::secrets::{assert_clean, Echo, EchoRule, Planted, Shape, SHAPES};
+
+const ANSWERS: [u16; 3] = [200, 404, 500];
+const CAS_PW: &str = "cli-cas-pw/Planted+1&x";
+const KC_PW: &str = "cli-keycloak-pw-Planted3";
+const ASTAKOS_TOKEN: &str = "cli-astakos-Token6";
+const VALIDATED: &str = "cli-validated-Token7";
+const OAUTH_SECRET: &str = "cli-oauth-client-Secret8";
+const OAUTH_CODE: &str = "cli-authz-code-Planted9";
+
+/// The commands: `(name, echo method, echo path prefix)`.
+const COMMANDS: &[(&str, &str, &str)] = &[
+    ("auth cas-login", "POST", "/cas/v1/tickets"),
+    ("auth cas-login --probe", "GET", "/api"),
+    ("auth keystone-token", "POST", "/v3/auth/tokens"),
+    ("auth keystone-token --probe", "GET", "/_sim/svc/"),
+    ("auth keycloak-token", "POST", "/realms/"),
+    ("auth keycloak-token --probe", "GET", "/api"),
+    (
+        "astakos identity authenticate",
+        "POST",
+        "/identity/v2.0/tokens",
+    ),
+    (
+        "astakos identity validate-token",
+        "GET",
+        "/identity/v2.0/tokens/",
+    ),
+    ("astakos identity oauth2-token", "POST", "/oauth2/"),
+    ("astakos quotas get", "GET", "/account/v1.0/quotas"),
+];
+
+/// `(label, extra arguments, RUST_LOG)`.
+const VERBOSITY: &[(&str, &[&str], Option<&str>)] = &[
+    ("default", &[], None),
+    ("-v", &["-v"], None),
+    ("-vv", &["-vv"], None),
+    ("-vvv", &["-vvv"], None),
+    ("RUST_LOG=trace", &[], Some("trace")),
+];
+
+struct World {
+    echo: Echo,
+    servers: Vec<SimServer>,
+    code_file: std::path::PathBuf,
+    _dir: TempDir,
+}
+
+/// A directory removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn world(n: usize) -> World {
+    let echo = Echo::default();
+    let cas = CasSim::seeded();
+    cas.add_user("workshop", "cli-carol", CAS_PW);
+    let ks = KeystoneSim::seeded();
+    let kc = KeycloakSim::seeded();
+    kc.add_user("cli-kc-user", KC_PW);
+    let astakos = AstakosSim::seeded();
+    astakos.add_user("uuid-cli", "cli@example.org", "Cli", ASTAKOS_TOKEN);
+    let mut servers = Vec::new();
+    for router in [cas.router(), ks.router(), kc.router(), astakos.router()] {
+        servers.push(SimServer::start(echo.wrap(router)).await.unwrap());
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "tenantry-secrets-matrix-{}-{n}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let code_file = dir.join("code");
+    std::fs::write(&code_file, format!("{OAUTH_CODE}\n")).unwrap();
+    World {
+        echo,
+        servers,
+        code_file,
+        _dir: TempDir(dir),
+    }
+}
+
+fn planted() -> Planted {
+    let mut p = Planted::default();
+    p.add("CAS password", CAS_PW)
+        .add("Keystone API secret", tenantry_sim::keystone::SEED_PASSWORD)
+        .add("Keycloak password", KC_PW)
+        .add("Astakos token", ASTAKOS_TOKEN)
+        .add("validated token (argument)", VALIDATED)
+        .add("OAuth2 client secret", OAUTH_SECRET)
+        .add("OAuth2 authorization code", OAUTH_CODE);
+    p
+}
+
+fn command(w: &World, name: &str, global: &[&str]) -> (Command, Option<String>) {
+    let url = |i: usize| w.servers[i].base_url();
+    let mut c = tenantry();
+    c.args(global);
+    let mut stdin = None;
+    c.env("TENANTRY_ETUNEXUS_CAS_URL", url(0))
+        .env("TENANTRY_ETUNEXUS_GROUP", "workshop")
+        .env("TENANTRY_ETUNEXUS_USERNAME", "cli-carol")
+        .env("TENANTRY_ETUNEXUS_PASSWORD", CAS_PW)
+        .env("TENANTRY_ECL_AUTH_URL", format!("{}/v3", url(1)))
+        .env(
+            "TENANTRY_ECL_USERNAME",
+            tenantry_sim::keystone::SEED_USERNAME,
+        )
+        .env(
+            "TENANTRY_ECL_PASSWORD",
+            tenantry_sim::keystone::SEED_PASSWORD,
+        )
+        .env(
+            "TENANTRY_ECL_PROJECT_ID",
+            tenantry_sim::keystone::SEED_PROJECT_ID,
+        )
+        .env("TENANTRY_ECL_REGION", "jp1")
+        .env("TENANTRY_SQUONK2_KEYCLOAK_URL", url(2))
+        .env("TENANTRY_SQUONK2_REALM", "squonk2")
+        .env("TENANTRY_SQUONK2_CLIENT_ID", "account-server-api")
+        .env("TENANTRY_SQUONK2_USERNAME", "cli-kc-user")
+        .env("TENANTRY_SQUONK2_PASSWORD", KC_PW)
+        .env("TENANTRY_ASTAKOS_URL", format!("{}/identity/v2.0", url(3)))
+        .env("TENANTRY_ASTAKOS_TOKEN", ASTAKOS_TOKEN)
+        .env("TENANTRY_ASTAKOS_OAUTH2_CLIENT_SECRET", OAUTH_SECRET)
+        .env("NO_COLOR", "1");
+    match name {
+        "auth cas-login" => {
+            c.args(["auth", "cas-login"]);
+        }
+        "auth cas-login --probe" => {
+            c.args(["auth", "cas-login", "--probe", "/items?page=1"])
+                .arg("--api-url")
+                .arg(format!("{}/api", url(0)));
+        }
+        "auth keystone-token" => {
+            c.args(["auth", "keystone-token"]);
+        }
+        "auth keystone-token --probe" => {
+            c.args(["auth", "keystone-token", "--probe", "/items"]);
+        }
+        "auth keycloak-token" => {
+            c.args(["auth", "keycloak-token"]);
+        }
+        "auth keycloak-token --probe" => {
+            c.args(["auth", "keycloak-token", "--probe", "/api/items"]);
+        }
+        "astakos identity authenticate" => {
+            c.args(["astakos", "identity", "authenticate"]);
+        }
+        "astakos identity validate-token" => {
+            c.args(["astakos", "identity", "validate-token", "--token-file", "-"]);
+            stdin = Some(format!("{VALIDATED}\n"));
+        }
+        "astakos identity oauth2-token" => {
+            c.args([
+                "astakos",
+                "identity",
+                "oauth2-token",
+                "--client-id",
+                "pithos-view",
+                "--redirect-uri",
+                "https://app.example.org/cb",
+                "--code-file",
+            ])
+            .arg(&w.code_file);
+        }
+        "astakos quotas get" => {
+            c.args(["astakos", "quotas", "get"]);
+        }
+        other => panic!("no command {other}"),
+    }
+    (c, stdin)
+}
+
+/// Credentials the simulators issued (from their journals): Keystone
+/// tokens, bearer tokens, CAS tickets and session cookies.
+fn issued(w: &World) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in &w.servers {
+        for e in s.journal().entries() {
+            for h in ["x-auth-token", "cookie"] {
+                if let Some(v) = e.header(h) {
+                    out.extend(
+                        v.split(';')
+                            .map(|p| p.split_once('=').map_or(p, |(_, v)| v).trim().to_owned()),
+                    );
+                }
+            }
+            if let Some(v) = e
+                .header("authorization")
+                .and_then(|v| v.strip_prefix("Bearer "))
+            {
+                out.push(v.to_owned());
+            }
+            if let Some(t) = e.path.strip_prefix("/cas/v1/tickets/") {
+                out.push(t.to_owned());
+            }
+            for (k, v) in e.query_pairs() {
+                if k == "ticket" {
+                    out.push(v);
+                }
+            }
+        }
+    }
+    out.retain(|v| v.len() >= 12);
+    out.sort();
+    out.dedup();
+    out
+}
+
+struct Case {
+    command: &'static str,
+    method: &'static str,
+    prefix: &'static str,
+    status: u16,
+    shape: Shape,
+    verbosity: usize,
+}
+
+fn cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    for &(command, method, prefix) in COMMANDS {
+        for status in ANSWERS {
+            for shape in SHAPES {
+                for (v, _) in VERBOSITY.iter().enumerate() {
+                    let most_verbose = v >= 3;
+                    if most_verbose || matches!(shape, Shape::Json | Shape::Html) {
+                        out.push(Case {
+                            command,
+                            method,
+                            prefix,
+                            status,
+                            shape,
+                            verbosity: v,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+async fn run_cases(n: usize, cases: Vec<Case>) -> usize {
+    let w = world(n).await;
+    let mut done = 0;
+    for case in cases {
+        let (label, args, rust_log) = VERBOSITY[case.verbosity];
+        let name = format!(
+            "{} HTTP {} {:?} at {label}",
+            case.command, case.status, case.shape
+        );
+        w.echo.set(Some(EchoRule {
+            method: Some(case.method),
+            prefix: case.prefix.to_owned(),
+            status: case.status,
+            shape: case.shape,
+        }));
+        let (mut cmd, stdin) = command(&w, case.command, args);
+        if let Some(l) = rust_log {
+            cmd.env("RUST_LOG", l);
+        }
+        let out = run(cmd, stdin.as_deref()).await;
+        w.echo.set(None);
+        let mut planted = planted();
+        for (i, v) in issued(&w).into_iter().enumerate() {
+            planted.add(&format!("issued credential #{i}"), v);
+        }
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        if std::env::var("MATRIX_SHOW").is_ok_and(|v| name.contains(&v)) {
+            eprintln!("=== {name}\n--- stdout\n{stdout}\n--- stderr\n{stderr:.5000}");
+        }
+        assert_clean(&name, "stdout", &stdout, &planted);
+        assert_clean(&name, "stderr", &stderr, &planted);
+        // The echo was reached: an error, or a probe answer on stdout.
+        if case.status != 200 {
+            assert!(
+                !out.status.success(),
+                "{name}: succeeded?\n{stdout}\n{stderr}"
+            );
+        }
+        if rust_log.is_some() || case.verbosity == 3 {
+            assert!(
+                stderr.contains("TRACE")
+                    || case.command.starts_with("auth") && !case.command.ends_with("--probe"),
+                "{name}: no trace line\n{stderr}"
+            );
+        }
+        done += 1;
+    }
+    done
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planted_secret_matrix_cli() {
+    let all = cases();
+    let total = all.len();
+    // Three independent worlds (each with its own simulators and echo)
+    // run their share of the cases concurrently.
+    let mut shares: Vec<Vec<Case>> = (0..3).map(|_| Vec::new()).collect();
+    for (i, c) in all.into_iter().enumerate() {
+        shares[i % 3].push(c);
+    }
+    let tasks: Vec<_> = shares
+        .into_iter()
+        .enumerate()
+        .map(|(n, share)| tokio::spawn(run_cases(n, share)))
+        .collect();
+    let mut done = 0;
+    for t in tasks {
+        done += t.await.unwrap();
+    }
+    println!(
+        "planted-secret matrix (CLI): {done} runs = {} commands x {} answers x ({} shapes x 2 top verbosities + 2 shapes x 3 lower verbosities)",
+        COMMANDS.len(),
+        ANSWERS.len(),
+        SHAPES.len()
+    );
+    assert_eq!(done, total);
+    assert_eq!(
+        done,
+        COMMANDS.len() * ANSWERS.len() * (SHAPES.len() * 2 + 2 * 3)
+    );
+}

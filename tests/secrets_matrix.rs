@@ -1,0 +1,448 @@
+//! The planted-secret matrix through the library (#12).
+//!
+//! Rows: each auth strategy (CAS, Keystone, Keycloak bearer, static header)
+//! on the core pipeline, and each service client (today Astakos; add a row
+//! per new service to [`TARGETS`] and [`run_target`]). Each row has
+//! targets: a login whose auth server echoes (CAS, Keystone, Keycloak) and
+//! a call whose service echoes. Each target is driven through every answer
+//! ([`ANSWERS`]: success, 401, 404, 500) and every echo shape ([`SHAPES`]:
+//! raw, nested JSON, HTML, JSON and text over the excerpt size, base64).
+//! The echo carries everything the request carried, so every planted
+//! secret the request held comes back. Checked: `Display` and `Debug` of
+//! the error (or the fact of success: a success value is the server's own
+//! data, which the CLI masks on output, see the CLI matrix), `Debug` of the
+//! client, pipeline and strategy, and every tracing line at TRACE (the most
+//! verbose level: the lines of every lower level are a subset).
+//!
+//! The six leaks of #12 are cases of this matrix (see [`SIX_LEAKS`]); each
+//! also has a unit test in `tenantry-core/src/redact.rs`.
+
+use astakos_client::AstakosClient;
+use base64::Engine as _;
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use tenantry::core::auth::bearer::{BearerAuth, KeycloakGrant, KeycloakProvider};
+use tenantry::core::auth::cas::CasSso;
+use tenantry::core::auth::header::HeaderToken;
+use tenantry::core::auth::keystone::KeystoneAuth;
+use tenantry::core::auth::AuthStrategy;
+use tenantry::core::http::Method;
+use tenantry::core::{HttpTransport, Operation, Pipeline, ReqwestTransport, RetryConfig, Secret};
+use tenantry_sim::{AstakosSim, CasSim, KeycloakSim, KeystoneSim, SimServer};
+use tenantry_tests::secrets::{assert_clean, Echo, EchoRule, Planted, SHAPES};
+
+/// Success, refused (a renewable strategy logs in again once, then
+/// fails), not found, server error.
+const ANSWERS: [u16; 4] = [200, 401, 404, 500];
+
+/// `(row, target)`: every target of the matrix.
+const TARGETS: &[(&str, &str)] = &[
+    ("cas", "login"),
+    ("cas", "call"),
+    ("keystone", "login"),
+    ("keystone", "call"),
+    ("keycloak", "login"),
+    ("keycloak", "call"),
+    ("static-header", "call"),
+    ("astakos", "authenticate"),
+    ("astakos", "validate_token"),
+    ("astakos", "oauth2_token"),
+    ("astakos", "get_quotas"),
+];
+
+/// The six leaks of #12 and the matrix cases that show each fixed.
+const SIX_LEAKS: &[(&str, &str, u16, &str)] = &[
+    (
+        "1: caller's token in authenticate's body at trace",
+        "astakos/authenticate",
+        200,
+        "Json",
+    ),
+    (
+        "2: OAuth2 code in a form body at trace",
+        "astakos/oauth2_token",
+        200,
+        "Raw",
+    ),
+    (
+        "3: nested token.id in an error body",
+        "astakos/authenticate",
+        404,
+        "Json",
+    ),
+    (
+        "4: secrets in an error body over 4 KiB",
+        "keycloak/login",
+        401,
+        "BigJson",
+    ),
+    (
+        "5: Authorization Basic echoed back",
+        "astakos/oauth2_token",
+        404,
+        "Base64",
+    ),
+    (
+        "6: a validated token echoed in a 404 page",
+        "astakos/validate_token",
+        404,
+        "Html",
+    ),
+];
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+fn capture() -> &'static Capture {
+    static CAPTURE: OnceLock<Capture> = OnceLock::new();
+    CAPTURE.get_or_init(|| {
+        let c = Capture::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(c.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        c
+    })
+}
+
+const CAS_GROUP: &str = "workshop";
+const CAS_USER: &str = "planted-carol";
+const CAS_PW: &str = "cas-pw/Planted+1&x";
+const KS_USER: &str = "planted-kuser";
+const KS_PW: &str = "keystone-api-Secret+2";
+const KC_USER: &str = "planted-kc";
+const KC_PW: &str = "keycloak-pw-Planted3";
+const KC_CLIENT: &str = "planted-client";
+const KC_CLIENT_SECRET: &str = "kc-client-Secret/4";
+const STATIC_TOKEN: &str = "static-header-Token5";
+const ASTAKOS_TOKEN: &str = "astakos-user-Token6";
+const VALIDATED: &str = "validated-arg-Token7";
+const OAUTH_ID: &str = "pithos-view";
+const OAUTH_SECRET: &str = "oauth-client-Secret8";
+const OAUTH_CODE: &str = "authz-code-Planted9";
+
+/// The simulators behind one echo, the logged-in strategies and the
+/// secrets planted in them.
+struct World {
+    echo: Echo,
+    cas_url: String,
+    ks_url: String,
+    kc_url: String,
+    astakos_url: String,
+    echo_url: String,
+    transport: Arc<dyn HttpTransport>,
+    keystone: KeystoneAuth,
+    keycloak: KeycloakProvider,
+    planted: Planted,
+    _servers: Vec<SimServer>,
+}
+
+async fn world() -> World {
+    let echo = Echo::default();
+    let cas = CasSim::seeded();
+    cas.add_user(CAS_GROUP, CAS_USER, CAS_PW);
+    let ks = KeystoneSim::seeded();
+    ks.add_user("u-planted", KS_USER, KS_PW, "default");
+    let kc = KeycloakSim::seeded();
+    kc.add_client(KC_CLIENT, Some(KC_CLIENT_SECRET));
+    kc.add_user(KC_USER, KC_PW);
+    let astakos = AstakosSim::seeded();
+    astakos.add_user(
+        "uuid-planted",
+        "planted@example.org",
+        "Planted",
+        ASTAKOS_TOKEN,
+    );
+    let cas_srv = SimServer::start(echo.wrap(cas.router())).await.unwrap();
+    let ks_srv = SimServer::start(echo.wrap(ks.router())).await.unwrap();
+    let kc_srv = SimServer::start(echo.wrap(kc.router())).await.unwrap();
+    let astakos_srv = SimServer::start(echo.wrap(astakos.router())).await.unwrap();
+    let echo_srv = SimServer::start(echo.router()).await.unwrap();
+    let transport: Arc<dyn HttpTransport> = Arc::new(ReqwestTransport::with_defaults().unwrap());
+
+    let mut planted = Planted::default();
+    for (what, v) in [
+        ("CAS password", CAS_PW),
+        ("Keystone API secret", KS_PW),
+        ("Keycloak password", KC_PW),
+        ("Keycloak client secret", KC_CLIENT_SECRET),
+        ("static token", STATIC_TOKEN),
+        ("Astakos token", ASTAKOS_TOKEN),
+        ("validated token (argument)", VALIDATED),
+        ("OAuth2 client secret", OAUTH_SECRET),
+        ("OAuth2 authorization code", OAUTH_CODE),
+    ] {
+        planted.add(what, v);
+    }
+    planted.add(
+        "Basic credentials",
+        base64::engine::general_purpose::STANDARD.encode(format!("{OAUTH_ID}:{OAUTH_SECRET}")),
+    );
+    planted.add(
+        "Basic credentials (decoded)",
+        format!("{OAUTH_ID}:{OAUTH_SECRET}"),
+    );
+
+    // Logged in once: the issued Keystone token and Keycloak access token
+    // are planted too.
+    let ks_url = ks_srv.base_url();
+    let keystone = keystone_auth(&ks_url, &echo_srv.base_url());
+    let tok = keystone.token(transport.as_ref()).await.unwrap();
+    planted.add("Keystone token", tok.token.expose());
+    let kc_url = kc_srv.base_url();
+    let keycloak = keycloak_provider(&kc_url);
+    let access = keycloak.access_token(transport.as_ref()).await.unwrap();
+    planted.add("Keycloak access token", access.expose());
+
+    World {
+        echo,
+        cas_url: cas_srv.base_url(),
+        ks_url,
+        kc_url,
+        astakos_url: astakos_srv.base_url(),
+        echo_url: echo_srv.base_url(),
+        transport,
+        keystone,
+        keycloak,
+        planted,
+        _servers: vec![cas_srv, ks_srv, kc_srv, astakos_srv, echo_srv],
+    }
+}
+
+fn keystone_auth(ks_url: &str, echo_url: &str) -> KeystoneAuth {
+    KeystoneAuth::builder(format!("{ks_url}/v3"))
+        .user_name(KS_USER, "default")
+        .password(Secret::new(KS_PW))
+        .endpoint_override(format!("{echo_url}/api"))
+        .skip_discovery()
+        .build()
+        .unwrap()
+}
+
+fn keycloak_provider(kc_url: &str) -> KeycloakProvider {
+    KeycloakProvider::builder(kc_url, "squonk2", KC_CLIENT)
+        .client_secret(Secret::new(KC_CLIENT_SECRET))
+        .grant(KeycloakGrant::Password {
+            username: KC_USER.into(),
+            password: Secret::new(KC_PW),
+        })
+        .refresh_skew(Duration::from_secs(1))
+        .build()
+        .unwrap()
+}
+
+fn no_retry() -> RetryConfig {
+    RetryConfig::disabled()
+}
+
+/// What a typed call expects: an echo never decodes into it.
+#[derive(Debug, serde::Deserialize)]
+#[allow(dead_code)]
+struct Expected {
+    expected_field: u64,
+}
+
+fn outcome<T, E: std::fmt::Display + std::fmt::Debug>(r: Result<T, E>) -> String {
+    match r {
+        Ok(_) => "ok\n".to_owned(),
+        Err(e) => format!("{e}\n{e:?}\n"),
+    }
+}
+
+/// The echo rule of a target: `(method, path prefix)`.
+fn rule(row: &str, target: &str) -> (Option<&'static str>, &'static str) {
+    match (row, target) {
+        ("cas", "login") => (Some("POST"), "/cas/v1/tickets"),
+        ("keystone", "login") => (Some("POST"), "/v3/auth/tokens"),
+        ("keycloak", "login") => (Some("POST"), "/realms/"),
+        (_, "call") => (None, "/api"),
+        ("astakos", "authenticate") => (Some("POST"), "/identity/v2.0/tokens"),
+        ("astakos", "validate_token") => (Some("GET"), "/identity/v2.0/tokens/"),
+        ("astakos", "oauth2_token") => (Some("POST"), "/oauth2/"),
+        ("astakos", "get_quotas") => (Some("GET"), "/account/v1.0/quotas"),
+        other => panic!("no rule for {other:?}"),
+    }
+}
+
+/// Drives one target; returns every Debug/Display the library produced.
+async fn run_target(w: &World, row: &str, target: &str) -> String {
+    let call = Operation::new("matrix.call", Method::GET, "/items").query("page", "1");
+    let t = &w.transport;
+    match (row, target) {
+        ("cas", _) => {
+            let sso = CasSso::new(&w.cas_url, CAS_GROUP, CAS_USER, Secret::new(CAS_PW)).unwrap();
+            let app = sso
+                .application(&format!("{}/shiro-cas", w.cas_url))
+                .unwrap();
+            let mut out = format!("{sso:?}\n{app:?}\n");
+            if target == "login" {
+                let mut scratch = tenantry::core::http::Request::new(Default::default());
+                *scratch.uri_mut() = format!("{}/shiro-cas", w.cas_url).parse().unwrap();
+                out += &outcome(app.apply(&mut scratch, t.as_ref()).await);
+            } else {
+                let p = Pipeline::builder("etunexus")
+                    .base_url(format!("{}/api", w.echo_url))
+                    .transport(t.clone())
+                    .auth(Arc::new(app))
+                    .retry(no_retry())
+                    .build()
+                    .unwrap();
+                out += &format!("{p:?}\n");
+                out += &outcome(p.json::<Expected>(&call).await);
+            }
+            out
+        }
+        ("keystone", "login") => {
+            let ks = KeystoneAuth::builder(format!("{}/v3", w.ks_url))
+                .user_name(KS_USER, "default")
+                .password(Secret::new(KS_PW))
+                .skip_discovery()
+                .build()
+                .unwrap();
+            format!("{ks:?}\n{}", outcome(ks.token(t.as_ref()).await))
+        }
+        ("keystone", "call") => {
+            let p = Pipeline::builder("ecl")
+                .transport(t.clone())
+                .auth(Arc::new(w.keystone.clone()))
+                .retry(no_retry())
+                .build()
+                .unwrap();
+            format!("{p:?}\n{}", outcome(p.json::<Expected>(&call).await))
+        }
+        ("keycloak", "login") => {
+            let kc = keycloak_provider(&w.kc_url);
+            format!("{kc:?}\n{}", outcome(kc.access_token(t.as_ref()).await))
+        }
+        ("keycloak", "call") => {
+            let p = Pipeline::builder("squonk2")
+                .base_url(format!("{}/api", w.echo_url))
+                .transport(t.clone())
+                .auth(Arc::new(BearerAuth::Keycloak(w.keycloak.clone())))
+                .retry(no_retry())
+                .build()
+                .unwrap();
+            format!("{p:?}\n{}", outcome(p.json::<Expected>(&call).await))
+        }
+        ("static-header", "call") => {
+            let p = Pipeline::builder("astakos")
+                .base_url(format!("{}/api", w.echo_url))
+                .transport(t.clone())
+                .auth(Arc::new(
+                    HeaderToken::x_auth_token(Secret::new(STATIC_TOKEN)).unwrap(),
+                ))
+                .retry(no_retry())
+                .build()
+                .unwrap();
+            format!("{p:?}\n{}", outcome(p.json::<Expected>(&call).await))
+        }
+        ("astakos", op) => {
+            let c = AstakosClient::builder(
+                format!("{}/identity/v2.0", w.astakos_url),
+                Secret::new(ASTAKOS_TOKEN),
+            )
+            .transport(t.clone())
+            .retry(no_retry())
+            .build()
+            .unwrap();
+            let out = format!("{c:?}\n");
+            let result = match op {
+                "authenticate" => outcome(c.identity().authenticate().send().await),
+                "validate_token" => outcome(
+                    c.identity()
+                        .validate_token(&Secret::new(VALIDATED))
+                        .send()
+                        .await,
+                ),
+                "oauth2_token" => {
+                    let req = c
+                        .identity()
+                        .oauth2_token(OAUTH_ID, Secret::new(OAUTH_SECRET))
+                        .code(Secret::new(OAUTH_CODE))
+                        .redirect_uri("https://app.example.org/cb");
+                    let shown = format!("{req:?}\n");
+                    shown + &outcome(req.send().await)
+                }
+                "get_quotas" => outcome(c.quotas().get().await),
+                other => panic!("no astakos target {other}"),
+            };
+            out + &result
+        }
+        other => panic!("no target {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planted_secret_matrix_library() {
+    let cap = capture();
+    let w = world().await;
+    let mut cases = 0usize;
+    let mut seen_leak_cases = Vec::new();
+    for (row, target) in TARGETS {
+        let (method, prefix) = rule(row, target);
+        for status in ANSWERS {
+            for shape in SHAPES {
+                let case = format!("{row}/{target} HTTP {status} {shape:?}");
+                cap.0.lock().unwrap().clear();
+                w.echo.set(Some(EchoRule {
+                    method,
+                    prefix: prefix.to_owned(),
+                    status,
+                    shape,
+                }));
+                let out = run_target(&w, row, target).await;
+                w.echo.set(None);
+                let traced = String::from_utf8_lossy(&cap.0.lock().unwrap()).into_owned();
+                // Every case reached its echo (and logged it at trace).
+                assert!(
+                    traced.contains("tenantry.request") || target == &"login",
+                    "{case}: nothing traced"
+                );
+                assert_clean(&case, "Debug/Display", &out, &w.planted);
+                assert_clean(&case, "tracing (TRACE)", &traced, &w.planted);
+                let key = format!("{row}/{target}");
+                if SIX_LEAKS
+                    .iter()
+                    .any(|(_, k, s, sh)| *k == key && *s == status && *sh == format!("{shape:?}"))
+                {
+                    seen_leak_cases.push(case.clone());
+                }
+                cases += 1;
+            }
+        }
+    }
+    println!(
+        "planted-secret matrix (library): {cases} cases = {} targets x {} answers x {} shapes, {} planted secrets",
+        TARGETS.len(),
+        ANSWERS.len(),
+        SHAPES.len(),
+        w.planted.0.len()
+    );
+    assert_eq!(cases, TARGETS.len() * ANSWERS.len() * SHAPES.len());
+    assert_eq!(cases, 264);
+    assert_eq!(
+        seen_leak_cases.len(),
+        SIX_LEAKS.len(),
+        "{seen_leak_cases:?}"
+    );
+}
