@@ -27,6 +27,7 @@
 //! `pending` is `usage_max - usage_min`.
 
 mod http;
+mod pyjson;
 mod state;
 
 use std::collections::BTreeMap;
@@ -175,8 +176,23 @@ impl AstakosSim {
         sim
     }
 
+    /// The state for the HTTP layer: `None` when an earlier panic poisoned
+    /// the lock (answered with a 500, never silently recovered).
+    fn try_lock(&self) -> Option<MutexGuard<'_, State>> {
+        self.state.lock().ok()
+    }
+
+    /// The state for the in-process API. A poisoned lock means a handler
+    /// panicked half-way through a change; the state may be inconsistent,
+    /// so this fails loudly instead of handing it out.
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        match self.state.lock() {
+            Ok(g) => g,
+            Err(_) => panic!(
+                "the Astakos simulator state is poisoned: a request handler panicked \
+                 while changing it, so it may be inconsistent"
+            ),
+        }
     }
 
     /// Add an active user with this uuid, display name (email), real name
@@ -239,7 +255,7 @@ impl AstakosSim {
             source.map(str::to_owned),
             resource.to_owned(),
         ))?;
-        Some((h.limit, h.usage_max, h.usage_max - h.usage_min))
+        Some((h.limit, h.usage_max, h.usage_max.saturating_sub(h.usage_min)))
     }
 
     /// A commission by serial (pending or resolved).
