@@ -102,10 +102,22 @@ async fn tokens_and_permissions() {
     assert_eq!(status, 401);
     assert_eq!(v["unauthorized"]["message"], "Invalid X-Auth-Token");
     assert!(v["unauthorized"].get("details").is_some());
-    // User token on a service route → 403.
+    // A token of the wrong kind is as unknown as a made-up one (the real
+    // `user_from_token`/`component_from_token` look in one table each):
+    // user token on a service route, service token on a user route → 401.
     let (status, v) = get(&acc(&server, "commissions"), ALICE_TOKEN).await;
-    assert_eq!(status, 403);
-    assert_eq!(v["forbidden"]["code"], 403);
+    assert_eq!(status, 401);
+    assert_eq!(v["unauthorized"]["message"], "Invalid X-Auth-Token");
+    let (status, v) = get(&acc(&server, "quotas"), CYCLADES_TOKEN).await;
+    assert_eq!(status, 401);
+    assert_eq!(v["unauthorized"]["message"], "Invalid X-Auth-Token");
+    // No token at all → 401 from `api_method`.
+    let (status, v) = call("GET", &acc(&server, "quotas"), None, None).await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        v["unauthorized"]["message"],
+        "Access denied. No authentication token"
+    );
     // Unknown path under the account prefix → 400; wrong method → 405.
     let (status, _) = get(&acc(&server, "nope"), ALICE_TOKEN).await;
     assert_eq!(status, 400);
@@ -410,12 +422,20 @@ async fn project_state_machine() {
     )
     .await;
     assert_eq!(list.as_array().unwrap().len(), 1);
+    // The default mode lists the caller's projects (member or owner):
+    // Bob sees his own; Alice, not a member of `teaching`, gets nothing.
+    let (_, list) = get(
+        &format!("{}?owner={BOB_UUID}", acc(&server, "projects")),
+        BOB_TOKEN,
+    )
+    .await;
+    assert_eq!(list[0]["id"], TEACHING_ID);
     let (_, list) = get(
         &format!("{}?owner={BOB_UUID}", acc(&server, "projects")),
         ALICE_TOKEN,
     )
     .await;
-    assert_eq!(list[0]["id"], TEACHING_ID);
+    assert_eq!(list, json!([]));
     let (status, _) = get(
         &format!("{}?mode=bogus", acc(&server, "projects")),
         ALICE_TOKEN,
@@ -428,7 +448,7 @@ async fn project_state_machine() {
     let (_, v) = post(
         &acc(&server, "projects"),
         BOB_TOKEN,
-        json!({"name": "x", "end_date": "2031-01-01"}),
+        json!({"name": "x.example.org", "end_date": "2031-01-01"}),
     )
     .await;
     let (pid2, app3) = (
@@ -550,14 +570,22 @@ async fn memberships() {
 #[tokio::test]
 async fn feedback_resources_and_journal() {
     let (sim, server) = start().await;
-    let resp = reqwest::Client::new()
-        .post(acc(&server, "feedback"))
-        .header("X-Auth-Token", ALICE_TOKEN)
-        .header("content-type", "application/octet-stream")
-        .body("feedback_data=a%26b%3Dc&feedback_msg=hello+world")
-        .send()
-        .await
-        .unwrap();
+    // Django reads a form only under a form content type: the reference
+    // client's application/octet-stream label gives an empty form (400).
+    let send = |ctype: &'static str| {
+        reqwest::Client::new()
+            .post(acc(&server, "feedback"))
+            .header("X-Auth-Token", ALICE_TOKEN)
+            .header("content-type", ctype)
+            .body("feedback_data=a%26b%3Dc&feedback_msg=hello+world")
+            .send()
+    };
+    let resp = send("application/octet-stream").await.unwrap();
+    assert_eq!(resp.status(), 400);
+    let v: Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+    assert_eq!(v["badRequest"]["message"], "Invalid data");
+    assert!(sim.feedback().is_empty());
+    let resp = send("application/x-www-form-urlencoded").await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.unwrap(), "");
     let fb = sim.feedback();
@@ -588,7 +616,7 @@ async fn feedback_resources_and_journal() {
     let journal = server.journal();
     assert_eq!(
         journal.count("POST", &format!("{ACCOUNT_PREFIX}/feedback")),
-        1
+        2
     );
     assert_eq!(
         journal.count("GET", &format!("{ACCOUNT_PREFIX}/resources")),

@@ -1964,6 +1964,8 @@ impl State {
             }
             _ => {
                 let app_id = match data.get("app_id") {
+                    // `ProjectApplication.objects.get(id=None)`: not found.
+                    Some(Value::Null) => None,
                     Some(Value::Number(n)) => n.as_u64(),
                     Some(Value::String(s)) => match s.parse::<u64>() {
                         Ok(n) => Some(n),
