@@ -135,15 +135,26 @@ fn digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// `Ok(route)`, or `Err(true)` for an unmatched path under the account
-/// prefix (400) and `Err(false)` for any other unmatched path (404).
+/// `Ok(route)`, or `Err(true)` for an unmatched path under the account or
+/// identity prefix (400) and `Err(false)` for any other unmatched path
+/// (404).
 fn match_route(path: &str) -> Result<Route, bool> {
     let tokens = format!("{AUTH_PATH}/tokens");
     if path == tokens || path == format!("{tokens}/") {
         return Ok(Route::Tokens);
     }
     if let Some(id) = path.strip_prefix(&format!("{tokens}/")) {
-        return Ok(Route::ValidateToken(id.to_owned()));
+        // `tokens/(?P<token_id>.+?)/?$`: a trailing slash is not part of
+        // the id.
+        let id = id.strip_suffix('/').unwrap_or(id);
+        if !id.is_empty() {
+            return Ok(Route::ValidateToken(id.to_owned()));
+        }
+    }
+    // Everything else under the identity prefix hits the catch-all
+    // `api_endpoint_not_found` (400), as under the account prefix.
+    if path.starts_with(&format!("{AUTH_PATH}/")) || path == AUTH_PATH {
+        return Err(true);
     }
     let trimmed = if path.len() > 1 {
         path.strip_suffix('/').unwrap_or(path)
@@ -371,7 +382,9 @@ fn user_route(
             } else {
                 HashMap::new()
             };
-            match form.get("feedback_msg").filter(|m| !m.trim().is_empty()) {
+            // A required Django 1.x CharField: present and non-empty (not
+            // stripped).
+            match form.get("feedback_msg").filter(|m| !m.is_empty()) {
                 Some(msg) => {
                     st.feedback.push(Feedback {
                         user: u.uuid.clone(),

@@ -361,9 +361,56 @@ impl AstakosSim {
     }
 
     /// The axum router (every route; unmatched paths under
-    /// [`ACCOUNT_PREFIX`] answer 400 `API endpoint not found`, other
-    /// unmatched paths 404, a wrong method 405 with `Allow`).
+    /// [`ACCOUNT_PREFIX`] or [`AUTH_PATH`] answer 400 `API endpoint not
+    /// found`, other unmatched paths 404, a wrong method 405 with `Allow`).
+    /// JSON answers are written as Django's `json.dumps` writes them
+    /// (non-ASCII as `\uXXXX`). If a panic ever poisoned the state, every
+    /// request answers 500 instead of working on a half-changed state.
     pub fn router(&self) -> Router {
         http::router(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use ::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_poisoned_state_is_reported_not_recovered() {
+        let sim = AstakosSim::seeded();
+        let state = Arc::clone(&sim.state);
+        let joined = std::thread::spawn(move || {
+            let _guard = state.lock();
+            panic!("a handler panicking half-way through a change");
+        })
+        .join();
+        assert!(joined.is_err());
+        assert!(sim.state.is_poisoned());
+        // Over HTTP: a 500 fault, as the real server's `api_method` answers
+        // an unexpected error.
+        let req = Request::get(format!("{ACCOUNT_PREFIX}/quotas"))
+            .header("x-auth-token", ALICE_TOKEN)
+            .body(Body::empty())
+            .unwrap();
+        let resp = sim.router().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), 500);
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["internalServerError"]["code"], 500);
+        assert!(
+            v["internalServerError"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("poisoned"),
+            "{v}"
+        );
+        // In process: a loud failure, not stale data.
+        let sim2 = sim.clone();
+        let got = std::panic::catch_unwind(move || sim2.pending_serials());
+        assert!(got.is_err());
     }
 }
