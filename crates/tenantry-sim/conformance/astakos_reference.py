@@ -580,19 +580,20 @@ def main():
             "member_capacity": -1, "project_capacity": 4}}}),
         ("resource not API-visible", {"resources": {"astakos.pending_app": {
             "member_capacity": 1, "project_capacity": 1}}}),
-        ("end date in the past", {"end_date": "2001-01-01T00:00:00"}),
+        ("end date in the past", {"end_date": "2001-01-01T00:00:00Z"}),
+        ("end date without a zone", {"end_date": "2031-01-01"}),
         ("bad end date", {"end_date": "soon"}),
         ("bad join policy", {"join_policy": "sometimes"}),
     ]
     for label, change in bad_specs:
-        spec = {"name": "bad.example.org", "end_date": "2031-01-01"}
+        spec = {"name": "bad.example.org", "end_date": "2031-01-01T00:00:00Z"}
         spec.update(change)
         raises("create_project " + label, BadRequest, cc.create_project,
                spec)
     raises("create_project no end date", BadRequest, cc.create_project,
            {"name": "bad.example.org"})
 
-    specs = {"name": "lab.example.org", "end_date": "2031-01-01T00:00:00",
+    specs = {"name": "lab.example.org", "end_date": "2031-01-01T00:00:00Z",
              "description": u"a lab \u2014 \u0391\u03b8\u03ae\u03bd\u03b1",
              "join_policy": "moderated",
              "leave_policy": "auto", "max_members": 5,
@@ -608,6 +609,9 @@ def main():
                                         gp["last_application"]["state"]),
            (app1, "pending"))
         eq("non-ASCII project text", gp["description"], specs["description"])
+        # Kept as a UTC datetime, shown with isoformat.
+        eq("end_date as the server keeps it", gp["end_date"],
+           "2031-01-01T00:00:00+00:00")
         names = [x["name"] for x in cc.get_projects(name="lab.example.org")]
         eq("created appears in get_projects", names, ["lab.example.org"])
         # Another user must not read the unapproved project.
@@ -682,7 +686,7 @@ def main():
     eq("terminate base status", e and e.status, 409)
 
     denied = cb.create_project({"name": "denied.example.org",
-                                "end_date": "2031-01-01"})
+                                "end_date": "2031-01-01T00:00:00Z"})
     step("deny", cadm.application_action, denied["id"],
          denied["application"], "deny", "no")
     step("dismiss", cb.application_action, denied["id"],
@@ -690,21 +694,21 @@ def main():
     eq("dismissed project deleted",
        cadm.get_project(denied["id"])["state"], "deleted")
     cancelled = cb.create_project({"name": "cancel.example.org",
-                                   "end_date": "2031-01-01"})
+                                   "end_date": "2031-01-01T00:00:00Z"})
     step("cancel", cb.application_action, cancelled["id"],
          cancelled["application"], "cancel")
     eq("cancelled project deleted",
        cadm.get_project(cancelled["id"])["state"], "deleted")
-    p1 = cb.create_project({"name": "p1.example.org", "end_date": "2031-01-01"})
-    p2 = cb.create_project({"name": "p2.example.org", "end_date": "2031-01-01"})
+    p1 = cb.create_project({"name": "p1.example.org", "end_date": "2031-01-01T00:00:00Z"})
+    p2 = cb.create_project({"name": "p2.example.org", "end_date": "2031-01-01T00:00:00Z"})
     e = raises("pending application limit", AstakosClientException,
                cb.create_project, {"name": "p3.example.org",
-                                   "end_date": "2031-01-01"})
+                                   "end_date": "2031-01-01T00:00:00Z"})
     eq("pending application limit status", e and e.status, 409)
     # At the limit, an invalid application is still a 400: validation
     # comes first.
     raises("validation before the limit", BadRequest, cb.create_project,
-           {"name": "p3 example", "end_date": "2031-01-01"})
+           {"name": "p3 example", "end_date": "2031-01-01T00:00:00Z"})
     for x in (p1, p2):
         cb.application_action(x["id"], x["application"], "cancel")
 

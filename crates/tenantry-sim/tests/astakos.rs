@@ -448,7 +448,7 @@ async fn project_state_machine() {
     let (_, v) = post(
         &acc(&server, "projects"),
         BOB_TOKEN,
-        json!({"name": "x.example.org", "end_date": "2031-01-01"}),
+        json!({"name": "x.example.org", "end_date": "2031-01-01T00:00:00Z"}),
     )
     .await;
     let (pid2, app3) = (
@@ -771,7 +771,7 @@ async fn json_answers_escape_non_ascii_like_django() {
     let (status, v) = post(
         &acc(&server, "projects"),
         CAROL_TOKEN,
-        json!({"name": "greek.example.org", "end_date": "2031-01-01",
+        json!({"name": "greek.example.org", "end_date": "2031-01-01T00:00:00Z",
                "description": "Αθήνα — lab"}),
     )
     .await;
@@ -792,7 +792,7 @@ async fn json_answers_escape_non_ascii_like_django() {
         "POST",
         &acc(&server, "projects"),
         CAROL_TOKEN,
-        Some(json!({"name": "x.example.org", "end_date": "2031-01-01", "owner": "Ωμέγα"})),
+        Some(json!({"name": "x.example.org", "end_date": "2031-01-01T00:00:00Z", "owner": "Ωμέγα"})),
     )
     .await;
     assert!(bytes.is_ascii());
@@ -931,7 +931,7 @@ async fn applications_are_validated_as_the_real_server_does() {
     let (_sim, server) = start().await;
     let url = acc(&server, "projects");
     let spec = |change: Value| {
-        let mut s = json!({"name": "ok.example.org", "end_date": "2031-01-01"});
+        let mut s = json!({"name": "ok.example.org", "end_date": "2031-01-01T00:00:00Z"});
         for (k, v) in change.as_object().unwrap() {
             s[k] = v.clone();
         }
@@ -948,7 +948,11 @@ async fn applications_are_validated_as_the_real_server_does() {
         (json!({"resources": {"astakos.pending_app": {"member_capacity": 1, "project_capacity": 1}}}),
          "Malformed resource policies"),
         (json!({"resources": {"cyclades.vm": {"member_capacity": 1}}}), "Malformed resource policies"),
-        (json!({"end_date": "2001-01-01T00:00:00"}), "'end_date' must be in the future"),
+        (json!({"end_date": "2001-01-01T00:00:00Z"}), "'end_date' must be in the future"),
+        // Python 2's `astimezone` refuses a value without a zone.
+        (json!({"end_date": "2031-01-01"}), "Invalid end_date"),
+        (json!({"end_date": "2031-01-01T00:00:00"}), "Invalid end_date"),
+        (json!({"start_date": "2030-01-01"}), "Invalid start_date"),
         (json!({"end_date": "next week"}), "Invalid end_date"),
         (json!({"end_date": null}), "Missing end date"),
         (json!({"join_policy": "sometimes"}), "Invalid join policy"),
@@ -963,7 +967,7 @@ async fn applications_are_validated_as_the_real_server_does() {
         assert_eq!(status, 400, "{change}: {v}");
         assert_eq!(v["badRequest"]["message"], message, "{change}");
     }
-    let (status, v) = post(&url, BOB_TOKEN, json!({"end_date": "2031-01-01"})).await;
+    let (status, v) = post(&url, BOB_TOKEN, json!({"end_date": "2031-01-01T00:00:00Z"})).await;
     assert_eq!((status, v["badRequest"]["message"].clone()), (400, json!("Name missing.")));
     // Bob reaches the pending-application limit (2); past it, a valid
     // application is a 409, an invalid one still a 400.
@@ -995,7 +999,7 @@ async fn unapproved_projects_are_hidden_from_other_users() {
     let (status, v) = post(
         &acc(&server, "projects"),
         CAROL_TOKEN,
-        json!({"name": "secret.example.org", "end_date": "2031-01-01"}),
+        json!({"name": "secret.example.org", "end_date": "2031-01-01T02:00:00+02:00"}),
     )
     .await;
     assert_eq!(status, 201);
@@ -1019,6 +1023,8 @@ async fn unapproved_projects_are_hidden_from_other_users() {
         let (status, p) = get(&purl, token).await;
         assert_eq!(status, 200);
         assert_eq!(p["last_application"]["state"], "pending");
+        // Dates are kept in UTC and shown with Python's isoformat.
+        assert_eq!(p["end_date"], "2031-01-01T00:00:00+00:00");
     }
     // Nobody else may modify it, and even its owner only once approved.
     let (status, _) = call("PUT", &purl, Some(BOB_TOKEN), Some(json!({"description": "x"}))).await;

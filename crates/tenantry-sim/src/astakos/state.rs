@@ -534,8 +534,8 @@ impl State {
                 homepage: "https://eresearch.example.org".to_owned(),
                 description: "Research computing for the e-research group".to_owned(),
                 comments: String::new(),
-                start_date: Some("2024-01-01T00:00:00.000000+00:00".to_owned()),
-                end_date: "2030-12-31T00:00:00.000000+00:00".to_owned(),
+                start_date: Some("2024-01-01T00:00:00+00:00".to_owned()),
+                end_date: "2030-12-31T00:00:00+00:00".to_owned(),
                 join_policy: "moderated".to_owned(),
                 leave_policy: "auto".to_owned(),
                 max_members: Some(10),
@@ -562,7 +562,7 @@ impl State {
                 description: "Lab machines for the teaching semester".to_owned(),
                 comments: String::new(),
                 start_date: None,
-                end_date: "2029-06-30T00:00:00.000000+00:00".to_owned(),
+                end_date: "2029-06-30T00:00:00+00:00".to_owned(),
                 join_policy: "auto".to_owned(),
                 leave_policy: "moderated".to_owned(),
                 max_members: Some(30),
@@ -695,7 +695,7 @@ impl State {
                     description: format!("system project for user {email}"),
                     comments: String::new(),
                     start_date: None,
-                    end_date: "2199-12-31T00:00:00.000000+00:00".to_owned(),
+                    end_date: "2199-12-31T00:00:00+00:00".to_owned(),
                     join_policy: "closed".to_owned(),
                     leave_policy: "closed".to_owned(),
                     max_members: Some(1),
@@ -1606,13 +1606,15 @@ impl State {
         if max_members.is_some_and(|m| m < 0) {
             return Err(bad("max_members out of range"));
         }
+        // Kept as the real server keeps them: a UTC value, shown with
+        // `isoformat` (`+00:00`, microseconds only when not zero).
         let date = |k: &str| -> Result<Option<(String, OffsetDateTime)>, Fault> {
             match obj.get(k) {
                 None | Some(Value::Null) => Ok(None),
                 Some(v) => v
                     .as_str()
-                    .and_then(|s| parse_iso_date(s).map(|d| (s.to_owned(), d)))
-                    .map(Some)
+                    .and_then(parse_iso_date)
+                    .map(|d| Some((py_isoformat(d), d)))
                     .ok_or_else(|| bad(&format!("Invalid {k}"))),
             }
         };
@@ -2444,6 +2446,27 @@ fn valid_project_name(name: &str) -> bool {
         && tld.bytes().all(|c| c.is_ascii_alphabetic())
 }
 
+/// Python's `datetime.isoformat()` of the UTC value, with the `+00:00`
+/// that `synnefo.util.date.isoformat` adds.
+fn py_isoformat(d: OffsetDateTime) -> String {
+    let d = d.to_offset(time::UtcOffset::UTC);
+    let micro = d.microsecond();
+    let mut out = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        d.year(),
+        u8::from(d.month()),
+        d.day(),
+        d.hour(),
+        d.minute(),
+        d.second()
+    );
+    if micro != 0 {
+        out.push_str(&format!(".{micro:06}"));
+    }
+    out.push_str("+00:00");
+    out
+}
+
 /// `units.parse` for `max_members`: an integer, or a string of digits.
 fn parse_units(v: &Value) -> Option<i64> {
     match v {
@@ -2453,9 +2476,12 @@ fn parse_units(v: &Value) -> Option<i64> {
     }
 }
 
-/// `dateutil.parser.isoparse`, for the forms clients send: a date, or a
-/// date and time (`T` or space), optional fraction, optional `Z` or
-/// `±HH[:MM]` offset. A time without an offset is taken as UTC.
+/// `synnefo.util.date.isoparse` for the ISO forms clients send: a date
+/// and time (`T` or space), optional fraction, and a zone (`Z`, `UTC`,
+/// `GMT` or `±HH[:MM]`). The real function converts the parsed value with
+/// `astimezone`, which Python 2 refuses for a value without a zone, so a
+/// date without one is invalid there (400 `Invalid end_date`), and so it
+/// is here.
 fn parse_iso_date(s: &str) -> Option<OffsetDateTime> {
     use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
     let num = |t: &str| -> Option<u32> {
@@ -2479,10 +2505,11 @@ fn parse_iso_date(s: &str) -> Option<OffsetDateTime> {
         u8::try_from(num(day)?).ok()?,
     )
     .ok()?;
-    let Some(t) = t else {
-        return Some(PrimitiveDateTime::new(date, Time::MIDNIGHT).assume_utc());
-    };
-    let (clock, offset) = if let Some(c) = t.strip_suffix('Z') {
+    let t = t?;
+    let (clock, offset) = if let Some(c) = ["Z", " UTC", "UTC", " GMT", "GMT"]
+        .iter()
+        .find_map(|z| t.strip_suffix(z))
+    {
         (c, UtcOffset::UTC)
     } else if let Some(i) = t.rfind(['+', '-']) {
         let (c, o) = t.split_at(i);
@@ -2499,7 +2526,7 @@ fn parse_iso_date(s: &str) -> Option<OffsetDateTime> {
         };
         (c, UtcOffset::from_hms(sign * hh, sign * mm, 0).ok()?)
     } else {
-        (t, UtcOffset::UTC)
+        return None;
     };
     let (hms, frac) = match clock.split_once('.') {
         Some((a, f)) => (a, Some(f)),
