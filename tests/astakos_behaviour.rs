@@ -1183,7 +1183,10 @@ async fn projects_list_get_create_modify_and_act() {
     // deny + dismiss, cancel: the projects end up deleted.
     let denied = bob
         .projects()
-        .create(&NewProject::new("denied.example.org", "2031-01-01T00:00:00Z"))
+        .create(&NewProject::new(
+            "denied.example.org",
+            "2031-01-01T00:00:00Z",
+        ))
         .await
         .expect("create");
     let app = denied.application.expect("app");
@@ -1205,7 +1208,10 @@ async fn projects_list_get_create_modify_and_act() {
     );
     let cancelled = bob
         .projects()
-        .create(&NewProject::new("cancel.example.org", "2031-01-01T00:00:00Z"))
+        .create(&NewProject::new(
+            "cancel.example.org",
+            "2031-01-01T00:00:00Z",
+        ))
         .await
         .expect("create");
     bob.applications()

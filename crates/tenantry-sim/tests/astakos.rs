@@ -792,7 +792,9 @@ async fn json_answers_escape_non_ascii_like_django() {
         "POST",
         &acc(&server, "projects"),
         CAROL_TOKEN,
-        Some(json!({"name": "x.example.org", "end_date": "2031-01-01T00:00:00Z", "owner": "Ωμέγα"})),
+        Some(
+            json!({"name": "x.example.org", "end_date": "2031-01-01T00:00:00Z", "owner": "Ωμέγα"}),
+        ),
     )
     .await;
     assert!(bytes.is_ascii());
@@ -805,16 +807,17 @@ fn snapshot(sim: &AstakosSim, user: &str, project: &str) -> (Value, Vec<u64>) {
     let h = |holder: &str, source: Option<&str>| {
         json!(sim.quota(holder, source, "cyclades.vm").unwrap())
     };
-    (
-        json!([h(&u, Some(&p)), h(&p, None)]),
-        sim.pending_serials(),
-    )
+    (json!([h(&u, Some(&p)), h(&p, None)]), sim.pending_serials())
 }
 
 fn provision(user: &str, project: &str, q: i64) -> Value {
     json!({"holder": format!("user:{user}"), "source": format!("project:{project}"),
            "resource": "cyclades.vm", "quantity": q})
 }
+
+/// A bounds case: label, provisions, force, auto_accept, expected status,
+/// expected quotaholder error name.
+type BoundsCase = (&'static str, Vec<Value>, bool, bool, u16, &'static str);
 
 #[tokio::test]
 async fn commission_bounds_never_panic_and_change_nothing() {
@@ -836,21 +839,103 @@ async fn commission_bounds_never_panic_and_change_nothing() {
     let before = snapshot(&sim, ALICE_UUID, ALICE_UUID);
     assert_eq!(before.0[0], json!([2, 1, 0]));
     let (max, min) = (i64::MAX, i64::MIN);
-    let cases: Vec<(&str, Vec<Value>, bool, bool, u16, &str)> = vec![
-        ("MAX", vec![provision(ALICE_UUID, ALICE_UUID, max)], false, false, 413, "NoCapacityError"),
-        ("MAX auto_accept", vec![provision(ALICE_UUID, ALICE_UUID, max)], false, true, 413, "NoCapacityError"),
+    let cases: Vec<BoundsCase> = vec![
+        (
+            "MAX",
+            vec![provision(ALICE_UUID, ALICE_UUID, max)],
+            false,
+            false,
+            413,
+            "NoCapacityError",
+        ),
+        (
+            "MAX auto_accept",
+            vec![provision(ALICE_UUID, ALICE_UUID, max)],
+            false,
+            true,
+            413,
+            "NoCapacityError",
+        ),
         // usage 1 + MAX does not fit a bigint: the real database refuses
         // the write and the transaction is rolled back (500).
-        ("MAX force", vec![provision(ALICE_UUID, ALICE_UUID, max)], true, false, 500, ""),
-        ("MAX force+auto_accept", vec![provision(ALICE_UUID, ALICE_UUID, max)], true, true, 500, ""),
+        (
+            "MAX force",
+            vec![provision(ALICE_UUID, ALICE_UUID, max)],
+            true,
+            false,
+            500,
+            "",
+        ),
+        (
+            "MAX force+auto_accept",
+            vec![provision(ALICE_UUID, ALICE_UUID, max)],
+            true,
+            true,
+            500,
+            "",
+        ),
         // Releases are always checked, forced or not.
-        ("MIN", vec![provision(ALICE_UUID, ALICE_UUID, min)], false, false, 413, "NoQuantityError"),
-        ("MIN force+auto_accept", vec![provision(ALICE_UUID, ALICE_UUID, min)], true, true, 413, "NoQuantityError"),
+        (
+            "MIN",
+            vec![provision(ALICE_UUID, ALICE_UUID, min)],
+            false,
+            false,
+            413,
+            "NoQuantityError",
+        ),
+        (
+            "MIN force+auto_accept",
+            vec![provision(ALICE_UUID, ALICE_UUID, min)],
+            true,
+            true,
+            413,
+            "NoQuantityError",
+        ),
         // Provisions on one holding are summed exactly (Python ints).
-        ("MAX+MAX", vec![provision(ALICE_UUID, ALICE_UUID, max), provision(ALICE_UUID, ALICE_UUID, max)], false, false, 413, "NoCapacityError"),
-        ("MAX+MAX force", vec![provision(ALICE_UUID, ALICE_UUID, max), provision(ALICE_UUID, ALICE_UUID, max)], true, true, 500, ""),
-        ("MIN+MIN force", vec![provision(ALICE_UUID, ALICE_UUID, min), provision(ALICE_UUID, ALICE_UUID, min)], true, true, 413, "NoQuantityError"),
-        ("MIN+(-1)", vec![provision(ALICE_UUID, ALICE_UUID, min), provision(ALICE_UUID, ALICE_UUID, -1)], false, false, 413, "NoQuantityError"),
+        (
+            "MAX+MAX",
+            vec![
+                provision(ALICE_UUID, ALICE_UUID, max),
+                provision(ALICE_UUID, ALICE_UUID, max),
+            ],
+            false,
+            false,
+            413,
+            "NoCapacityError",
+        ),
+        (
+            "MAX+MAX force",
+            vec![
+                provision(ALICE_UUID, ALICE_UUID, max),
+                provision(ALICE_UUID, ALICE_UUID, max),
+            ],
+            true,
+            true,
+            500,
+            "",
+        ),
+        (
+            "MIN+MIN force",
+            vec![
+                provision(ALICE_UUID, ALICE_UUID, min),
+                provision(ALICE_UUID, ALICE_UUID, min),
+            ],
+            true,
+            true,
+            413,
+            "NoQuantityError",
+        ),
+        (
+            "MIN+(-1)",
+            vec![
+                provision(ALICE_UUID, ALICE_UUID, min),
+                provision(ALICE_UUID, ALICE_UUID, -1),
+            ],
+            false,
+            false,
+            413,
+            "NoQuantityError",
+        ),
     ];
     for (label, provisions, force, auto_accept, want, name) in cases {
         let (status, v) = issue(provisions, force, auto_accept).await;
@@ -858,26 +943,41 @@ async fn commission_bounds_never_panic_and_change_nothing() {
         if want == 413 {
             assert_eq!(v["overLimit"]["data"]["name"], name, "{label}");
         } else {
-            assert_eq!(v["internalServerError"]["message"], "Unexpected error", "{label}");
+            assert_eq!(
+                v["internalServerError"]["message"], "Unexpected error",
+                "{label}"
+            );
         }
         assert_eq!(snapshot(&sim, ALICE_UUID, ALICE_UUID), before, "{label}");
     }
     let q = i128::from(max) * 2;
     let (_, v) = issue(
-        vec![provision(ALICE_UUID, ALICE_UUID, max), provision(ALICE_UUID, ALICE_UUID, max)],
+        vec![
+            provision(ALICE_UUID, ALICE_UUID, max),
+            provision(ALICE_UUID, ALICE_UUID, max),
+        ],
         false,
         false,
     )
     .await;
     assert_eq!(
-        v["overLimit"]["data"]["provision"]["quantity"].as_u64().map(i128::from),
+        v["overLimit"]["data"]["provision"]["quantity"]
+            .as_u64()
+            .map(i128::from),
         Some(q)
     );
     // Still serving, and no failed request took a serial.
     let (status, v) = issue(vec![provision(ALICE_UUID, ALICE_UUID, 1)], false, false).await;
     assert_eq!(status, 201);
     assert_eq!(v["serial"].as_u64().unwrap(), first + 1);
-    assert_eq!(sim.quota(&format!("user:{ALICE_UUID}"), Some(&format!("project:{ALICE_UUID}")), "cyclades.vm"), Some((2, 2, 1)));
+    assert_eq!(
+        sim.quota(
+            &format!("user:{ALICE_UUID}"),
+            Some(&format!("project:{ALICE_UUID}")),
+            "cyclades.vm"
+        ),
+        Some((2, 2, 1))
+    );
 }
 
 #[tokio::test]
@@ -892,7 +992,10 @@ async fn commission_up_to_the_bigint_bound_is_kept_consistent() {
                    "provisions": [provision(CAROL_UUID, CAROL_UUID, q)]}),
         )
     };
-    let key = (format!("user:{CAROL_UUID}"), format!("project:{CAROL_UUID}"));
+    let key = (
+        format!("user:{CAROL_UUID}"),
+        format!("project:{CAROL_UUID}"),
+    );
     let q = |sim: &AstakosSim| sim.quota(&key.0, Some(&key.1), "cyclades.vm").unwrap();
     assert_eq!(q(&sim), (2, 0, 0));
     // Usage 0 + MAX fits a bigint: a forced, auto-accepted commission is
@@ -938,20 +1041,44 @@ async fn applications_are_validated_as_the_real_server_does() {
         s
     };
     let cases = [
-        (json!({"name": "not a domain"}), "Project name should be in domain format"),
-        (json!({"name": "lab"}), "Project name should be in domain format"),
-        (json!({"name": format!("{}.org", "a".repeat(80))}), "'name' value exceeds max length 80"),
-        (json!({"resources": {"cyclades.vm": {"member_capacity": 5, "project_capacity": 4}}}),
-         "Project quota limit is less than member limit for resource 'cyclades.vm'"),
-        (json!({"resources": {"cyclades.vm": {"member_capacity": -1, "project_capacity": 4}}}),
-         "Negative quota limit is not allowed"),
-        (json!({"resources": {"astakos.pending_app": {"member_capacity": 1, "project_capacity": 1}}}),
-         "Malformed resource policies"),
-        (json!({"resources": {"cyclades.vm": {"member_capacity": 1}}}), "Malformed resource policies"),
-        (json!({"end_date": "2001-01-01T00:00:00Z"}), "'end_date' must be in the future"),
+        (
+            json!({"name": "not a domain"}),
+            "Project name should be in domain format",
+        ),
+        (
+            json!({"name": "lab"}),
+            "Project name should be in domain format",
+        ),
+        (
+            json!({"name": format!("{}.org", "a".repeat(80))}),
+            "'name' value exceeds max length 80",
+        ),
+        (
+            json!({"resources": {"cyclades.vm": {"member_capacity": 5, "project_capacity": 4}}}),
+            "Project quota limit is less than member limit for resource 'cyclades.vm'",
+        ),
+        (
+            json!({"resources": {"cyclades.vm": {"member_capacity": -1, "project_capacity": 4}}}),
+            "Negative quota limit is not allowed",
+        ),
+        (
+            json!({"resources": {"astakos.pending_app": {"member_capacity": 1, "project_capacity": 1}}}),
+            "Malformed resource policies",
+        ),
+        (
+            json!({"resources": {"cyclades.vm": {"member_capacity": 1}}}),
+            "Malformed resource policies",
+        ),
+        (
+            json!({"end_date": "2001-01-01T00:00:00Z"}),
+            "'end_date' must be in the future",
+        ),
         // Python 2's `astimezone` refuses a value without a zone.
         (json!({"end_date": "2031-01-01"}), "Invalid end_date"),
-        (json!({"end_date": "2031-01-01T00:00:00"}), "Invalid end_date"),
+        (
+            json!({"end_date": "2031-01-01T00:00:00"}),
+            "Invalid end_date",
+        ),
         (json!({"start_date": "2030-01-01"}), "Invalid start_date"),
         (json!({"end_date": "next week"}), "Invalid end_date"),
         (json!({"end_date": null}), "Missing end date"),
@@ -968,11 +1095,19 @@ async fn applications_are_validated_as_the_real_server_does() {
         assert_eq!(v["badRequest"]["message"], message, "{change}");
     }
     let (status, v) = post(&url, BOB_TOKEN, json!({"end_date": "2031-01-01T00:00:00Z"})).await;
-    assert_eq!((status, v["badRequest"]["message"].clone()), (400, json!("Name missing.")));
+    assert_eq!(
+        (status, v["badRequest"]["message"].clone()),
+        (400, json!("Name missing."))
+    );
     // Bob reaches the pending-application limit (2); past it, a valid
     // application is a 409, an invalid one still a 400.
     for n in ["p1", "p2"] {
-        let (status, _) = post(&url, BOB_TOKEN, spec(json!({"name": format!("{n}.example.org")}))).await;
+        let (status, _) = post(
+            &url,
+            BOB_TOKEN,
+            spec(json!({"name": format!("{n}.example.org")})),
+        )
+        .await;
         assert_eq!(status, 201);
     }
     let (status, v) = post(&url, BOB_TOKEN, spec(json!({"name": "p3.example.org"}))).await;
@@ -986,9 +1121,18 @@ async fn applications_are_validated_as_the_real_server_does() {
     // Admins are not limited; a new project's member limit defaults to
     // PRACTICALLY_INFINITE.
     for n in ["a1", "a2", "a3"] {
-        let (status, v) = post(&url, ADMIN_TOKEN, spec(json!({"name": format!("{n}.example.org")}))).await;
+        let (status, v) = post(
+            &url,
+            ADMIN_TOKEN,
+            spec(json!({"name": format!("{n}.example.org")})),
+        )
+        .await;
         assert_eq!(status, 201);
-        let (_, p) = get(&acc(&server, &format!("projects/{}", v["id"].as_str().unwrap())), ADMIN_TOKEN).await;
+        let (_, p) = get(
+            &acc(&server, &format!("projects/{}", v["id"].as_str().unwrap())),
+            ADMIN_TOKEN,
+        )
+        .await;
         assert_eq!(p["max_members"], i64::MAX);
     }
 }
@@ -1012,9 +1156,16 @@ async fn unapproved_projects_are_hidden_from_other_users() {
         "You do not have the permissions to perform this action."
     );
     for mode in ["default", "related", "active", "member"] {
-        let (_, list) = get(&format!("{}?mode={mode}", acc(&server, "projects")), BOB_TOKEN).await;
+        let (_, list) = get(
+            &format!("{}?mode={mode}", acc(&server, "projects")),
+            BOB_TOKEN,
+        )
+        .await;
         assert!(
-            list.as_array().unwrap().iter().all(|p| p["id"] != pid.as_str()),
+            list.as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["id"] != pid.as_str()),
             "{mode}"
         );
     }
@@ -1027,14 +1178,33 @@ async fn unapproved_projects_are_hidden_from_other_users() {
         assert_eq!(p["end_date"], "2031-01-01T00:00:00+00:00");
     }
     // Nobody else may modify it, and even its owner only once approved.
-    let (status, _) = call("PUT", &purl, Some(BOB_TOKEN), Some(json!({"description": "x"}))).await;
+    let (status, _) = call(
+        "PUT",
+        &purl,
+        Some(BOB_TOKEN),
+        Some(json!({"description": "x"})),
+    )
+    .await;
     assert_eq!(status, 403);
-    let (status, v) = call("PUT", &purl, Some(CAROL_TOKEN), Some(json!({"description": "x"}))).await;
+    let (status, v) = call(
+        "PUT",
+        &purl,
+        Some(CAROL_TOKEN),
+        Some(json!({"description": "x"})),
+    )
+    .await;
     assert_eq!(status, 409);
-    assert_eq!(v["conflict"]["message"], "Cannot modify an uninitialized project.");
+    assert_eq!(
+        v["conflict"]["message"],
+        "Cannot modify an uninitialized project."
+    );
     // A public active project's details are for everybody, its
     // application only for the owner and admins.
-    let (status, p) = get(&acc(&server, &format!("projects/{TEACHING_ID}")), ALICE_TOKEN).await;
+    let (status, p) = get(
+        &acc(&server, &format!("projects/{TEACHING_ID}")),
+        ALICE_TOKEN,
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(p.get("last_application").is_none());
 }
@@ -1047,13 +1217,22 @@ async fn membership_status_codes_follow_the_real_rules() {
     for base in [CAROL_UUID, ALICE_UUID] {
         let (status, v) = post(&murl, CAROL_TOKEN, json!({"join": {"project": base}})).await;
         assert_eq!(status, 409, "{base}");
-        assert_eq!(v["conflict"]["message"], "The Project's member join policy is closed.");
+        assert_eq!(
+            v["conflict"]["message"],
+            "The Project's member join policy is closed."
+        );
     }
     let (status, v) = post(&murl, CAROL_TOKEN, json!({"join": {"project": "no-such"}})).await;
     assert_eq!(status, 404);
-    assert_eq!(v["itemNotFound"]["message"], "There is no project identified by no-such.");
+    assert_eq!(
+        v["itemNotFound"]["message"],
+        "There is no project identified by no-such."
+    );
     let (status, v) = post(&murl, CAROL_TOKEN, json!({"join": {"project": null}})).await;
-    assert_eq!((status, v["badRequest"]["message"].clone()), (400, json!("Invalid project ID: None")));
+    assert_eq!(
+        (status, v["badRequest"]["message"].clone()),
+        (400, json!("Invalid project ID: None"))
+    );
     // Enroll of an unknown user or project: conflicts.
     let (status, v) = post(
         &murl,
@@ -1062,7 +1241,10 @@ async fn membership_status_codes_follow_the_real_rules() {
     )
     .await;
     assert_eq!(status, 409);
-    assert_eq!(v["conflict"]["message"], "Unknown users: nobody@example.org");
+    assert_eq!(
+        v["conflict"]["message"],
+        "Unknown users: nobody@example.org"
+    );
     let (status, v) = post(
         &murl,
         BOB_TOKEN,
@@ -1070,37 +1252,71 @@ async fn membership_status_codes_follow_the_real_rules() {
     )
     .await;
     assert_eq!(status, 409);
-    assert_eq!(v["conflict"]["message"], "There is no project identified by no-such.");
+    assert_eq!(
+        v["conflict"]["message"],
+        "There is no project identified by no-such."
+    );
     // Carol joins teaching (auto) and asks to leave (moderated).
-    let (status, v) = post(&murl, CAROL_TOKEN, json!({"join": {"project": TEACHING_ID}})).await;
+    let (status, v) = post(
+        &murl,
+        CAROL_TOKEN,
+        json!({"join": {"project": TEACHING_ID}}),
+    )
+    .await;
     assert_eq!(status, 200);
     let id = v["id"].as_u64().unwrap();
     let act = acc(&server, &format!("projects/memberships/{id}/action"));
     let (status, _) = post(&act, CAROL_TOKEN, json!({"leave": "bye"})).await;
     assert_eq!(status, 200);
-    assert_eq!(sim.membership_state(TEACHING_ID, CAROL_UUID).as_deref(), Some("leave_requested"));
-    let (_, m) = get(&acc(&server, &format!("projects/memberships/{id}")), BOB_TOKEN).await;
+    assert_eq!(
+        sim.membership_state(TEACHING_ID, CAROL_UUID).as_deref(),
+        Some("leave_requested")
+    );
+    let (_, m) = get(
+        &acc(&server, &format!("projects/memberships/{id}")),
+        BOB_TOKEN,
+    )
+    .await;
     assert_eq!(m["allowed_actions"], json!(["remove"]));
-    let (_, m) = get(&acc(&server, &format!("projects/memberships/{id}")), CAROL_TOKEN).await;
+    let (_, m) = get(
+        &acc(&server, &format!("projects/memberships/{id}")),
+        CAROL_TOKEN,
+    )
+    .await;
     assert_eq!(m["allowed_actions"], json!(["leave"]));
     // The owner cannot "accept" a leave request (accept is for join
     // requests) nor "reject" it; "remove" is how it is granted.
     for action in ["accept", "reject", "cancel"] {
         let (status, v) = post(&act, BOB_TOKEN, json!({action: ""})).await;
         assert_eq!(status, 409, "{action}");
-        assert_eq!(v["conflict"]["message"], "This is not a valid membership request.");
+        assert_eq!(
+            v["conflict"]["message"],
+            "This is not a valid membership request."
+        );
     }
     let (status, _) = post(&act, BOB_TOKEN, json!({"remove": "ok"})).await;
     assert_eq!(status, 200);
-    assert_eq!(sim.membership_state(TEACHING_ID, CAROL_UUID).as_deref(), Some("removed"));
+    assert_eq!(
+        sim.membership_state(TEACHING_ID, CAROL_UUID).as_deref(),
+        Some("removed")
+    );
     // Removed: nothing but a new join.
     let (status, v) = post(&act, BOB_TOKEN, json!({"remove": ""})).await;
-    assert_eq!((status, v["conflict"]["message"].clone()), (409, json!("This is not an accepted membership.")));
+    assert_eq!(
+        (status, v["conflict"]["message"].clone()),
+        (409, json!("This is not an accepted membership."))
+    );
     // Unknown keys are ignored; two actions are refused.
     let (status, v) = post(&act, CAROL_TOKEN, json!({"accept": "", "leave": ""})).await;
-    assert_eq!((status, v["badRequest"]["message"].clone()), (400, json!("Multiple actions not supported")));
+    assert_eq!(
+        (status, v["badRequest"]["message"].clone()),
+        (400, json!("Multiple actions not supported"))
+    );
     let (status, v) = post(&act, CAROL_TOKEN, json!({"explode": ""})).await;
-    assert_eq!((status, v["badRequest"]["message"].clone()), (400, json!("No recognized action")));
+    assert_eq!(
+        (status, v["badRequest"]["message"].clone()),
+        (400, json!("No recognized action"))
+    );
     // Leaving one's system project: its leave policy is closed.
     let (_, ms) = get(&format!("{murl}?project={CAROL_UUID}"), CAROL_TOKEN).await;
     let base_m = ms[0]["id"].as_u64().unwrap();
@@ -1110,28 +1326,46 @@ async fn membership_status_codes_follow_the_real_rules() {
         json!({"leave": ""}),
     )
     .await;
-    assert_eq!((status, v["conflict"]["message"].clone()), (409, json!("The project's member leave policy is closed.")));
+    assert_eq!(
+        (status, v["conflict"]["message"].clone()),
+        (409, json!("The project's member leave policy is closed."))
+    );
     // Unknown membership: 404 with the real message.
     let (status, v) = get(&acc(&server, "projects/memberships/99999"), CAROL_TOKEN).await;
-    assert_eq!((status, v["itemNotFound"]["message"].clone()), (404, json!("This is not a valid membership request.")));
+    assert_eq!(
+        (status, v["itemNotFound"]["message"].clone()),
+        (404, json!("This is not a valid membership request."))
+    );
 }
 
 #[tokio::test]
 async fn catalog_details_match_the_real_server() {
     let (_sim, server) = start().await;
     // A system project has no owner.
-    let (_, p) = get(&acc(&server, &format!("projects/{ALICE_UUID}")), ALICE_TOKEN).await;
+    let (_, p) = get(
+        &acc(&server, &format!("projects/{ALICE_UUID}")),
+        ALICE_TOKEN,
+    )
+    .await;
     assert_eq!(p["owner"], Value::Null);
     assert_eq!(p["system_project"], true);
     assert!(p["resources"].get("astakos.pending_app").is_none());
     // displaynames must be a list, for users and services alike.
-    for (path, token) in [("user_catalogs", ALICE_TOKEN), ("service/user_catalogs", CYCLADES_TOKEN)] {
+    for (path, token) in [
+        ("user_catalogs", ALICE_TOKEN),
+        ("service/user_catalogs", CYCLADES_TOKEN),
+    ] {
         let (status, v) = post(&acc(&server, path), token, json!({"displaynames": null})).await;
         assert_eq!(status, 400, "{path}");
         assert_eq!(v["badRequest"]["message"], "Invalid displaynames: None");
     }
     // A service asking with uuids: null gets every user.
-    let (_, v) = post(&acc(&server, "service/user_catalogs"), CYCLADES_TOKEN, json!({"uuids": null})).await;
+    let (_, v) = post(
+        &acc(&server, "service/user_catalogs"),
+        CYCLADES_TOKEN,
+        json!({"uuids": null}),
+    )
+    .await;
     assert_eq!(v["uuid_catalog"].as_object().unwrap().len(), 4);
     // Resources: the API-visible ones, under their registering service.
     let (_, r) = call("GET", &acc(&server, "resources"), None, None).await;
@@ -1159,5 +1393,8 @@ async fn catalog_details_match_the_real_server() {
         .unwrap();
     assert_eq!(resp.status(), 400);
     let v: Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
-    assert_eq!(v["badRequest"]["message"], "Unsupported Content-type: 'text/plain'");
+    assert_eq!(
+        v["badRequest"]["message"],
+        "Unsupported Content-type: 'text/plain'"
+    );
 }

@@ -16,15 +16,19 @@ use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use serde_json::{json, Value};
 
+use super::pyjson;
 use super::state::{iso, AccessToken, Answer, Caller, Fault, State, User};
 use super::{AstakosSim, Feedback, ACCOUNT_PREFIX, AUTH_PATH, OAUTH2_PREFIX, UI_PREFIX};
-use super::pyjson;
 use crate::kit::{form_map, random_token, request_origin, with_type};
 
 /// A JSON answer as the real server writes it (`json.dumps`: ASCII only,
 /// `application/json; charset=UTF-8`).
 fn json_resp(status: StatusCode, value: &Value) -> Response {
-    with_type(status, pyjson::dumps(value), "application/json; charset=UTF-8")
+    with_type(
+        status,
+        pyjson::dumps(value),
+        "application/json; charset=UTF-8",
+    )
 }
 
 /// The simulator state, or the 500 the real server's `api_method` gives
@@ -298,9 +302,7 @@ async fn dispatch(
         (Need::Nothing, _) => (None, None),
         (Need::User, Some(Caller::User(u))) => (Some(u), None),
         (Need::Service, Some(Caller::Service(s))) => (None, Some(s)),
-        _ => {
-            return fault_response(Fault::new(StatusCode::UNAUTHORIZED, "Invalid X-Auth-Token"))
-        }
+        _ => return fault_response(Fault::new(StatusCode::UNAUTHORIZED, "Invalid X-Auth-Token")),
     };
     let json_body = if route.takes_json() && method != Method::GET {
         match json_body(&headers, &body) {
@@ -324,17 +326,15 @@ async fn dispatch(
             StatusCode::OK,
             st.service_quotas(svc, q("user"), q("project")),
         ),
-        (Route::ServiceProjectQuotas, _) => answer(
-            StatusCode::OK,
-            st.service_project_quotas(svc, q("project")),
-        ),
+        (Route::ServiceProjectQuotas, _) => {
+            answer(StatusCode::OK, st.service_project_quotas(svc, q("project")))
+        }
         (Route::Commissions, _) if method == Method::GET => {
             json_resp(StatusCode::OK, &st.pending_commissions(svc))
         }
-        (Route::Commissions, _) => answer(
-            StatusCode::CREATED,
-            st.issue_commission(svc, &json_body),
-        ),
+        (Route::Commissions, _) => {
+            answer(StatusCode::CREATED, st.issue_commission(svc, &json_body))
+        }
         (Route::CommissionsAction, _) => {
             answer(StatusCode::OK, st.resolve_commissions(svc, &json_body))
         }
@@ -349,7 +349,9 @@ async fn dispatch(
             ),
             Err(_) => empty(StatusCode::NOT_FOUND),
         },
-        (route, Some(u)) => user_route(&mut st, route, &method, &u, &json_body, &body, &headers, &query),
+        (route, Some(u)) => user_route(
+            &mut st, route, &method, &u, &json_body, &body, &headers, &query,
+        ),
         (_, None) => fault_response(Fault::new(StatusCode::UNAUTHORIZED, "Invalid X-Auth-Token")),
     }
 }
@@ -425,9 +427,8 @@ fn user_route(
 fn u64_id(s: &str) -> Result<u64, Fault> {
     // The URL patterns take `\d+`; more digits than a u64 holds name no
     // membership that can exist.
-    s.parse().map_err(|_| {
-        Fault::not_found("This is not a valid membership request.")
-    })
+    s.parse()
+        .map_err(|_| Fault::not_found("This is not a valid membership request."))
 }
 
 fn catalog(origin: &str) -> Value {
@@ -520,9 +521,7 @@ fn tokens(st: &mut State, headers: &HeaderMap, body: &Bytes, origin: &str) -> Re
     {
         (Some(p.1.clone()), p.0.clone())
     } else {
-        return fault_response(Fault::bad_request(
-            "Malformed request: missing credentials",
-        ));
+        return fault_response(Fault::bad_request("Malformed request: missing credentials"));
     };
     if token.is_null() {
         return fault_response(Fault::bad_request("Malformed request: missing token"));
@@ -531,7 +530,10 @@ fn tokens(st: &mut State, headers: &HeaderMap, body: &Bytes, origin: &str) -> Re
     let Some(Caller::User(user)) = st.caller(&token) else {
         return fault_response(Fault::new(StatusCode::UNAUTHORIZED, "Invalid token"));
     };
-    if uuid.as_ref().is_some_and(|u| u.as_str() != Some(user.uuid.as_str())) {
+    if uuid
+        .as_ref()
+        .is_some_and(|u| u.as_str() != Some(user.uuid.as_str()))
+    {
         return fault_response(Fault::new(StatusCode::UNAUTHORIZED, "Invalid credentials"));
     }
     if let Some(tenant) = auth["tenantName"].as_str() {

@@ -255,7 +255,11 @@ impl AstakosSim {
             source.map(str::to_owned),
             resource.to_owned(),
         ))?;
-        Some((h.limit, h.usage_max, h.usage_max.saturating_sub(h.usage_min)))
+        Some((
+            h.limit,
+            h.usage_max,
+            h.usage_max.saturating_sub(h.usage_min),
+        ))
     }
 
     /// A commission by serial (pending or resolved).
@@ -374,8 +378,8 @@ impl AstakosSim {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::body::Body;
     use ::http::Request;
+    use axum::body::Body;
     use http_body_util::BodyExt;
     use tower::ServiceExt;
 

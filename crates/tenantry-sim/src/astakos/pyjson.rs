@@ -114,7 +114,10 @@ mod tests {
         );
         assert_eq!(s(json!({})), "{}");
         assert_eq!(s(json!([])), "[]");
-        assert_eq!(s(json!({"k": null, "b": true})), r#"{"b": true, "k": null}"#);
+        assert_eq!(
+            s(json!({"k": null, "b": true})),
+            r#"{"b": true, "k": null}"#
+        );
     }
 
     #[test]
@@ -122,6 +125,9 @@ mod tests {
         let v = json!({"name": "Ωμέγα project ☃", "x": "plain"});
         let out = dumps(&v);
         assert!(out.is_ascii());
-        assert_eq!(serde_json::from_slice::<serde_json::Value>(&out).unwrap(), v);
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&out).unwrap(),
+            v
+        );
     }
 }

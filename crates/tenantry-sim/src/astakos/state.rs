@@ -864,9 +864,7 @@ impl State {
                 .collect::<Result<Vec<_>, _>>()?,
             Some(Value::Null) => return Err(Fault::bad_request("Invalid displaynames: None")),
             Some(other) => {
-                return Err(Fault::bad_request(format!(
-                    "Invalid displaynames: {other}"
-                )))
+                return Err(Fault::bad_request(format!("Invalid displaynames: {other}")))
             }
         };
         let mut uc = Map::new();
@@ -1085,7 +1083,10 @@ impl State {
     ) -> Result<(), Fault> {
         for p in provisions {
             let key = (p.holder.clone(), p.source.clone(), p.resource.clone());
-            let Some(mut h) = scratch.get(&key).or_else(|| self.holdings.get(&key)).copied()
+            let Some(mut h) = scratch
+                .get(&key)
+                .or_else(|| self.holdings.get(&key))
+                .copied()
             else {
                 // The quotaholder's CorruptedError: a 500.
                 return Err(Fault::new(
@@ -1230,11 +1231,7 @@ impl State {
     /// Resolve pending commissions of `client` (all or nothing: the
     /// holdings and the commissions change only if every one settles).
     /// Returns the serials resolved and those not found.
-    fn resolve(
-        &mut self,
-        client: &str,
-        actions: &[(i128, bool)],
-    ) -> Result<(Vec<u64>, Vec<u64>, Vec<i128>), Fault> {
+    fn resolve(&mut self, client: &str, actions: &[(i128, bool)]) -> Result<Resolved, Fault> {
         let mut scratch = BTreeMap::new();
         let (mut accepted, mut rejected, mut not_found) = (Vec::new(), Vec::new(), Vec::new());
         for &(wire_serial, accept) in actions {
@@ -1402,11 +1399,15 @@ impl State {
     /// `_application_details`: what the application asked for (`null` for
     /// what a modification left unchanged).
     fn app_json(&self, a: &Application) -> Value {
-        let given = |k: &str| a.given.iter().any(|g| *g == k);
+        let given = |k: &str| a.given.contains(&k);
         let field = |k: &str, v: Value| if given(k) { v } else { Value::Null };
         let mut res = Map::new();
         for (name, (m, p)) in &a.grants {
-            if self.resources.iter().any(|r| r.name == *name && r.api_visible) {
+            if self
+                .resources
+                .iter()
+                .any(|r| r.name == *name && r.api_visible)
+            {
                 res.insert(
                     name.clone(),
                     json!({"member_capacity": m, "project_capacity": p}),
@@ -1486,24 +1487,24 @@ impl State {
         if !["default", "member", "related", "active"].contains(&mode) {
             return Err(Fault::bad_request(format!("Unrecognized mode '{mode}'.")));
         }
-        let list: Vec<Value> = self
-            .projects
-            .iter()
-            .filter(|p| match mode {
-                "member" => {
-                    p.state == ProjectState::Active
-                        && self.memberships.iter().any(|m| {
-                            m.project == p.id && m.user == u.uuid && m.state.is_active()
-                        })
-                }
-                "active" => u.admin || (p.state == ProjectState::Active && !p.spec.private),
-                _ => u.admin || Self::owns(p, &u.uuid) || self.any_accepted(&p.id, &u.uuid),
-            })
-            .filter(|p| state.is_none_or(|s| p.state == s))
-            .filter(|p| name.is_none_or(|n| p.spec.name == n))
-            .filter(|p| owner.is_none_or(|o| Self::owns(p, o)))
-            .map(|p| self.project_json(p, u))
-            .collect();
+        let list: Vec<Value> =
+            self.projects
+                .iter()
+                .filter(|p| match mode {
+                    "member" => {
+                        p.state == ProjectState::Active
+                            && self.memberships.iter().any(|m| {
+                                m.project == p.id && m.user == u.uuid && m.state.is_active()
+                            })
+                    }
+                    "active" => u.admin || (p.state == ProjectState::Active && !p.spec.private),
+                    _ => u.admin || Self::owns(p, &u.uuid) || self.any_accepted(&p.id, &u.uuid),
+                })
+                .filter(|p| state.is_none_or(|s| p.state == s))
+                .filter(|p| name.is_none_or(|n| p.spec.name == n))
+                .filter(|p| owner.is_none_or(|o| Self::owns(p, o)))
+                .map(|p| self.project_json(p, u))
+                .collect();
         Ok(Value::Array(list))
     }
 
@@ -1524,8 +1525,9 @@ impl State {
     /// `submit_modification` and then `submit_application`'s validation,
     /// in the real server's order. `base` is the spec being modified.
     fn parse_spec(&self, body: &Value, base: Option<&Spec>) -> Result<Submitted, Fault> {
+        // `app_data.get(...)` on a list or a string: a Python error (500).
         let Some(obj) = body.as_object() else {
-            return Err(Fault::bad_request("Request should be a JSON dict"));
+            return Err(unexpected());
         };
         let bad = |m: &str| Fault::bad_request(m);
         let mut given: Vec<&'static str> = Vec::new();
@@ -1656,7 +1658,9 @@ impl State {
             start_date: start_date
                 .map(|d| d.0)
                 .or_else(|| base.and_then(|b| b.start_date.clone())),
-            end_date: end_date.map(|d| d.0).unwrap_or_else(|| b(|s| s.end_date.clone(), "")),
+            end_date: end_date
+                .map(|d| d.0)
+                .unwrap_or_else(|| b(|s| s.end_date.clone(), "")),
             join_policy: join_policy.unwrap_or_else(|| b(|s| s.join_policy.clone(), "moderated")),
             leave_policy: leave_policy.unwrap_or_else(|| b(|s| s.leave_policy.clone(), "auto")),
             max_members: max_members
@@ -1665,7 +1669,11 @@ impl State {
             private: private.unwrap_or_else(|| base.is_some_and(|b| b.private)),
             resources,
         };
-        Ok(Submitted { spec, given, grants })
+        Ok(Submitted {
+            spec,
+            given,
+            grants,
+        })
     }
 
     /// `validate_resource_policies`: a dict of API-visible resources, each
@@ -1737,7 +1745,14 @@ impl State {
         let mut provisions = Vec::new();
         for (user, q) in deltas {
             let src = holder_project(&user);
-            provisions.push(((holder_user(&user), Some(src.clone()), PENDING_APP.to_owned()), i128::from(q)));
+            provisions.push((
+                (
+                    holder_user(&user),
+                    Some(src.clone()),
+                    PENDING_APP.to_owned(),
+                ),
+                i128::from(q),
+            ));
             provisions.push(((src, None, PENDING_APP.to_owned()), i128::from(q)));
         }
         provisions.retain(|(k, _)| self.holdings.contains_key(k));
@@ -1777,7 +1792,14 @@ impl State {
     fn release_pending_app(&mut self, applicant: &str) -> Result<(), Fault> {
         let src = holder_project(applicant);
         let mut provisions = vec![
-            ((holder_user(applicant), Some(src.clone()), PENDING_APP.to_owned()), -1i128),
+            (
+                (
+                    holder_user(applicant),
+                    Some(src.clone()),
+                    PENDING_APP.to_owned(),
+                ),
+                -1i128,
+            ),
             ((src, None, PENDING_APP.to_owned()), -1i128),
         ];
         provisions.retain(|(k, _)| self.holdings.contains_key(k));
@@ -2022,7 +2044,8 @@ impl State {
         }
         // app_check_allowed: approve/deny are for admins, cancel/dismiss
         // for admins and the applicant.
-        let allowed = u.admin || (matches!(action, "cancel" | "dismiss") && app.applicant == u.uuid);
+        let allowed =
+            u.admin || (matches!(action, "cancel" | "dismiss") && app.applicant == u.uuid);
         if !allowed {
             return Err(not_allowed());
         }
@@ -2038,7 +2061,9 @@ impl State {
                 app.state.display()
             )));
         }
-        if action == "approve" {
+        // `if application.name:` a modification that leaves the name alone
+        // is not checked.
+        if action == "approve" && app.given.contains(&"name") {
             self.check_conflicting_projects(idx, &app.spec.name)?;
         }
         if matches!(action, "approve" | "deny" | "cancel") {
@@ -2364,6 +2389,9 @@ impl State {
     }
 }
 
+/// Serials accepted, rejected, and not found (as sent).
+type Resolved = (Vec<u64>, Vec<u64>, Vec<i128>);
+
 /// What an application submission carries: the spec to apply on
 /// approval, which fields it named, and the resources it asked for.
 struct Submitted {
@@ -2406,10 +2434,7 @@ fn fault_message(f: &Fault) -> String {
 
 /// `get_action`: exactly one of the known actions among the body's keys
 /// (other keys are ignored).
-fn get_action<'a, 'b>(
-    actions: &[&'a str],
-    body: &'b Value,
-) -> Result<(&'a str, &'b Value), Fault> {
+fn get_action<'a, 'b>(actions: &[&'a str], body: &'b Value) -> Result<(&'a str, &'b Value), Fault> {
     let Some(obj) = body.as_object() else {
         return Err(Fault::bad_request("Request should be a JSON dict"));
     };
@@ -2544,6 +2569,7 @@ fn parse_iso_date(s: &str) -> Option<OffsetDateTime> {
         Some(f) if !f.is_empty() && f.len() <= 9 => num(f)? * 10u32.pow(9 - f.len() as u32),
         Some(_) => return None,
     };
-    let time = Time::from_hms_nano(h, u8::try_from(mi).ok()?, u8::try_from(sec).ok()?, nanos).ok()?;
+    let time =
+        Time::from_hms_nano(h, u8::try_from(mi).ok()?, u8::try_from(sec).ok()?, nanos).ok()?;
     Some(PrimitiveDateTime::new(date, time).assume_offset(offset))
 }
