@@ -328,10 +328,12 @@ def main():
            "bytes")
         eq("get_resources vm unit", res.get("cyclades.vm", {}).get("unit"),
            None)
-        # Only API-visible resources; astakos.pending_app is not.
+        # Only API-visible resources: not astakos.pending_app, nor
+        # Cyclades' total_cpu and total_ram.
+        hidden = ["astakos.pending_app", "cyclades.total_cpu",
+                  "cyclades.total_ram"]
         eq("get_resources api-visible only", sorted(res),
-           sorted(r for r in seed["resources"]
-                  if r != "astakos.pending_app"))
+           sorted(r for r in seed["resources"] if r not in hidden))
         eq("get_resources service names",
            [res[r]["service"] for r in ("cyclades.vm", "cyclades.floating_ip",
                                         "cyclades.network.private",
@@ -355,6 +357,9 @@ def main():
     # ------------------------------------------------------------- quotas
     q = step("get_quotas", ca.get_quotas)
     if q is not None:
+        check("get_quotas api-visible only",
+              not set(["astakos.pending_app", "cyclades.total_cpu"]) &
+              set(q.get(a_uuid, {})), q.get(a_uuid, {}).keys())
         check("get_quotas sources", a_uuid in q and eresearch in q,
               "keys %r" % q.keys())
         vm = q.get(a_uuid, {}).get("cyclades.vm", {})
@@ -372,6 +377,11 @@ def main():
         check("service_get_quotas only cyclades",
               all(r.startswith("cyclades.")
                   for r in sq[a_uuid][a_uuid]), sq[a_uuid][a_uuid].keys())
+        # The service calls show every resource of the component, API-
+        # visible or not.
+        check("service_get_quotas invisible resources",
+              "cyclades.total_cpu" in sq[a_uuid][a_uuid],
+              sq[a_uuid][a_uuid].keys())
     sq = step("service_get_quotas list+alias", svc.service_get_quotas,
               user=[a_uuid, b_uuid], project=eresearch)
     if sq is not None:

@@ -446,7 +446,7 @@ impl State {
         st.add_component("astakos", "");
         st.add_component("cyclades", CYCLADES_TOKEN);
         st.add_component("pithos", PITHOS_TOKEN);
-        let res: [(&str, &str, &str, i64); 8] = [
+        let res: [(&str, &str, &str, i64); 10] = [
             (
                 "astakos.pending_app",
                 "",
@@ -464,6 +464,20 @@ impl State {
                 "cyclades.ram",
                 "bytes",
                 "Virtual machine memory size of running servers",
+                8 * GIB,
+            ),
+            // Registered by Cyclades 0.19 with api_visible False: only the
+            // service quota calls show them.
+            (
+                "cyclades.total_cpu",
+                "",
+                "Number of virtual machine processors",
+                8,
+            ),
+            (
+                "cyclades.total_ram",
+                "bytes",
+                "Virtual machine memory size",
                 8 * GIB,
             ),
             (
@@ -578,7 +592,9 @@ impl State {
         for (res, q) in [
             ("cyclades.vm", 1),
             ("cyclades.cpu", 1),
+            ("cyclades.total_cpu", 1),
             ("cyclades.ram", GIB),
+            ("cyclades.total_ram", GIB),
             ("cyclades.disk", 10 * GIB),
         ] {
             for key in [
@@ -737,11 +753,20 @@ impl State {
         if p.is_base {
             (resource.base_default, resource.base_default)
         } else {
+            // The skeleton an approved project is filled from: a resource
+            // the application did not name gets its `project_default`, 0
+            // for an API-visible resource and PRACTICALLY_INFINITE for the
+            // others (`register.add_resource`).
+            let default = if resource.api_visible {
+                0
+            } else {
+                PRACTICALLY_INFINITE
+            };
             p.spec
                 .resources
                 .get(&resource.name)
                 .copied()
-                .unwrap_or((0, 0))
+                .unwrap_or((default, default))
         }
     }
 
