@@ -271,8 +271,11 @@ def main():
         check("validate_token belongsTo ok", v2 is not None)
         raises("validate_token outside scope", NotFound, svc.validate_token,
                access_token, "https://elsewhere.example.org/")
-    raises("validate_token unknown", NotFound, svc.validate_token,
-           "no-such-oauth-token")
+    e = raises("validate_token unknown", NotFound, svc.validate_token,
+               "no-such-oauth-token")
+    check("validate_token unknown message",
+          e is not None and "No such token" in (e.details or ""),
+          e and e.details)
 
     # ------------------------------------------------------- user catalogs
     names = step("get_usernames", ca.get_usernames,

@@ -557,12 +557,13 @@ fn tokens(st: &mut State, headers: &HeaderMap, body: &Bytes, origin: &str) -> Re
 
 fn validate_token(st: &mut State, id: &str, belongs_to: Option<&str>) -> Response {
     let now = SystemTime::now();
+    // `consume_token`'s OA2Error messages.
     let Some(tok) = st.access_tokens.get(id).cloned() else {
-        return fault_response(Fault::not_found("Invalid token"));
+        return fault_response(Fault::not_found("No such token"));
     };
     if tok.expires <= now {
         st.access_tokens.remove(id);
-        return fault_response(Fault::not_found("Invalid token"));
+        return fault_response(Fault::not_found("Token has expired"));
     }
     if belongs_to.is_some_and(|b| !b.starts_with(&tok.scope)) {
         return fault_response(Fault::not_found(
