@@ -19,6 +19,18 @@
 //! Catalog URLs are built from the request's `Host`, so they point back at
 //! whatever port the server runs on.
 //!
+//! Answers follow the real server's code (`snf-astakos-app` at tag 0.19:
+//! `astakos/api/*.py`, `astakos/im/functions.py`, `astakos/quotaholder_app/`):
+//! JSON is written as `json.dumps` writes it (non-ASCII as `\uXXXX`); a token
+//! of the wrong kind (user/component) is a 401 like an unknown one; project
+//! applications are validated (domain-form name, capacities, zoned future
+//! end date) before the pending-application limit is charged; projects are
+//! visible as `project_check_allowed` says; membership actions run the real
+//! per-action checks (state 409, permission 403, project 409); only
+//! API-visible resources are listed. Quota arithmetic is exact: a commission
+//! whose result does not fit a bigint is refused (500, as the database
+//! refuses it) and changes nothing.
+//!
 //! Quota counters follow the Astakos quotaholder: a holding has a limit and
 //! `usage_min`/`usage_max`; a pending positive provision raises `usage_max`,
 //! a pending negative one lowers `usage_min`; accepting moves the other
