@@ -613,6 +613,17 @@ async fn feedback_resources_and_journal() {
         .unwrap()
         .iter()
         .any(|s| s["name"] == "cyclades"));
+    // JSONP, as the UI view offers it.
+    let (status, ctype, body) = raw(
+        "GET",
+        &format!("{}/ui/get_services?callback=cb", server.base_url()),
+        "",
+        None,
+    )
+    .await;
+    assert_eq!((status, ctype.as_str()), (200, "application/javascript"));
+    let body = String::from_utf8(body).unwrap();
+    assert!(body.starts_with("cb([") && body.ends_with("])"), "{body}");
     let journal = server.journal();
     assert_eq!(
         journal.count("POST", &format!("{ACCOUNT_PREFIX}/feedback")),

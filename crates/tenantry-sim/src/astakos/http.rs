@@ -319,7 +319,7 @@ async fn dispatch(
         (Route::ValidateToken(id), _) => validate_token(&mut st, &id, q("belongsTo")),
         (Route::OAuth2Token, _) => oauth2_token(&mut st, &headers, &body),
         (Route::OAuth2Auth, _) => oauth2_auth(&mut st, &token, &query),
-        (Route::GetServices, _) => get_services(&st, &origin),
+        (Route::GetServices, _) => get_services(&st, &origin, q("callback")),
         (Route::Resources, _) => json_resp(StatusCode::OK, &st.resources_json()),
         (Route::ServiceUserCatalogs, _) => answer(StatusCode::OK, st.user_catalogs(&body, true)),
         (Route::ServiceQuotas, _) => answer(
@@ -690,7 +690,10 @@ fn oauth2_auth(st: &mut State, token: &str, query: &HashMap<String, String>) -> 
     resp
 }
 
-fn get_services(st: &State, origin: &str) -> Response {
+/// The UI's `get_services` view: a plain `HttpResponse` labelled
+/// `application/json` (no charset), or JSONP (`callback(...)`, labelled
+/// `application/javascript`) when `?callback=` is given.
+fn get_services(st: &State, origin: &str, callback: Option<&str>) -> Response {
     let list: Vec<Value> = st
         .components
         .iter()
@@ -705,5 +708,16 @@ fn get_services(st: &State, origin: &str) -> Response {
                    "icon": format!("{origin}/static/im/images/{}.png", c.name)})
         })
         .collect();
-    json_resp(StatusCode::OK, &Value::Array(list))
+    let data = pyjson::dumps(&Value::Array(list));
+    match callback.filter(|c| !c.is_empty()) {
+        Some(cb) => {
+            let mut body = Vec::with_capacity(cb.len() + data.len() + 2);
+            body.extend_from_slice(cb.as_bytes());
+            body.push(b'(');
+            body.extend_from_slice(&data);
+            body.push(b')');
+            with_type(StatusCode::OK, body, "application/javascript")
+        }
+        None => with_type(StatusCode::OK, data, "application/json"),
+    }
 }
