@@ -1209,6 +1209,26 @@ async fn unapproved_projects_are_hidden_from_other_users() {
         v["conflict"]["message"],
         "Cannot modify an uninitialized project."
     );
+    // The field checks of the API layer come before the project lookup.
+    let (status, v) = call(
+        "PUT",
+        &acc(&server, "projects/no-such"),
+        Some(CAROL_TOKEN),
+        Some(json!({"join_policy": "sometimes"})),
+    )
+    .await;
+    assert_eq!(
+        (status, v["badRequest"]["message"].clone()),
+        (400, json!("Invalid join policy"))
+    );
+    let (status, _) = call(
+        "PUT",
+        &acc(&server, "projects/no-such"),
+        Some(CAROL_TOKEN),
+        Some(json!({"description": "x"})),
+    )
+    .await;
+    assert_eq!(status, 404);
     // A public active project's details are for everybody, its
     // application only for the owner and admins.
     let (status, p) = get(

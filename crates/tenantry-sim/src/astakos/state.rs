@@ -1548,8 +1548,14 @@ impl State {
 
     /// The API-level checks of `submit_new_project` /
     /// `submit_modification` and then `submit_application`'s validation,
-    /// in the real server's order. `base` is the spec being modified.
-    fn parse_spec(&self, body: &Value, base: Option<&Spec>) -> Result<Submitted, Fault> {
+    /// in the real server's order. `modify` names the caller and the project
+    /// being modified; its index comes back with the submission.
+    fn parse_spec(
+        &self,
+        body: &Value,
+        modify: Option<(&User, &str)>,
+    ) -> Result<(Submitted, Option<usize>), Fault> {
+        let modifying = modify.is_some();
         // `app_data.get(...)` on a list or a string: a Python error (500).
         let Some(obj) = body.as_object() else {
             return Err(unexpected());
@@ -1565,7 +1571,7 @@ impl State {
                 None => return Err(bad("User does not exist.")),
             },
         };
-        if base.is_none() && !obj.contains_key("name") {
+        if !modifying && !obj.contains_key("name") {
             return Err(bad("Name missing."));
         }
         let policy = |k: &str, what: &str| -> Result<Option<String>, Fault> {
@@ -1574,18 +1580,18 @@ impl State {
                 Some(Value::String(p)) if ["auto", "moderated", "closed"].contains(&p.as_str()) => {
                     Ok(Some(p.clone()))
                 }
-                Some(Value::Null) if base.is_some() => Ok(None),
+                Some(Value::Null) if modifying => Ok(None),
                 Some(_) => Err(bad(&format!("Invalid {what} policy"))),
             }
         };
         let join_policy = policy("join_policy", "join")?;
         let leave_policy = policy("leave_policy", "leave")?;
-        if base.is_none() && !present("end_date") {
+        if !modifying && !present("end_date") {
             return Err(bad("Missing end date"));
         }
         let max_members = match obj.get("max_members") {
             None => None,
-            Some(Value::Null) if base.is_some() => None,
+            Some(Value::Null) if modifying => None,
             Some(v) => Some(parse_units(v).ok_or_else(|| bad("Invalid max_members"))?),
         };
         let boolean = |k: &str| -> Result<Option<bool>, Fault> {
@@ -1606,7 +1612,23 @@ impl State {
         let homepage = text("homepage")?;
         let description = text("description")?;
         let comments = text("comments")?;
-        // submit_application: resources first.
+        // submit_application: the project being modified (404, 403, 409),
+        // then the resources, the name, ...
+        let (idx, base_spec) = match modify {
+            None => (None, None),
+            Some((u, id)) => {
+                let idx = self.project_idx(id).ok_or_else(|| unknown_project(id))?;
+                let p = &self.projects[idx];
+                if !Self::owner_level(p, u) {
+                    return Err(not_allowed());
+                }
+                if matches!(p.state, ProjectState::Uninitialized | ProjectState::Deleted) {
+                    return Err(Fault::conflict("Cannot modify an uninitialized project."));
+                }
+                (Some(idx), Some(p.spec.clone()))
+            }
+        };
+        let base = base_spec.as_ref();
         let grants = self.validate_resource_policies(obj.get("resources"))?;
         let name = match obj.get("name") {
             None | Some(Value::Null) => None,
@@ -1694,11 +1716,14 @@ impl State {
             private: private.unwrap_or_else(|| base.is_some_and(|b| b.private)),
             resources,
         };
-        Ok(Submitted {
-            spec,
-            given,
-            grants,
-        })
+        Ok((
+            Submitted {
+                spec,
+                given,
+                grants,
+            },
+            idx,
+        ))
     }
 
     /// `validate_resource_policies`: a dict of API-visible resources, each
@@ -1853,7 +1878,7 @@ impl State {
     /// application (409 at the limit), then create the uninitialized
     /// project with its pending application.
     pub fn create_project(&mut self, u: &User, body: &Value) -> Answer {
-        let mut sub = self.parse_spec(body, None)?;
+        let (mut sub, _) = self.parse_spec(body, None)?;
         if sub.spec.owner.is_empty() {
             sub.spec.owner = u.uuid.clone();
         }
@@ -1887,25 +1912,12 @@ impl State {
 
     /// `PUT /projects/{id}` (`submit_modification`).
     pub fn modify_project(&mut self, u: &User, id: &str, body: &Value) -> Answer {
-        // The API-level field checks come before the project lookup.
-        if let Some(obj) = body.as_object() {
-            if let Some(o) = obj.get("owner").filter(|o| !o.is_null()) {
-                if o.as_str().and_then(|o| self.user(o)).is_none() {
-                    return Err(Fault::bad_request("User does not exist."));
-                }
-            }
-        }
-        let Some(idx) = self.project_idx(id) else {
+        // Field checks, then the project (404, 403, 409), then validation.
+        let (sub, idx) = self.parse_spec(body, Some((u, id)))?;
+        let Some(idx) = idx else {
             return Err(unknown_project(id));
         };
         let p = self.projects[idx].clone();
-        if !Self::owner_level(&p, u) {
-            return Err(not_allowed());
-        }
-        if matches!(p.state, ProjectState::Uninitialized | ProjectState::Deleted) {
-            return Err(Fault::conflict("Cannot modify an uninitialized project."));
-        }
-        let sub = self.parse_spec(body, Some(&p.spec))?;
         if p.is_base
             && ["owner", "name", "homepage", "description"]
                 .iter()
