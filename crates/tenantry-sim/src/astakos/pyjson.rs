@@ -47,6 +47,9 @@ impl Formatter for PyFormatter {
         // serde_json has already split out `"`, `\` and C0 controls
         // (they come through `write_char_escape`); what is left is text
         // that may hold DEL and non-ASCII, which Python escapes.
+        if fragment.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+            return w.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if (' '..='~').contains(&c) {
