@@ -443,19 +443,21 @@ async fn user_catalogs_both_ways() {
         Err(AstakosError::NoUuid { .. })
     ));
 
-    // Token kinds are checked by the server.
+    // Token kinds are checked by the server: the real one looks a user
+    // route's token up among users only (and a service route's among
+    // components only), so a token of the other kind is a 401.
     let e = alice
         .service_users()
         .usernames(&[uuid(A)])
         .await
         .expect_err("user token on a service route");
-    assert!(matches!(e, AstakosError::Forbidden(_)), "{e:?}");
+    assert!(matches!(e, AstakosError::Unauthorized(_)), "{e:?}");
     let e = svc
         .users()
         .usernames(&[uuid(A)])
         .await
         .expect_err("service token on a user route");
-    assert!(matches!(e, AstakosError::Forbidden(_)), "{e:?}");
+    assert!(matches!(e, AstakosError::Unauthorized(_)), "{e:?}");
 }
 
 // ------------------------------------------ services, resources, feedback
@@ -519,7 +521,8 @@ async fn services_resources_and_feedback() {
         .send("x", "y")
         .await
         .expect_err("service token");
-    assert!(matches!(e, AstakosError::Forbidden(_)), "{e:?}");
+    // A service token is unknown on a user route: 401.
+    assert!(matches!(e, AstakosError::Unauthorized(_)), "{e:?}");
     assert_eq!(env.sim.feedback().len(), 1);
 }
 
@@ -926,8 +929,14 @@ async fn projects_list_get_create_modify_and_act() {
     // The reference labels this bodyless GET as JSON.
     assert_eq!(e.header("content-type"), Some("application/json"));
     assert!(e.body.is_empty());
+    // The default mode lists the caller's projects (member or owner):
+    // Alice is a member of eresearch and of her system project, not of
+    // teaching.
     let ids: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
-    assert!(ids.contains(&ER) && ids.contains(&TEACHING), "{ids:?}");
+    assert!(
+        ids.contains(&ER) && ids.contains(&A) && !ids.contains(&TEACHING),
+        "{ids:?}"
+    );
 
     let by_name = alice
         .projects()
@@ -941,7 +950,17 @@ async fn projects_list_get_create_modify_and_act() {
         by_name.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
         [ER]
     );
-    let by_owner = alice
+    // Filters apply within the caller's projects: Bob sees his own,
+    // Alice (no member of teaching) none.
+    let not_related = alice
+        .projects()
+        .list()
+        .owner(uuid(B))
+        .send()
+        .await
+        .expect("by owner, not related");
+    assert!(not_related.is_empty(), "{not_related:?}");
+    let by_owner = bob
         .projects()
         .list()
         .owner(uuid(B))
@@ -1032,10 +1051,45 @@ async fn projects_list_get_create_modify_and_act() {
     assert_eq!(got.state, Some(ProjectState::Uninitialized));
     assert_eq!(got.last_application.as_ref().map(|a| a.id), Some(app1));
 
-    // modify: a new application replaces the pending one.
+    // The real server refuses to modify a project before its first
+    // approval (409).
     let changes = NewProject::changes()
         .description("a bigger lab")
         .resource("cyclades.vm", ResourceCapacity::new(3, 6));
+    let e = carol
+        .projects()
+        .modify(&lab, &changes)
+        .await
+        .expect_err("uninitialized");
+    assert_eq!(e.status(), Some(409), "{e:?}");
+
+    // application actions
+    let e = carol
+        .applications()
+        .action((&lab, app1), ApplicationAction::Approve)
+        .send()
+        .await
+        .expect_err("applicant cannot approve");
+    assert!(matches!(e, AstakosError::Forbidden(_)), "{e:?}");
+    admin
+        .applications()
+        .action((&lab, app1), ApplicationAction::Approve)
+        .reason("ok")
+        .send()
+        .await
+        .expect("approve");
+    let e = env.last();
+    assert_eq!(e.path, format!("/account/v1.0/projects/{lab}/action"));
+    assert_eq!(
+        e.json(),
+        Some(serde_json::json!({"approve": {"reasons": "ok", "app_id": app1.get()}}))
+    );
+    assert_eq!(
+        env.sim.project_state(lab.as_str()).as_deref(),
+        Some("active")
+    );
+
+    // modify: a new pending application, applied when approved.
     let modified = carol
         .projects()
         .modify(&lab, &changes)
@@ -1054,32 +1108,12 @@ async fn projects_list_get_create_modify_and_act() {
         .await
         .expect_err("not the owner");
     assert!(matches!(e, AstakosError::Forbidden(_)), "{e:?}");
-
-    // application actions
-    let e = carol
-        .applications()
-        .action((&lab, app2), ApplicationAction::Approve)
-        .send()
-        .await
-        .expect_err("applicant cannot approve");
-    assert!(matches!(e, AstakosError::Forbidden(_)), "{e:?}");
     admin
         .applications()
         .action((&lab, app2), ApplicationAction::Approve)
-        .reason("ok")
         .send()
         .await
-        .expect("approve");
-    let e = env.last();
-    assert_eq!(e.path, format!("/account/v1.0/projects/{lab}/action"));
-    assert_eq!(
-        e.json(),
-        Some(serde_json::json!({"approve": {"reasons": "ok", "app_id": app2.get()}}))
-    );
-    assert_eq!(
-        env.sim.project_state(lab.as_str()).as_deref(),
-        Some("active")
-    );
+        .expect("approve the modification");
     let got = carol.projects().get(&lab).await.expect("approved");
     assert_eq!(got.description.as_deref(), Some("a bigger lab"));
     assert_eq!(got.resources["cyclades.vm"].member_capacity, Some(3));
@@ -1149,7 +1183,10 @@ async fn projects_list_get_create_modify_and_act() {
     // deny + dismiss, cancel: the projects end up deleted.
     let denied = bob
         .projects()
-        .create(&NewProject::new("denied.example.org", "2031-01-01"))
+        .create(&NewProject::new(
+            "denied.example.org",
+            "2031-01-01T00:00:00Z",
+        ))
         .await
         .expect("create");
     let app = denied.application.expect("app");
@@ -1171,7 +1208,10 @@ async fn projects_list_get_create_modify_and_act() {
     );
     let cancelled = bob
         .projects()
-        .create(&NewProject::new("cancel.example.org", "2031-01-01"))
+        .create(&NewProject::new(
+            "cancel.example.org",
+            "2031-01-01T00:00:00Z",
+        ))
         .await
         .expect("create");
     bob.applications()
@@ -1326,11 +1366,20 @@ async fn memberships_list_get_act_join_and_enroll() {
         env.sim.membership_state(TEACHING, C).as_deref(),
         Some("leave_requested")
     );
-    bob.memberships()
+    // `accept` is for join requests (409 on a leave request); the owner
+    // grants a leave request with `remove`.
+    let e = bob
+        .memberships()
         .action(j.id, MembershipAction::Accept)
         .send()
         .await
-        .expect("owner accepts the leave");
+        .expect_err("accept is for join requests");
+    assert_eq!(e.status(), Some(409), "{e:?}");
+    bob.memberships()
+        .action(j.id, MembershipAction::Remove)
+        .send()
+        .await
+        .expect("owner removes the leaving member");
     assert_eq!(
         env.sim.membership_state(TEACHING, C).as_deref(),
         Some("removed")
@@ -1449,7 +1498,7 @@ async fn bad_input_is_refused_before_anything_is_sent() {
     bad(
         alice
             .projects()
-            .create(&NewProject::changes().end_date("2031-01-01"))
+            .create(&NewProject::changes().end_date("2031-01-01T00:00:00Z"))
             .await,
         "name",
     );

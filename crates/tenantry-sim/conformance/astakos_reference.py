@@ -132,6 +132,19 @@ class FakeRequest(object):
         self.COOKIE = cookies
 
 
+def raw(base, method, path, token, body=None, ctype=None):
+    """One request without the client: (status, body bytes)."""
+    conn = httplib.HTTPConnection(urlparse.urlparse(base).netloc)
+    headers = {"X-Auth-Token": token}
+    if ctype:
+        headers["Content-Type"] = ctype
+    conn.request(method, path, body, headers)
+    resp = conn.getresponse()
+    data = resp.read()
+    conn.close()
+    return resp.status, data
+
+
 def holding(c, user, project, resource):
     q = c.service_get_quotas(user=user, project_id=project)
     return q[user][project][resource]
@@ -258,8 +271,11 @@ def main():
         check("validate_token belongsTo ok", v2 is not None)
         raises("validate_token outside scope", NotFound, svc.validate_token,
                access_token, "https://elsewhere.example.org/")
-    raises("validate_token unknown", NotFound, svc.validate_token,
-           "no-such-oauth-token")
+    e = raises("validate_token unknown", NotFound, svc.validate_token,
+               "no-such-oauth-token")
+    check("validate_token unknown message",
+          e is not None and "No such token" in (e.details or ""),
+          e and e.details)
 
     # ------------------------------------------------------- user catalogs
     names = step("get_usernames", ca.get_usernames,
@@ -289,10 +305,17 @@ def main():
     eq("service_get_uuid",
        step("service_get_uuid", svc.service_get_uuid, carol["name"]), c_uuid)
     raises("service_get_uuid NoUUID", NoUUID, svc.service_get_uuid, "x@y")
-    raises("user token on service route", Forbidden,
+    # user_from_token / component_from_token look in one table each: a
+    # token of the other kind is unknown there (401, not 403).
+    raises("user token on service route", Unauthorized,
            ca.service_get_usernames, [a_uuid])
-    raises("service token on user route", Forbidden, svc.get_usernames,
+    raises("service token on user route", Unauthorized, svc.get_usernames,
            [a_uuid])
+    # `displaynames` must be a list, for users and services alike.
+    raises("displaynames null (service)", BadRequest,
+           svc._displayname_catalog, None, svc.api_service_usercatalogs)
+    raises("displaynames null (user)", BadRequest,
+           ca._displayname_catalog, None, ca.api_usercatalogs)
     raises("unknown token", Unauthorized,
            Tracked("no-such-token", auth_url).get_quotas)
 
@@ -306,16 +329,40 @@ def main():
     if res is not None:
         eq("get_resources ram unit", res.get("cyclades.ram", {}).get("unit"),
            "bytes")
-        check("get_resources has all", set(seed["resources"]) <= set(res),
-              "got %r" % sorted(res))
-    eq("send_feedback", step("send_feedback", ca.send_feedback,
-                             "hello world", "a&b=c"), None)
-    raises("send_feedback service token", Forbidden, svc.send_feedback,
+        eq("get_resources vm unit", res.get("cyclades.vm", {}).get("unit"),
+           None)
+        # Only API-visible resources: not astakos.pending_app, nor
+        # Cyclades' total_cpu and total_ram.
+        hidden = ["astakos.pending_app", "cyclades.total_cpu",
+                  "cyclades.total_ram"]
+        eq("get_resources api-visible only", sorted(res),
+           sorted(r for r in seed["resources"] if r not in hidden))
+        eq("get_resources service names",
+           [res[r]["service"] for r in ("cyclades.vm", "cyclades.floating_ip",
+                                        "cyclades.network.private",
+                                        "pithos.diskspace")],
+           ["cyclades_compute", "cyclades_network", "cyclades_network",
+            "pithos_object-store"])
+        eq("get_resources fields", sorted(res["cyclades.vm"]),
+           ["api_visible", "description", "service", "ui_visible", "unit"])
+    # The reference labels its form application/octet-stream; Django then
+    # sees an empty form and the real server answers 400.
+    raises("send_feedback", BadRequest, ca.send_feedback, "hello world",
+           "a&b=c")
+    status, _ = raw(base, "POST", "/account/v1.0/feedback", alice["token"],
+                    urllib.urlencode({"feedback_msg": "hello world",
+                                      "feedback_data": "a&b=c"}),
+                    "application/x-www-form-urlencoded")
+    eq("feedback as a form", status, 200)
+    raises("send_feedback service token", Unauthorized, svc.send_feedback,
            "x", "y")
 
     # ------------------------------------------------------------- quotas
     q = step("get_quotas", ca.get_quotas)
     if q is not None:
+        check("get_quotas api-visible only",
+              not set(["astakos.pending_app", "cyclades.total_cpu"]) &
+              set(q.get(a_uuid, {})), q.get(a_uuid, {}).keys())
         check("get_quotas sources", a_uuid in q and eresearch in q,
               "keys %r" % q.keys())
         vm = q.get(a_uuid, {}).get("cyclades.vm", {})
@@ -333,6 +380,11 @@ def main():
         check("service_get_quotas only cyclades",
               all(r.startswith("cyclades.")
                   for r in sq[a_uuid][a_uuid]), sq[a_uuid][a_uuid].keys())
+        # The service calls show every resource of the component, API-
+        # visible or not.
+        check("service_get_quotas invisible resources",
+              "cyclades.total_cpu" in sq[a_uuid][a_uuid],
+              sq[a_uuid][a_uuid].keys())
     sq = step("service_get_quotas list+alias", svc.service_get_quotas,
               user=[a_uuid, b_uuid], project=eresearch)
     if sq is not None:
@@ -385,6 +437,22 @@ def main():
         eq("get_commission_info name", info.get("name"), "create vm")
         eq("get_commission_info provisions", info.get("provisions"), mk)
         check("get_commission_info issue_time", bool(info.get("issue_time")))
+    # Non-ASCII text: the real server writes JSON with \uXXXX escapes
+    # (json.dumps); the reference decodes answers with unicode(data), so
+    # raw UTF-8 would make it raise.
+    greek = u"\u03a9\u03bc\u03ad\u03b3\u03b1 \u2603 vm"
+    sg = step("issue non-ASCII name", svc.issue_one_commission, a_uuid,
+              {(a_uuid, "cyclades.vm"): 0}, name=greek)
+    if sg is not None:
+        info = step("get_commission_info non-ASCII",
+                    svc.get_commission_info, sg)
+        eq("non-ASCII commission name", info and info.get("name"), greek)
+        status, body = raw(base, "GET", "/account/v1.0/commissions/%d" % sg,
+                           svc_token)
+        check("answers are ASCII with \\u escapes",
+              status == 200 and all(ord(ch) < 128 for ch in body) and
+              "\\u03a9" in body, "%s %r" % (status, body))
+        svc.reject_commission(sg)
     eq("accept_commission", step("accept_commission",
                                  svc.accept_commission, s1), None)
     acc = holding(svc, a_uuid, a_uuid, "cyclades.vm")
@@ -483,13 +551,20 @@ def main():
     projs = step("get_projects", ca.get_projects)
     if projs is not None:
         ids = [p["id"] for p in projs]
-        check("get_projects lists", eresearch in ids and teaching in ids,
-              "ids %r" % ids)
+        # Default mode: the projects the caller is a member of or owns.
+        check("get_projects lists", eresearch in ids and a_uuid in ids and
+              teaching not in ids, "ids %r" % ids)
+    p = step("get_projects active", ca.get_projects, mode="active")
+    check("get_projects active mode", p is not None and
+          sorted(x["id"] for x in p) == sorted([eresearch, teaching]),
+          "got %r" % (p and [x["id"] for x in p]))
     p = step("get_projects name", ca.get_projects, name="eresearch")
     eq("get_projects name filter", p and [x["id"] for x in p], [eresearch])
-    p = step("get_projects owner", ca.get_projects, owner=b_uuid,
+    p = step("get_projects owner", cb.get_projects, owner=b_uuid,
              state="active")
     eq("get_projects owner filter", p and [x["id"] for x in p], [teaching])
+    eq("get_projects owner filter (not related)",
+       ca.get_projects(owner=b_uuid), [])
     p = step("get_projects member", cc.get_projects, mode="member")
     eq("get_projects member mode", p and [x["id"] for x in p], [c_uuid])
     e = raises("get_projects bad state", BadRequest, ca.get_projects,
@@ -502,12 +577,38 @@ def main():
         eq("get_project resources",
            gp["resources"]["cyclades.vm"],
            {"member_capacity": 5, "project_capacity": 20})
+        check("get_project no pending_app", "astakos.pending_app" not in
+              gp["resources"], gp["resources"].keys())
     base = step("get_project base", ca.get_project, a_uuid)
     check("base project", base is not None and base["system_project"])
+    eq("base project has no owner", base and base["owner"], None)
     raises("get_project unknown", NotFound, ca.get_project, "no-such-project")
 
+    # Application validation, all before the pending-application limit.
+    bad_specs = [
+        ("name not in domain form", {"name": "not a domain"}),
+        ("member above project capacity", {"resources": {"cyclades.vm": {
+            "member_capacity": 5, "project_capacity": 4}}}),
+        ("negative capacity", {"resources": {"cyclades.vm": {
+            "member_capacity": -1, "project_capacity": 4}}}),
+        ("resource not API-visible", {"resources": {"astakos.pending_app": {
+            "member_capacity": 1, "project_capacity": 1}}}),
+        ("end date in the past", {"end_date": "2001-01-01T00:00:00Z"}),
+        ("end date without a zone", {"end_date": "2031-01-01"}),
+        ("bad end date", {"end_date": "soon"}),
+        ("bad join policy", {"join_policy": "sometimes"}),
+    ]
+    for label, change in bad_specs:
+        spec = {"name": "bad.example.org", "end_date": "2031-01-01T00:00:00Z"}
+        spec.update(change)
+        raises("create_project " + label, BadRequest, cc.create_project,
+               spec)
+    raises("create_project no end date", BadRequest, cc.create_project,
+           {"name": "bad.example.org"})
+
     specs = {"name": "lab.example.org", "end_date": "2031-01-01T00:00:00Z",
-             "description": "a lab", "join_policy": "moderated",
+             "description": u"a lab \u2014 \u0391\u03b8\u03ae\u03bd\u03b1",
+             "join_policy": "moderated",
              "leave_policy": "auto", "max_members": 5,
              "resources": {"cyclades.vm": {"member_capacity": 2,
                                            "project_capacity": 4}}}
@@ -520,8 +621,29 @@ def main():
         eq("created last_application", (gp["last_application"]["id"],
                                         gp["last_application"]["state"]),
            (app1, "pending"))
+        eq("non-ASCII project text", gp["description"], specs["description"])
+        # Kept as a UTC datetime, shown with isoformat.
+        eq("end_date as the server keeps it", gp["end_date"],
+           "2031-01-01T00:00:00+00:00")
         names = [x["name"] for x in cc.get_projects(name="lab.example.org")]
         eq("created appears in get_projects", names, ["lab.example.org"])
+        # Another user must not read the unapproved project.
+        raises("unapproved project hidden", Forbidden, cb.get_project, pid)
+        check("unapproved project not listed", pid not in
+              [x["id"] for x in cb.get_projects()] + [
+                  x["id"] for x in cb.get_projects(mode="active")])
+        e = raises("modify uninitialized", AstakosClientException,
+                   cc.modify_project, pid, {"description": "x"})
+        eq("modify uninitialized status", e and e.status, 409)
+    raises("approve by applicant", Forbidden, cc.application_action, pid,
+           app1, "approve", "please")
+    eq("application_action approve",
+       step("application_action", cadm.application_action, pid, app1,
+            "approve", "ok"), None)
+    gp = cc.get_project(pid)
+    eq("approved project", (gp["state"],
+                            gp["resources"]["cyclades.vm"]["member_capacity"]),
+       ("active", 2))
     mod = step("modify_project", cc.modify_project, pid,
                {"description": "a bigger lab",
                 "resources": {"cyclades.vm": {"member_capacity": 3,
@@ -529,21 +651,29 @@ def main():
     app2 = mod and mod.get("application")
     check("modify_project new application", app2 and app2 != app1,
           "got %r" % mod)
+    gp = cc.get_project(pid)
+    la = gp["last_application"]
+    eq("modification application shows what changed",
+       (la["id"], la["description"], la["name"], la["resources"]),
+       (app2, "a bigger lab", None,
+        {"cyclades.vm": {"member_capacity": 3, "project_capacity": 6}}))
     raises("modify_project not owner", Forbidden, cb.modify_project, pid,
            {"description": "x"})
+    mod3 = step("modify_project again", cc.modify_project, pid,
+                {"description": "a bigger lab",
+                 "resources": {"cyclades.vm": {"member_capacity": 3,
+                                               "project_capacity": 6}}})
+    app3 = mod3 and mod3.get("application")
     raises("approve replaced application", AstakosClientException,
-           cadm.application_action, pid, app1, "approve")
-    raises("approve by applicant", Forbidden, cc.application_action, pid,
-           app2, "approve", "please")
-    eq("application_action approve",
-       step("application_action", cadm.application_action, pid, app2,
-            "approve", "ok"), None)
+           cadm.application_action, pid, app2, "approve")
+    step("approve modification", cadm.application_action, pid, app3,
+         "approve")
     gp = cc.get_project(pid)
-    eq("approved project", (gp["state"], gp["description"],
+    eq("modified project", (gp["state"], gp["description"],
                             gp["resources"]["cyclades.vm"]["member_capacity"]),
        ("active", "a bigger lab", 3))
     e = raises("approve twice conflicts", AstakosClientException,
-               cadm.application_action, pid, app2, "approve")
+               cadm.application_action, pid, app3, "approve")
     if e is not None:
         eq("approve twice status", e.status, 409)
         check("approve twice body", "conflict" in (e.response or ""),
@@ -569,7 +699,7 @@ def main():
     eq("terminate base status", e and e.status, 409)
 
     denied = cb.create_project({"name": "denied.example.org",
-                                "end_date": "2031-01-01"})
+                                "end_date": "2031-01-01T00:00:00Z"})
     step("deny", cadm.application_action, denied["id"],
          denied["application"], "deny", "no")
     step("dismiss", cb.application_action, denied["id"],
@@ -577,17 +707,21 @@ def main():
     eq("dismissed project deleted",
        cadm.get_project(denied["id"])["state"], "deleted")
     cancelled = cb.create_project({"name": "cancel.example.org",
-                                   "end_date": "2031-01-01"})
+                                   "end_date": "2031-01-01T00:00:00Z"})
     step("cancel", cb.application_action, cancelled["id"],
          cancelled["application"], "cancel")
     eq("cancelled project deleted",
        cadm.get_project(cancelled["id"])["state"], "deleted")
-    p1 = cb.create_project({"name": "p1.example.org", "end_date": "2031-01-01"})
-    p2 = cb.create_project({"name": "p2.example.org", "end_date": "2031-01-01"})
+    p1 = cb.create_project({"name": "p1.example.org", "end_date": "2031-01-01T00:00:00Z"})
+    p2 = cb.create_project({"name": "p2.example.org", "end_date": "2031-01-01T00:00:00Z"})
     e = raises("pending application limit", AstakosClientException,
                cb.create_project, {"name": "p3.example.org",
-                                   "end_date": "2031-01-01"})
+                                   "end_date": "2031-01-01T00:00:00Z"})
     eq("pending application limit status", e and e.status, 409)
+    # At the limit, an invalid application is still a 400: validation
+    # comes first.
+    raises("validation before the limit", BadRequest, cb.create_project,
+           {"name": "p3 example", "end_date": "2031-01-01T00:00:00Z"})
     for x in (p1, p2):
         cb.application_action(x["id"], x["application"], "cancel")
 
@@ -622,6 +756,14 @@ def main():
        sorted(x["id"] for x in cc.get_memberships(project=eresearch)),
        [carol_m])
 
+    # A system project's join policy is closed: 409, for anybody.
+    for label, client, base_id in (("own", cc, c_uuid), ("other", cc, a_uuid)):
+        e = raises("join base project (%s)" % label, AstakosClientException,
+                   client.join_project, base_id)
+        eq("join base project (%s) status" % label, e and e.status, 409)
+    raises("join unknown project", NotFound, cc.join_project,
+           "no-such-project")
+
     j = step("join_project", cc.join_project, teaching)
     jid = j and j.get("id")
     eq("join auto-accepted", jid and cc.get_membership(jid)["state"],
@@ -631,9 +773,22 @@ def main():
     eq("join twice status", e and e.status, 409)
     step("leave (moderated)", cc.membership_action, jid, "leave")
     eq("leave requested", cc.get_membership(jid)["state"], "leave_requested")
-    step("owner accepts leave", cb.membership_action, jid, "accept")
+    m = cb.get_membership(jid)
+    eq("owner's actions on leave_requested", sorted(m["allowed_actions"]),
+       ["remove"])
+    e = raises("accept a leave request", AstakosClientException,
+               cb.membership_action, jid, "accept")
+    eq("accept a leave request status", e and e.status, 409)
+    step("owner removes leave_requested", cb.membership_action, jid,
+         "remove")
     eq("left", cc.get_membership(jid)["state"], "removed")
 
+    e = raises("enroll unknown user", AstakosClientException,
+               cb.enroll_member, teaching, "nobody@example.org")
+    eq("enroll unknown user status", e and e.status, 409)
+    e = raises("enroll unknown project", AstakosClientException,
+               cb.enroll_member, "no-such-project", carol["name"])
+    eq("enroll unknown project status", e and e.status, 409)
     if pid:
         en = step("enroll_member", cc.enroll_member, pid, bob["name"])
         eid = en and en.get("id")

@@ -16,9 +16,39 @@ use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use serde_json::{json, Value};
 
-use super::state::{iso, AccessToken, Answer, Caller, Fault, User};
+use super::pyjson;
+use super::state::{iso, AccessToken, Answer, Caller, Fault, State, User};
 use super::{AstakosSim, Feedback, ACCOUNT_PREFIX, AUTH_PATH, OAUTH2_PREFIX, UI_PREFIX};
-use crate::kit::{form_map, json as json_resp, random_token, request_origin, with_type};
+use crate::kit::{form_map, random_token, request_origin, with_type};
+
+/// A JSON answer as the real server writes it (`json.dumps`: ASCII only,
+/// `application/json; charset=UTF-8`).
+fn json_resp(status: StatusCode, value: &Value) -> Response {
+    with_type(
+        status,
+        pyjson::dumps(value),
+        "application/json; charset=UTF-8",
+    )
+}
+
+/// The simulator state, or the 500 the real server's `api_method` gives
+/// for an unexpected error (here: a lock poisoned by an earlier panic,
+/// which is reported, never recovered from).
+macro_rules! state {
+    ($sim:expr) => {
+        match $sim.try_lock() {
+            Some(g) => g,
+            None => return poisoned(),
+        }
+    };
+}
+
+fn poisoned() -> Response {
+    fault_response(Fault::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Unexpected error: the simulator state was poisoned by an earlier panic",
+    ))
+}
 
 /// OAuth2 access-token lifetime.
 const ACCESS_TOKEN_TTL: Duration = Duration::from_secs(3600);
@@ -87,14 +117,20 @@ impl Route {
         }
     }
 
-    /// Commission routes answer with quotaholder-style bodies.
-    fn is_commission(&self) -> bool {
+    /// Routes whose POST/PUT body goes through `get_json_body` (content
+    /// type checked, JSON parsed) before the view sees it.
+    fn takes_json(&self) -> bool {
+        use Route::*;
         matches!(
             self,
-            Route::Commissions
-                | Route::CommissionsAction
-                | Route::Commission(_)
-                | Route::CommissionAction(_)
+            Commissions
+                | CommissionsAction
+                | CommissionAction(_)
+                | Projects
+                | Project(_)
+                | ProjectAction(_)
+                | Memberships
+                | MembershipAction(_)
         )
     }
 }
@@ -103,15 +139,26 @@ fn digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// `Ok(route)`, or `Err(true)` for an unmatched path under the account
-/// prefix (400) and `Err(false)` for any other unmatched path (404).
+/// `Ok(route)`, or `Err(true)` for an unmatched path under the account or
+/// identity prefix (400) and `Err(false)` for any other unmatched path
+/// (404).
 fn match_route(path: &str) -> Result<Route, bool> {
     let tokens = format!("{AUTH_PATH}/tokens");
     if path == tokens || path == format!("{tokens}/") {
         return Ok(Route::Tokens);
     }
     if let Some(id) = path.strip_prefix(&format!("{tokens}/")) {
-        return Ok(Route::ValidateToken(id.to_owned()));
+        // `tokens/(?P<token_id>.+?)/?$`: a trailing slash is not part of
+        // the id.
+        let id = id.strip_suffix('/').unwrap_or(id);
+        if !id.is_empty() {
+            return Ok(Route::ValidateToken(id.to_owned()));
+        }
+    }
+    // Everything else under the identity prefix hits the catch-all
+    // `api_endpoint_not_found` (400), as under the account prefix.
+    if path.starts_with(&format!("{AUTH_PATH}/")) || path == AUTH_PATH {
+        return Err(true);
     }
     let trimmed = if path.len() > 1 {
         path.strip_suffix('/').unwrap_or(path)
@@ -178,22 +225,25 @@ fn answer(status: StatusCode, a: Answer) -> Response {
     }
 }
 
-fn parse_json(body: &Bytes, commission: bool) -> Result<Value, Fault> {
-    if body.is_empty() {
-        return Ok(Value::Null);
+/// `snf_django.lib.api.utils.get_json_body`: the content type must be
+/// JSON and the body must parse.
+fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Fault> {
+    let Some(ctype) = headers.get(header::CONTENT_TYPE) else {
+        return Err(Fault::bad_request("Missing Content-Type header field"));
+    };
+    let ctype = String::from_utf8_lossy(ctype.as_bytes());
+    if !ctype.starts_with("application/json") {
+        return Err(Fault::bad_request(format!(
+            "Unsupported Content-type: '{ctype}'"
+        )));
     }
-    serde_json::from_slice(body).map_err(|_| {
-        if commission {
-            Fault::custom(StatusCode::BAD_REQUEST, "Invalid JSON data", None)
-        } else {
-            Fault::bad_request("Invalid JSON data")
-        }
-    })
-}
-
-fn u64_id(s: &str) -> Result<u64, Fault> {
-    s.parse()
-        .map_err(|_| Fault::not_found(format!("{s} does not exist.")))
+    if std::str::from_utf8(body).is_err() {
+        return Err(Fault::bad_request(
+            "Could not decode request as UTF-8 string",
+        ));
+    }
+    serde_json::from_slice(body)
+        .map_err(|_| Fault::bad_request("Could not decode request body as JSON"))
 }
 
 async fn dispatch(
@@ -218,11 +268,12 @@ async fn dispatch(
             StatusCode::METHOD_NOT_ALLOWED,
             "Method not allowed",
         ));
+        // `render_fault` joins the allowed methods with a bare comma.
         let allow = allowed
             .iter()
             .map(Method::as_str)
             .collect::<Vec<_>>()
-            .join(", ");
+            .join(",");
         if let Ok(v) = HeaderValue::from_str(&allow) {
             resp.headers_mut().insert(header::ALLOW, v);
         }
@@ -235,28 +286,26 @@ async fn dispatch(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let caller = sim.lock().caller(&token);
+    let mut st = state!(sim);
     let need = route.need();
-    let (user, service) = match (need, caller) {
+    if need != Need::Nothing && token.is_empty() {
+        // `api_method(token_required=True)`.
+        return fault_response(Fault::new(
+            StatusCode::UNAUTHORIZED,
+            "Access denied. No authentication token",
+        ));
+    }
+    // `user_from_token` looks the token up among users only and
+    // `component_from_token` among components only: a token of the other
+    // kind is as unknown as a made-up one (401, not 403).
+    let (user, service) = match (need, st.caller(&token)) {
         (Need::Nothing, _) => (None, None),
-        (_, None) => {
-            return fault_response(Fault::new(StatusCode::UNAUTHORIZED, "Invalid X-Auth-Token"))
-        }
         (Need::User, Some(Caller::User(u))) => (Some(u), None),
         (Need::Service, Some(Caller::Service(s))) => (None, Some(s)),
-        (Need::User, Some(Caller::Service(_))) => {
-            return fault_response(Fault::forbidden(
-                "This operation requires a user token, not a service token.",
-            ))
-        }
-        (Need::Service, Some(Caller::User(_))) => {
-            return fault_response(Fault::forbidden("This operation requires a service token."))
-        }
+        _ => return fault_response(Fault::new(StatusCode::UNAUTHORIZED, "Invalid X-Auth-Token")),
     };
-    let json_body = if matches!(method, Method::POST | Method::PUT)
-        && !matches!(route, Route::Tokens | Route::OAuth2Token | Route::Feedback)
-    {
-        match parse_json(&body, route.is_commission()) {
+    let json_body = if route.takes_json() && method != Method::GET {
+        match json_body(&headers, &body) {
             Ok(v) => v,
             Err(f) => return fault_response(f),
         }
@@ -266,68 +315,77 @@ async fn dispatch(
     let q = |k: &str| query.get(k).map(String::as_str);
     let svc = service.as_deref().unwrap_or_default();
     match (route, user) {
-        (Route::Tokens, _) => tokens(&sim, &headers, &body, &origin),
-        (Route::ValidateToken(id), _) => validate_token(&sim, &id, q("belongsTo")),
-        (Route::OAuth2Token, _) => oauth2_token(&sim, &headers, &body),
-        (Route::OAuth2Auth, _) => oauth2_auth(&sim, &token, &query),
-        (Route::GetServices, _) => get_services(&sim, &origin),
-        (Route::Resources, _) => json_resp(StatusCode::OK, &sim.lock().resources_json()),
-        (Route::ServiceUserCatalogs, _) => {
-            answer(StatusCode::OK, sim.lock().user_catalogs(&json_body, true))
-        }
+        (Route::Tokens, _) => tokens(&mut st, &headers, &body, &origin),
+        (Route::ValidateToken(id), _) => validate_token(&mut st, &id, q("belongsTo")),
+        (Route::OAuth2Token, _) => oauth2_token(&mut st, &headers, &body),
+        (Route::OAuth2Auth, _) => oauth2_auth(&mut st, &token, &query),
+        (Route::GetServices, _) => get_services(&st, &origin, q("callback")),
+        (Route::Resources, _) => json_resp(StatusCode::OK, &st.resources_json()),
+        (Route::ServiceUserCatalogs, _) => answer(StatusCode::OK, st.user_catalogs(&body, true)),
         (Route::ServiceQuotas, _) => answer(
             StatusCode::OK,
-            sim.lock().service_quotas(svc, q("user"), q("project")),
+            st.service_quotas(svc, q("user"), q("project")),
         ),
-        (Route::ServiceProjectQuotas, _) => answer(
-            StatusCode::OK,
-            sim.lock().service_project_quotas(svc, q("project")),
-        ),
-        (Route::Commissions, _) if method == Method::GET => {
-            json_resp(StatusCode::OK, &sim.lock().pending_commissions(svc))
+        (Route::ServiceProjectQuotas, _) => {
+            answer(StatusCode::OK, st.service_project_quotas(svc, q("project")))
         }
-        (Route::Commissions, _) => answer(
-            StatusCode::CREATED,
-            sim.lock().issue_commission(svc, &json_body),
-        ),
-        (Route::CommissionsAction, _) => answer(
-            StatusCode::OK,
-            sim.lock().resolve_commissions(svc, &json_body),
-        ),
+        (Route::Commissions, _) if method == Method::GET => {
+            json_resp(StatusCode::OK, &st.pending_commissions(svc))
+        }
+        (Route::Commissions, _) => {
+            answer(StatusCode::CREATED, st.issue_commission(svc, &json_body))
+        }
+        (Route::CommissionsAction, _) => {
+            answer(StatusCode::OK, st.resolve_commissions(svc, &json_body))
+        }
         (Route::Commission(s), _) => match s.parse::<u64>() {
-            Ok(serial) => answer(StatusCode::OK, sim.lock().commission_info(svc, serial)),
+            Ok(serial) => answer(StatusCode::OK, st.commission_info(svc, serial)),
             Err(_) => empty(StatusCode::NOT_FOUND),
         },
         (Route::CommissionAction(s), _) => match s.parse::<u64>() {
             Ok(serial) => answer(
                 StatusCode::OK,
-                sim.lock().commission_action(svc, serial, &json_body),
+                st.commission_action(svc, serial, &json_body),
             ),
             Err(_) => empty(StatusCode::NOT_FOUND),
         },
-        (route, Some(u)) => user_route(&sim, route, &method, &u, &json_body, &body, &query),
+        (route, Some(u)) => user_route(
+            &mut st, route, &method, &u, &json_body, &body, &headers, &query,
+        ),
         (_, None) => fault_response(Fault::new(StatusCode::UNAUTHORIZED, "Invalid X-Auth-Token")),
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn user_route(
-    sim: &AstakosSim,
+    st: &mut State,
     route: Route,
     method: &Method,
     u: &User,
     json_body: &Value,
     raw: &Bytes,
+    headers: &HeaderMap,
     query: &HashMap<String, String>,
 ) -> Response {
     let q = |k: &str| query.get(k).map(String::as_str);
-    let mut st = sim.lock();
     match route {
-        Route::UserCatalogs => answer(StatusCode::OK, st.user_catalogs(json_body, false)),
+        Route::UserCatalogs => answer(StatusCode::OK, st.user_catalogs(raw, false)),
         Route::Quotas => json_resp(StatusCode::OK, &st.user_quotas(&u.uuid)),
         Route::Feedback => {
-            // Parsed as a form whatever the content type: the reference
-            // client labels it application/octet-stream.
-            let form = form_map(raw);
+            // Django fills `request.POST` only for a form content type; the
+            // reference client labels its form application/octet-stream,
+            // which the real server sees as an empty form (400).
+            let ctype = headers
+                .get(header::CONTENT_TYPE)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).to_ascii_lowercase())
+                .unwrap_or_default();
+            let form = if ctype.starts_with("application/x-www-form-urlencoded") {
+                form_map(raw)
+            } else {
+                HashMap::new()
+            };
+            // A required Django 1.x CharField: present and non-empty (not
+            // stripped).
             match form.get("feedback_msg").filter(|m| !m.is_empty()) {
                 Some(msg) => {
                     st.feedback.push(Feedback {
@@ -364,6 +422,13 @@ fn user_route(
         ),
         _ => fault_response(Fault::bad_request("API endpoint not found")),
     }
+}
+
+fn u64_id(s: &str) -> Result<u64, Fault> {
+    // The URL patterns take `\d+`; more digits than a u64 holds name no
+    // membership that can exist.
+    s.parse()
+        .map_err(|_| Fault::not_found("This is not a valid membership request."))
 }
 
 fn catalog(origin: &str) -> Value {
@@ -434,7 +499,7 @@ fn catalog(origin: &str) -> Value {
     ])
 }
 
-fn tokens(sim: &AstakosSim, headers: &HeaderMap, body: &Bytes, origin: &str) -> Response {
+fn tokens(st: &mut State, headers: &HeaderMap, body: &Bytes, origin: &str) -> Response {
     let catalog = catalog(origin);
     if body.is_empty() {
         // Public mode: the token is ignored.
@@ -443,32 +508,32 @@ fn tokens(sim: &AstakosSim, headers: &HeaderMap, body: &Bytes, origin: &str) -> 
             &json!({"access": {"serviceCatalog": catalog}}),
         );
     }
-    let ctype = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !ctype.starts_with("application/json") {
-        return fault_response(Fault::bad_request("Unsupported Content-type"));
-    }
-    let Ok(req) = serde_json::from_slice::<Value>(body) else {
-        return fault_response(Fault::bad_request("Invalid JSON data"));
+    let req = match json_body(headers, body) {
+        Ok(v) => v,
+        Err(f) => return fault_response(f),
     };
     let auth = &req["auth"];
-    let (uuid, token) = if let Some(t) = auth["token"]["id"].as_str() {
-        (None, t.to_owned())
-    } else if let (Some(u), Some(p)) = (
-        auth["passwordCredentials"]["username"].as_str(),
-        auth["passwordCredentials"]["password"].as_str(),
-    ) {
-        (Some(u.to_owned()), p.to_owned())
+    let (uuid, token) = if let Some(t) = auth.get("token").and_then(|t| t.get("id")) {
+        (None, t.clone())
+    } else if let Some(p) = auth
+        .get("passwordCredentials")
+        .and_then(|c| c.get("password").zip(c.get("username")))
+    {
+        (Some(p.1.clone()), p.0.clone())
     } else {
-        return fault_response(Fault::bad_request("Malformed request"));
+        return fault_response(Fault::bad_request("Malformed request: missing credentials"));
     };
-    let st = sim.lock();
+    if token.is_null() {
+        return fault_response(Fault::bad_request("Malformed request: missing token"));
+    }
+    let token = token.as_str().unwrap_or_default().to_owned();
     let Some(Caller::User(user)) = st.caller(&token) else {
         return fault_response(Fault::new(StatusCode::UNAUTHORIZED, "Invalid token"));
     };
-    if uuid.as_ref().is_some_and(|u| *u != user.uuid) {
+    if uuid
+        .as_ref()
+        .is_some_and(|u| u.as_str() != Some(user.uuid.as_str()))
+    {
         return fault_response(Fault::new(StatusCode::UNAUTHORIZED, "Invalid credentials"));
     }
     if let Some(tenant) = auth["tenantName"].as_str() {
@@ -490,15 +555,15 @@ fn tokens(sim: &AstakosSim, headers: &HeaderMap, body: &Bytes, origin: &str) -> 
     json_resp(StatusCode::OK, &access)
 }
 
-fn validate_token(sim: &AstakosSim, id: &str, belongs_to: Option<&str>) -> Response {
-    let mut st = sim.lock();
+fn validate_token(st: &mut State, id: &str, belongs_to: Option<&str>) -> Response {
     let now = SystemTime::now();
+    // `consume_token`'s OA2Error messages.
     let Some(tok) = st.access_tokens.get(id).cloned() else {
-        return fault_response(Fault::not_found("Invalid token"));
+        return fault_response(Fault::not_found("No such token"));
     };
     if tok.expires <= now {
         st.access_tokens.remove(id);
-        return fault_response(Fault::not_found("Invalid token"));
+        return fault_response(Fault::not_found("Token has expired"));
     }
     if belongs_to.is_some_and(|b| !b.starts_with(&tok.scope)) {
         return fault_response(Fault::not_found(
@@ -526,7 +591,7 @@ fn oauth_error(error: &str, exception: &str) -> Response {
     )
 }
 
-fn oauth2_token(sim: &AstakosSim, headers: &HeaderMap, body: &Bytes) -> Response {
+fn oauth2_token(st: &mut State, headers: &HeaderMap, body: &Bytes) -> Response {
     let ctype = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -548,7 +613,6 @@ fn oauth2_token(sim: &AstakosSim, headers: &HeaderMap, body: &Bytes) -> Response
         return oauth_error("invalid_client", "No client credentials");
     };
     let form = form_map(body);
-    let mut st = sim.lock();
     if !st
         .oauth_clients
         .iter()
@@ -586,8 +650,7 @@ fn oauth2_token(sim: &AstakosSim, headers: &HeaderMap, body: &Bytes) -> Response
     )
 }
 
-fn oauth2_auth(sim: &AstakosSim, token: &str, query: &HashMap<String, String>) -> Response {
-    let mut st = sim.lock();
+fn oauth2_auth(st: &mut State, token: &str, query: &HashMap<String, String>) -> Response {
     let Some(Caller::User(user)) = st.caller(token) else {
         return fault_response(Fault::new(StatusCode::UNAUTHORIZED, "Login required"));
     };
@@ -627,8 +690,10 @@ fn oauth2_auth(sim: &AstakosSim, token: &str, query: &HashMap<String, String>) -
     resp
 }
 
-fn get_services(sim: &AstakosSim, origin: &str) -> Response {
-    let st = sim.lock();
+/// The UI's `get_services` view: a plain `HttpResponse` labelled
+/// `application/json` (no charset), or JSONP (`callback(...)`, labelled
+/// `application/javascript`) when `?callback=` is given.
+fn get_services(st: &State, origin: &str, callback: Option<&str>) -> Response {
     let list: Vec<Value> = st
         .components
         .iter()
@@ -643,5 +708,16 @@ fn get_services(sim: &AstakosSim, origin: &str) -> Response {
                    "icon": format!("{origin}/static/im/images/{}.png", c.name)})
         })
         .collect();
-    json_resp(StatusCode::OK, &Value::Array(list))
+    let data = pyjson::dumps(&Value::Array(list));
+    match callback.filter(|c| !c.is_empty()) {
+        Some(cb) => {
+            let mut body = Vec::with_capacity(cb.len() + data.len() + 2);
+            body.extend_from_slice(cb.as_bytes());
+            body.push(b'(');
+            body.extend_from_slice(&data);
+            body.push(b')');
+            with_type(StatusCode::OK, body, "application/javascript")
+        }
+        None => with_type(StatusCode::OK, data, "application/json"),
+    }
 }

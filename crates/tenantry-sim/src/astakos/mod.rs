@@ -19,6 +19,18 @@
 //! Catalog URLs are built from the request's `Host`, so they point back at
 //! whatever port the server runs on.
 //!
+//! Answers follow the real server's code (`snf-astakos-app` at tag 0.19:
+//! `astakos/api/*.py`, `astakos/im/functions.py`, `astakos/quotaholder_app/`):
+//! JSON is written as `json.dumps` writes it (non-ASCII as `\uXXXX`); a token
+//! of the wrong kind (user/component) is a 401 like an unknown one; project
+//! applications are validated (domain-form name, capacities, zoned future
+//! end date) before the pending-application limit is charged; projects are
+//! visible as `project_check_allowed` says; membership actions run the real
+//! per-action checks (state 409, permission 403, project 409); only
+//! API-visible resources are listed. Quota arithmetic is exact: a commission
+//! whose result does not fit a bigint is refused (500, as the database
+//! refuses it) and changes nothing.
+//!
 //! Quota counters follow the Astakos quotaholder: a holding has a limit and
 //! `usage_min`/`usage_max`; a pending positive provision raises `usage_max`,
 //! a pending negative one lowers `usage_min`; accepting moves the other
@@ -27,6 +39,7 @@
 //! `pending` is `usage_max - usage_min`.
 
 mod http;
+mod pyjson;
 mod state;
 
 use std::collections::BTreeMap;
@@ -175,8 +188,23 @@ impl AstakosSim {
         sim
     }
 
+    /// The state for the HTTP layer: `None` when an earlier panic poisoned
+    /// the lock (answered with a 500, never silently recovered).
+    fn try_lock(&self) -> Option<MutexGuard<'_, State>> {
+        self.state.lock().ok()
+    }
+
+    /// The state for the in-process API. A poisoned lock means a handler
+    /// panicked half-way through a change; the state may be inconsistent,
+    /// so this fails loudly instead of handing it out.
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        match self.state.lock() {
+            Ok(g) => g,
+            Err(_) => panic!(
+                "the Astakos simulator state is poisoned: a request handler panicked \
+                 while changing it, so it may be inconsistent"
+            ),
+        }
     }
 
     /// Add an active user with this uuid, display name (email), real name
@@ -239,7 +267,11 @@ impl AstakosSim {
             source.map(str::to_owned),
             resource.to_owned(),
         ))?;
-        Some((h.limit, h.usage_max, h.usage_max - h.usage_min))
+        Some((
+            h.limit,
+            h.usage_max,
+            h.usage_max.saturating_sub(h.usage_min),
+        ))
     }
 
     /// A commission by serial (pending or resolved).
@@ -345,9 +377,56 @@ impl AstakosSim {
     }
 
     /// The axum router (every route; unmatched paths under
-    /// [`ACCOUNT_PREFIX`] answer 400 `API endpoint not found`, other
-    /// unmatched paths 404, a wrong method 405 with `Allow`).
+    /// [`ACCOUNT_PREFIX`] or [`AUTH_PATH`] answer 400 `API endpoint not
+    /// found`, other unmatched paths 404, a wrong method 405 with `Allow`).
+    /// JSON answers are written as Django's `json.dumps` writes them
+    /// (non-ASCII as `\uXXXX`). If a panic ever poisoned the state, every
+    /// request answers 500 instead of working on a half-changed state.
     pub fn router(&self) -> Router {
         http::router(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ::http::Request;
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_poisoned_state_is_reported_not_recovered() {
+        let sim = AstakosSim::seeded();
+        let state = Arc::clone(&sim.state);
+        let joined = std::thread::spawn(move || {
+            let _guard = state.lock();
+            panic!("a handler panicking half-way through a change");
+        })
+        .join();
+        assert!(joined.is_err());
+        assert!(sim.state.is_poisoned());
+        // Over HTTP: a 500 fault, as the real server's `api_method` answers
+        // an unexpected error.
+        let req = Request::get(format!("{ACCOUNT_PREFIX}/quotas"))
+            .header("x-auth-token", ALICE_TOKEN)
+            .body(Body::empty())
+            .unwrap();
+        let resp = sim.router().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), 500);
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["internalServerError"]["code"], 500);
+        assert!(
+            v["internalServerError"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("poisoned"),
+            "{v}"
+        );
+        // In process: a loud failure, not stale data.
+        let sim2 = sim.clone();
+        let got = std::panic::catch_unwind(move || sim2.pending_serials());
+        assert!(got.is_err());
     }
 }

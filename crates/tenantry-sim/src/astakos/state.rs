@@ -111,15 +111,44 @@ pub(super) struct Component {
 #[derive(Clone, Debug)]
 pub(super) struct Resource {
     pub name: String,
+    /// Empty: no unit (`null` on the wire).
     pub unit: String,
     pub description: String,
     pub base_default: i64,
+    /// The registering service (`service_origin`, shown as `service`).
+    pub service: String,
+    /// `api_visible`: shown by `/resources`, `/quotas` and project
+    /// resources, and allowed in applications.
+    pub api_visible: bool,
 }
 
 impl Resource {
     pub fn component(&self) -> &str {
         self.name.split('.').next().unwrap_or_default()
     }
+}
+
+/// The service a resource is registered by (`service_origin`), as the
+/// 0.19 components' `services.py` declare them.
+fn service_origin(name: &str) -> String {
+    let component = name.split('.').next().unwrap_or_default();
+    match component {
+        "astakos" => "astakos_account".to_owned(),
+        "pithos" => "pithos_object-store".to_owned(),
+        "cyclades" if name.starts_with("cyclades.network.") || name == "cyclades.floating_ip" => {
+            "cyclades_network".to_owned()
+        }
+        "cyclades" => "cyclades_compute".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// Resources registered with `api_visible: False` in 0.19.
+fn api_visible(name: &str) -> bool {
+    !matches!(
+        name,
+        "astakos.pending_app" | "cyclades.total_cpu" | "cyclades.total_ram"
+    )
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,6 +193,18 @@ pub(super) enum AppState {
 }
 
 impl AppState {
+    /// `APPLICATION_STATE_DISPLAY`, as conflict messages show it.
+    fn display(self) -> &'static str {
+        match self {
+            AppState::Pending => "Pending review",
+            AppState::Approved => "Approved",
+            AppState::Replaced => "Replaced",
+            AppState::Denied => "Denied",
+            AppState::Dismissed => "Dismissed",
+            AppState::Cancelled => "Cancelled",
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             AppState::Pending => "pending",
@@ -240,8 +281,12 @@ pub(super) struct Application {
     pub project: String,
     pub state: AppState,
     pub applicant: String,
+    /// The project's spec once this application is approved.
     pub spec: Spec,
-    pub date: String,
+    /// The fields the application named (the others show as `null`).
+    pub given: Vec<&'static str>,
+    /// The resources it asked for.
+    pub grants: BTreeMap<String, (i64, i64)>,
 }
 
 #[derive(Clone, Debug)]
@@ -320,8 +365,48 @@ pub(super) struct State {
     next_membership: u64,
 }
 
-fn int(v: &Value) -> Option<i64> {
+/// A JSON integer exactly (Python ints are unbounded; serde_json reads
+/// up to u64/i64). Floats and everything else are not integers.
+fn wire_i128(v: &Value) -> Option<i128> {
     v.as_i64()
+        .map(i128::from)
+        .or_else(|| v.as_u64().map(i128::from))
+}
+
+/// An exact integer back on the wire (beyond 64 bits, which only a sum of
+/// wire quantities reaches, as the nearest float).
+fn wire_int(q: i128) -> Value {
+    if let Ok(v) = i64::try_from(q) {
+        json!(v)
+    } else if let Ok(v) = u64::try_from(q) {
+        json!(v)
+    } else {
+        #[allow(clippy::cast_precision_loss)]
+        let f = q as f64;
+        json!(f)
+    }
+}
+
+/// What the real server answers when a holding's new value does not fit
+/// its bigint column: the database refuses the write, the transaction is
+/// rolled back (nothing changes) and `api_method` answers 500.
+fn out_of_range(key: &HoldingKey) -> Fault {
+    let mut f = Fault::new(StatusCode::INTERNAL_SERVER_ERROR, "Unexpected error");
+    if let Some(body) = f.body.as_mut() {
+        body["internalServerError"]["details"] = json!(format!(
+            "bigint out of range for holding ({}, {}, {})",
+            key.0,
+            key.1.as_deref().unwrap_or("None"),
+            key.2
+        ));
+    }
+    f
+}
+
+/// `usage_max - usage_min`, exactly (both are bigints; the difference of
+/// two can exceed one, so it goes on the wire through [`wire_int`]).
+pub(super) fn pending(h: &Holding) -> Value {
+    wire_int(i128::from(h.usage_max) - i128::from(h.usage_min))
 }
 
 fn holder_user(uuid: &str) -> String {
@@ -361,7 +446,7 @@ impl State {
         st.add_component("astakos", "");
         st.add_component("cyclades", CYCLADES_TOKEN);
         st.add_component("pithos", PITHOS_TOKEN);
-        let res: [(&str, &str, &str, i64); 8] = [
+        let res: [(&str, &str, &str, i64); 10] = [
             (
                 "astakos.pending_app",
                 "",
@@ -372,10 +457,29 @@ impl State {
             (
                 "cyclades.cpu",
                 "",
+                "Number of virtual machine processors of running servers",
+                8,
+            ),
+            (
+                "cyclades.ram",
+                "bytes",
+                "Virtual machine memory size of running servers",
+                8 * GIB,
+            ),
+            // Registered by Cyclades 0.19 with api_visible False: only the
+            // service quota calls show them.
+            (
+                "cyclades.total_cpu",
+                "",
                 "Number of virtual machine processors",
                 8,
             ),
-            ("cyclades.ram", "bytes", "Virtual machine memory", 8 * GIB),
+            (
+                "cyclades.total_ram",
+                "bytes",
+                "Virtual machine memory size",
+                8 * GIB,
+            ),
             (
                 "cyclades.disk",
                 "bytes",
@@ -397,7 +501,7 @@ impl State {
             (
                 "pithos.diskspace",
                 "bytes",
-                "Pithos account quota",
+                "Pithos account diskspace",
                 20 * GIB,
             ),
         ];
@@ -444,8 +548,8 @@ impl State {
                 homepage: "https://eresearch.example.org".to_owned(),
                 description: "Research computing for the e-research group".to_owned(),
                 comments: String::new(),
-                start_date: Some("2024-01-01T00:00:00.000000+00:00".to_owned()),
-                end_date: "2030-12-31T00:00:00.000000+00:00".to_owned(),
+                start_date: Some("2024-01-01T00:00:00+00:00".to_owned()),
+                end_date: "2030-12-31T00:00:00+00:00".to_owned(),
                 join_policy: "moderated".to_owned(),
                 leave_policy: "auto".to_owned(),
                 max_members: Some(10),
@@ -472,7 +576,7 @@ impl State {
                 description: "Lab machines for the teaching semester".to_owned(),
                 comments: String::new(),
                 start_date: None,
-                end_date: "2029-06-30T00:00:00.000000+00:00".to_owned(),
+                end_date: "2029-06-30T00:00:00+00:00".to_owned(),
                 join_policy: "auto".to_owned(),
                 leave_policy: "moderated".to_owned(),
                 max_members: Some(30),
@@ -488,7 +592,9 @@ impl State {
         for (res, q) in [
             ("cyclades.vm", 1),
             ("cyclades.cpu", 1),
+            ("cyclades.total_cpu", 1),
             ("cyclades.ram", GIB),
+            ("cyclades.total_ram", GIB),
             ("cyclades.disk", 10 * GIB),
         ] {
             for key in [
@@ -515,7 +621,20 @@ impl State {
                 state: AppState::Approved,
                 applicant: spec.owner.clone(),
                 spec: spec.clone(),
-                date: date.clone(),
+                given: vec![
+                    "owner",
+                    "name",
+                    "homepage",
+                    "description",
+                    "start_date",
+                    "end_date",
+                    "comments",
+                    "join_policy",
+                    "leave_policy",
+                    "max_members",
+                    "private",
+                ],
+                grants: spec.resources.clone(),
             },
         );
         self.projects.push(Project {
@@ -566,6 +685,8 @@ impl State {
             unit: unit.to_owned(),
             description: description.to_owned(),
             base_default,
+            service: service_origin(name),
+            api_visible: api_visible(name),
         });
     }
 
@@ -590,7 +711,7 @@ impl State {
                     description: format!("system project for user {email}"),
                     comments: String::new(),
                     start_date: None,
-                    end_date: "2199-12-31T00:00:00.000000+00:00".to_owned(),
+                    end_date: "2199-12-31T00:00:00+00:00".to_owned(),
                     join_policy: "closed".to_owned(),
                     leave_policy: "closed".to_owned(),
                     max_members: Some(1),
@@ -632,11 +753,20 @@ impl State {
         if p.is_base {
             (resource.base_default, resource.base_default)
         } else {
+            // The skeleton an approved project is filled from: a resource
+            // the application did not name gets its `project_default`, 0
+            // for an API-visible resource and PRACTICALLY_INFINITE for the
+            // others (`register.add_resource`).
+            let default = if resource.api_visible {
+                0
+            } else {
+                PRACTICALLY_INFINITE
+            };
             p.spec
                 .resources
                 .get(&resource.name)
                 .copied()
-                .unwrap_or((0, 0))
+                .unwrap_or((default, default))
         }
     }
 
@@ -690,9 +820,9 @@ impl State {
             .copied()
             .unwrap_or_default();
         json!({
-            "limit": u.limit, "usage": u.usage_max, "pending": u.usage_max - u.usage_min,
+            "limit": u.limit, "usage": u.usage_max, "pending": pending(&u),
             "project_limit": p.limit, "project_usage": p.usage_max,
-            "project_pending": p.usage_max - p.usage_min,
+            "project_pending": pending(&p),
         })
     }
 
@@ -728,71 +858,73 @@ impl State {
 
     // ---------------------------------------------------------------- catalogs
 
-    pub fn user_catalogs(&self, body: &Value, service: bool) -> Answer {
-        let Some(obj) = body.as_object() else {
-            return Err(Fault::bad_request("Request body should be a json dict."));
+    /// `get_uuid_displayname_catalogs` (`POST user_catalogs`, and the
+    /// service variant where `uuids: null` means every user).
+    pub fn user_catalogs(&self, raw: &[u8], service: bool) -> Answer {
+        let Ok(body) = serde_json::from_slice::<Value>(raw) else {
+            return Err(Fault::bad_request("Request body should be json formatted."));
         };
-        let list = |key: &str| -> Result<Option<Vec<String>>, Fault> {
-            match obj.get(key) {
-                None => Ok(Some(Vec::new())),
-                Some(Value::Null) => Ok(if service { None } else { Some(Vec::new()) }),
-                Some(Value::Array(a)) => a
-                    .iter()
-                    .map(|v| {
-                        v.as_str().map(str::to_owned).ok_or_else(|| {
-                            Fault::bad_request(format!("Invalid {key}: expected a list of strings"))
-                        })
+        let Some(obj) = body.as_object() else {
+            return Err(Fault::bad_request(
+                "Request body should be a json formatted dictionary",
+            ));
+        };
+        let uuids: Option<Vec<&str>> = match obj.get("uuids") {
+            None => Some(Vec::new()),
+            Some(Value::Null) => (!service).then(Vec::new),
+            Some(Value::Array(a)) => Some(a.iter().filter_map(Value::as_str).collect()),
+            Some(_) => Some(Vec::new()),
+        };
+        // Checked before the `None` default applies: `null` is refused for
+        // users and services alike.
+        let names = match obj.get("displaynames") {
+            None => Vec::new(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| {
+                    v.as_str().ok_or_else(|| {
+                        Fault::bad_request("Items in 'displaynames' must be strings")
                     })
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(Some),
-                Some(_) => Err(Fault::bad_request(format!(
-                    "Invalid {key}: expected a list of strings"
-                ))),
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            Some(Value::Null) => return Err(Fault::bad_request("Invalid displaynames: None")),
+            Some(other) => {
+                return Err(Fault::bad_request(format!("Invalid displaynames: {other}")))
             }
         };
-        let uuids = list("uuids")?;
-        let names = list("displaynames")?;
         let mut uc = Map::new();
         for u in &self.users {
-            if uuids.as_ref().is_none_or(|l| l.contains(&u.uuid)) {
+            if uuids.as_ref().is_none_or(|l| l.contains(&u.uuid.as_str())) {
                 uc.insert(u.uuid.clone(), json!(u.email));
             }
         }
+        // `displayname_catalog`: matched lower-cased, keyed by the name as
+        // sent (the last spelling sent wins).
+        let mut lmap: HashMap<String, &str> = HashMap::new();
+        for n in &names {
+            lmap.insert(n.to_lowercase(), n);
+        }
         let mut dc = Map::new();
         for u in &self.users {
-            let hit = match &names {
-                None => Some(u.email.clone()),
-                Some(l) => l.iter().find(|n| n.eq_ignore_ascii_case(&u.email)).cloned(),
-            };
-            if let Some(n) = hit {
-                dc.insert(n, json!(u.uuid));
+            if let Some(n) = lmap.get(&u.email.to_lowercase()) {
+                dc.insert((*n).to_owned(), json!(u.uuid));
             }
         }
         Ok(json!({"uuid_catalog": uc, "displayname_catalog": dc}))
     }
 
+    /// `GET /resources`: the API-visible resources, `Resource.get_info()`.
     pub fn resources_json(&self) -> Value {
         let mut out = Map::new();
-        for r in &self.resources {
+        for r in self.resources.iter().filter(|r| r.api_visible) {
             out.insert(
                 r.name.clone(),
                 json!({
-                    "service": r.component(),
-                    "service_type": r.name.split('.').next().map(|c| match c {
-                        "cyclades" => "compute",
-                        "pithos" => "object-store",
-                        _ => "account",
-                    }),
-                    "service_origin": format!("{}_{}", r.component(), match r.component() {
-                        "cyclades" => "compute",
-                        "pithos" => "object-store",
-                        _ => "account",
-                    }),
-                    "unit": r.unit,
+                    "service": r.service,
                     "description": r.description,
+                    "unit": (!r.unit.is_empty()).then_some(&r.unit),
                     "ui_visible": true,
                     "api_visible": true,
-                    "allow_in_projects": r.name != "astakos.pending_app",
                 }),
             );
         }
@@ -801,11 +933,21 @@ impl State {
 
     // ---------------------------------------------------------------- quotas
 
+    /// `GET /quotas`: API-visible resources, from the projects the user
+    /// is actually accepted in (`accepted`, `leave_requested`) that are
+    /// not deleted.
     pub fn user_quotas(&self, uuid: &str) -> Value {
         let mut out = Map::new();
         for pid in self.catalog_user_projects(uuid) {
+            let hidden = self
+                .projects
+                .iter()
+                .any(|p| p.id == pid && p.state == ProjectState::Deleted);
+            if hidden {
+                continue;
+            }
             let mut res = Map::new();
-            for r in &self.resources {
+            for r in self.resources.iter().filter(|r| r.api_visible) {
                 res.insert(r.name.clone(), self.leaf(uuid, &pid, &r.name));
             }
             out.insert(pid, Value::Object(res));
@@ -878,7 +1020,7 @@ impl State {
                     res.insert(
                         r.name.clone(),
                         json!({"project_limit": h.limit, "project_usage": h.usage_max,
-                               "project_pending": h.usage_max - h.usage_min}),
+                               "project_pending": pending(h)}),
                     );
                 }
             }
@@ -896,113 +1038,114 @@ impl State {
 
     // ------------------------------------------------------------ commissions
 
-    /// Apply provisions to the holdings (all or nothing).
-    fn provide(&mut self, provisions: &[Provision], force: bool) -> Result<(), Fault> {
+    /// Stage provisions (summed per holding, exactly: Python adds without
+    /// overflow) on a copy of the holdings they touch, as the quotaholder's
+    /// `issue_commission` does: an allocation is checked against the limit
+    /// unless `force`, a release is always checked against `usage_min`.
+    /// Nothing is written; the caller commits the staged holdings.
+    fn stage(
+        &self,
+        provisions: &[(HoldingKey, i128)],
+        force: bool,
+    ) -> Result<BTreeMap<HoldingKey, Holding>, Fault> {
         let mut staged: BTreeMap<HoldingKey, Holding> = BTreeMap::new();
-        for p in provisions {
-            let key = (p.holder.clone(), p.source.clone(), p.resource.clone());
-            let prov = json!({"holder": p.holder, "source": p.source,
-                              "resource": p.resource, "quantity": p.quantity});
-            let current = match staged.get(&key).or_else(|| self.holdings.get(&key)) {
-                Some(h) => *h,
-                None => {
-                    return Err(Fault::custom(
-                        StatusCode::NOT_FOUND,
-                        format!(
-                            "There is no such holding ({}, {}, {})",
-                            p.holder,
-                            p.source.as_deref().unwrap_or("None"),
-                            p.resource
-                        ),
-                        Some(json!({"provision": prov, "name": "NoHoldingError"})),
-                    ))
-                }
+        for (key, quantity) in provisions {
+            let quantity = *quantity;
+            let (holder, source, resource) = key;
+            let prov = json!({"holder": holder, "source": source,
+                              "resource": resource, "quantity": wire_int(quantity)});
+            let Some(mut h) = staged.get(key).or_else(|| self.holdings.get(key)).copied() else {
+                let py = |s: &str| format!("u'{s}'");
+                return Err(Fault::custom(
+                    StatusCode::NOT_FOUND,
+                    format!(
+                        "There is no such holding ({}, {}, {})",
+                        py(holder),
+                        source.as_deref().map_or("None".to_owned(), py),
+                        py(resource)
+                    ),
+                    Some(json!({"provision": prov, "name": "NoHoldingError"})),
+                ));
             };
-            let mut h = current;
-            if p.quantity >= 0 {
-                if !force && h.usage_max.saturating_add(p.quantity) > h.limit {
+            if quantity >= 0 {
+                let new_max = i128::from(h.usage_max) + quantity;
+                if !force && new_max > i128::from(h.limit) {
                     return Err(Fault::custom(
                         StatusCode::PAYLOAD_TOO_LARGE,
-                        format!(
-                            "Limit for resource '{}' exceeded: limit {}, usage {}, requested {}",
-                            p.resource, h.limit, h.usage_max, p.quantity
-                        ),
+                        format!("{holder} has not enough capacity of {resource}."),
                         Some(json!({"provision": prov, "name": "NoCapacityError",
                                     "limit": h.limit, "usage": h.usage_max})),
                     ));
                 }
-                h.usage_max = h.usage_max.saturating_add(p.quantity);
+                h.usage_max = i64::try_from(new_max).map_err(|_| out_of_range(key))?;
             } else {
-                if h.usage_min.saturating_add(p.quantity) < 0 {
+                let new_min = i128::from(h.usage_min) + quantity;
+                if new_min < 0 {
                     return Err(Fault::custom(
                         StatusCode::PAYLOAD_TOO_LARGE,
-                        format!(
-                            "Cannot release {} of resource '{}': usage {}",
-                            -p.quantity, p.resource, h.usage_min
-                        ),
+                        format!("{holder} attempts to release more {resource} than it contains."),
                         Some(json!({"provision": prov, "name": "NoQuantityError",
                                     "limit": 0, "usage": h.usage_min})),
                     ));
                 }
-                h.usage_min = h.usage_min.saturating_add(p.quantity);
+                // 0 <= new_min <= usage_min: always an i64.
+                h.usage_min = i64::try_from(new_min).map_err(|_| out_of_range(key))?;
             }
-            staged.insert(key, h);
+            staged.insert(key.clone(), h);
         }
-        self.holdings.extend(staged);
-        Ok(())
+        Ok(staged)
     }
 
-    fn finish(&mut self, serial: u64, accept: bool) {
-        let Some(c) = self.commissions.get_mut(&serial) else {
-            return;
-        };
-        c.state = if accept {
-            CommissionState::Accepted
-        } else {
-            CommissionState::Rejected
-        };
-        let provisions = c.provisions.clone();
+    /// Accept (or reject) a commission's provisions on `scratch` (holdings
+    /// are copied in from the live ones on first touch): accepting moves
+    /// the other bound, rejecting undoes the move. Checked: a result a
+    /// bigint column cannot hold fails the whole request.
+    fn settle(
+        &self,
+        scratch: &mut BTreeMap<HoldingKey, Holding>,
+        provisions: &[Provision],
+        accept: bool,
+    ) -> Result<(), Fault> {
         for p in provisions {
-            let key = (p.holder, p.source, p.resource);
-            if let Some(h) = self.holdings.get_mut(&key) {
-                match (accept, p.quantity >= 0) {
-                    (true, true) => h.usage_min += p.quantity,
-                    (true, false) => h.usage_max += p.quantity,
-                    (false, true) => h.usage_max -= p.quantity,
-                    (false, false) => h.usage_min -= p.quantity,
-                }
+            let key = (p.holder.clone(), p.source.clone(), p.resource.clone());
+            let Some(mut h) = scratch
+                .get(&key)
+                .or_else(|| self.holdings.get(&key))
+                .copied()
+            else {
+                // The quotaholder's CorruptedError: a 500.
+                return Err(Fault::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("Corrupted provision '{key:?}'"),
+                ));
+            };
+            let q = p.quantity;
+            let moved = match (accept, q >= 0) {
+                (true, true) => h.usage_min.checked_add(q).map(|v| h.usage_min = v),
+                (true, false) => h.usage_max.checked_add(q).map(|v| h.usage_max = v),
+                (false, true) => h.usage_max.checked_sub(q).map(|v| h.usage_max = v),
+                (false, false) => h.usage_min.checked_sub(q).map(|v| h.usage_min = v),
+            };
+            if moved.is_none() {
+                return Err(out_of_range(&key));
             }
+            scratch.insert(key, h);
         }
+        Ok(())
     }
 
     pub fn issue_commission(&mut self, client: &str, body: &Value) -> Answer {
         let Some(obj) = body.as_object() else {
-            return Err(Fault::custom(
-                StatusCode::BAD_REQUEST,
-                "Request body should be a json dict.",
-                None,
-            ));
+            return Err(Fault::bad_request("Request should be a JSON dict"));
         };
-        let bad = |m: String| Fault::custom(StatusCode::BAD_REQUEST, m, None);
-        let force = match obj.get("force") {
-            None => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(bad("Invalid 'force' field".into())),
+        let bad = |m: &str| Fault::bad_request(m);
+        let list = match obj.get("provisions") {
+            None | Some(Value::Null) => return Err(bad("Provisions are missing.")),
+            Some(Value::Array(l)) => l,
+            Some(_) => return Err(bad("Provisions should be a list.")),
         };
-        let auto_accept = match obj.get("auto_accept") {
-            None => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(bad("Invalid 'auto_accept' field".into())),
-        };
-        let name = match obj.get("name") {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::String(s)) => s.clone(),
-            Some(_) => return Err(bad("Invalid 'name' field".into())),
-        };
-        let Some(list) = obj.get("provisions").and_then(Value::as_array) else {
-            return Err(bad("Provisions field should be a list".into()));
-        };
-        let mut provisions: Vec<Provision> = Vec::new();
+        // Summed exactly per holding, in first-seen order.
+        let mut merged: Vec<(HoldingKey, i128)> = Vec::new();
         for item in list {
             let parsed = (|| {
                 let holder = item.get("holder")?.as_str()?.to_owned();
@@ -1012,28 +1155,53 @@ impl State {
                     _ => return None,
                 };
                 let resource = item.get("resource")?.as_str()?.to_owned();
-                let quantity = int(item.get("quantity")?)?;
-                Some(Provision {
-                    holder,
-                    source,
-                    resource,
-                    quantity,
-                })
+                let quantity = wire_i128(item.get("quantity")?)?;
+                Some(((holder, source, resource), quantity))
             })();
-            let Some(p) = parsed else {
-                return Err(bad(format!("Malformed provision {item}")));
+            let Some((key, quantity)) = parsed else {
+                return Err(bad(&format!("Malformed provision {item}")));
             };
-            match provisions
-                .iter_mut()
-                .find(|x| x.holder == p.holder && x.source == p.source && x.resource == p.resource)
-            {
-                Some(x) => x.quantity = x.quantity.saturating_add(p.quantity),
-                None => provisions.push(p),
+            match merged.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, q)) => *q = q.saturating_add(quantity),
+                None => merged.push((key, quantity)),
             }
         }
-        self.provide(&provisions, force)?;
+        let force = match obj.get("force") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(bad("\"force\" option should be a boolean.")),
+        };
+        let auto_accept = match obj.get("auto_accept") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(bad("\"auto_accept\" option should be a boolean.")),
+        };
+        let name = match obj.get("name") {
+            None => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(_) => return Err(bad("Commission name should be a string.")),
+        };
+        let mut staged = self.stage(&merged, force)?;
+        // Staging succeeded, so every quantity fits a bigint column.
+        let mut provisions = Vec::with_capacity(merged.len());
+        for ((holder, source, resource), quantity) in merged {
+            let key = (holder.clone(), source.clone(), resource.clone());
+            let quantity = i64::try_from(quantity).map_err(|_| out_of_range(&key))?;
+            provisions.push(Provision {
+                holder,
+                source,
+                resource,
+                quantity,
+            });
+        }
+        if auto_accept {
+            self.settle(&mut staged, &provisions, true)?;
+        }
         let serial = self.next_serial;
-        self.next_serial += 1;
+        self.next_serial = serial
+            .checked_add(1)
+            .ok_or_else(|| Fault::new(StatusCode::INTERNAL_SERVER_ERROR, "Unexpected error"))?;
+        self.holdings.extend(staged);
         self.commissions.insert(
             serial,
             Commission {
@@ -1041,13 +1209,14 @@ impl State {
                 client: client.to_owned(),
                 name,
                 provisions,
-                state: CommissionState::Pending,
+                state: if auto_accept {
+                    CommissionState::Accepted
+                } else {
+                    CommissionState::Pending
+                },
             },
         );
         self.issue_times.insert(serial, now_iso());
-        if auto_accept {
-            self.finish(serial, true);
-        }
         Ok(json!({ "serial": serial }))
     }
 
@@ -1084,106 +1253,163 @@ impl State {
         }))
     }
 
+    /// Resolve pending commissions of `client` (all or nothing: the
+    /// holdings and the commissions change only if every one settles).
+    /// Returns the serials resolved and those not found.
+    fn resolve(&mut self, client: &str, actions: &[(i128, bool)]) -> Result<Resolved, Fault> {
+        let mut scratch = BTreeMap::new();
+        let (mut accepted, mut rejected, mut not_found) = (Vec::new(), Vec::new(), Vec::new());
+        for &(wire_serial, accept) in actions {
+            let Some(serial) = u64::try_from(wire_serial)
+                .ok()
+                .filter(|s| self.pending_for(client, *s))
+            else {
+                not_found.push(wire_serial);
+                continue;
+            };
+            let provisions = self
+                .commissions
+                .get(&serial)
+                .map(|c| c.provisions.clone())
+                .unwrap_or_default();
+            self.settle(&mut scratch, &provisions, accept)?;
+            if accept {
+                accepted.push(serial);
+            } else {
+                rejected.push(serial);
+            }
+        }
+        self.holdings.extend(scratch);
+        for (set, state) in [
+            (&accepted, CommissionState::Accepted),
+            (&rejected, CommissionState::Rejected),
+        ] {
+            for s in set {
+                if let Some(c) = self.commissions.get_mut(s) {
+                    c.state = state;
+                }
+            }
+        }
+        Ok((accepted, rejected, not_found))
+    }
+
     pub fn commission_action(&mut self, client: &str, serial: u64, body: &Value) -> Answer {
         let Some(obj) = body.as_object() else {
-            return Err(Fault::custom(
-                StatusCode::BAD_REQUEST,
-                "Request body should be a json dict.",
-                None,
-            ));
+            return Err(Fault::bad_request("Request should be a JSON dict"));
         };
         let accept = obj.contains_key("accept");
         let reject = obj.contains_key("reject");
         if accept == reject {
-            return Err(Fault::custom(
-                StatusCode::BAD_REQUEST,
-                "Exactly one of 'accept' and 'reject' is required.",
-                None,
+            return Err(Fault::bad_request(
+                "Specify either accept or reject action.",
             ));
         }
-        if !self.pending_for(client, serial) {
+        let (accepted, rejected, _) = self.resolve(client, &[(i128::from(serial), accept)])?;
+        if accepted.is_empty() && rejected.is_empty() {
             return Err(Fault::empty(StatusCode::NOT_FOUND));
         }
-        self.finish(serial, accept);
         Ok(Value::Null)
     }
 
     pub fn resolve_commissions(&mut self, client: &str, body: &Value) -> Answer {
-        let bad = |m: &str| Fault::custom(StatusCode::BAD_REQUEST, m, None);
+        let bad = |m: &str| Fault::bad_request(m);
         let Some(obj) = body.as_object() else {
-            return Err(bad("Request body should be a json dict."));
+            return Err(bad("Request should be a JSON dict"));
         };
-        let list = |key: &str| -> Result<Vec<u64>, Fault> {
+        let list = |key: &str| -> Result<Vec<Value>, Fault> {
             match obj.get(key) {
                 None => Ok(Vec::new()),
-                Some(Value::Array(a)) => a
-                    .iter()
-                    .map(|v| v.as_u64().ok_or_else(|| bad("Serials should be integers")))
-                    .collect(),
-                Some(_) => Err(bad("Accept and reject fields should be lists")),
+                Some(Value::Array(a)) => Ok(a.clone()),
+                Some(_) => Err(bad(
+                    "\"accept\" and \"reject\" should reference lists of serials.",
+                )),
             }
         };
-        let mut accept = list("accept")?;
-        let mut reject = list("reject")?;
-        accept.sort_unstable();
-        accept.dedup();
-        reject.sort_unstable();
-        reject.dedup();
-        let conflicting: Vec<u64> = accept
-            .iter()
-            .copied()
-            .filter(|s| reject.contains(s))
-            .collect();
-        let (mut accepted, mut rejected, mut not_found) = (Vec::new(), Vec::new(), Vec::new());
-        for (set, ok) in [(&accept, true), (&reject, false)] {
-            for s in set.iter().filter(|s| !conflicting.contains(s)) {
-                if self.pending_for(client, *s) {
-                    self.finish(*s, ok);
-                    if ok {
-                        accepted.push(*s);
-                    } else {
-                        rejected.push(*s);
-                    }
-                } else {
-                    not_found.push(*s);
-                }
+        let (accept, reject) = (list("accept")?, list("reject")?);
+        let mut accept_s = Vec::new();
+        let mut reject_s = Vec::new();
+        for (from, to) in [(&accept, &mut accept_s), (&reject, &mut reject_s)] {
+            for v in from {
+                // A negative serial is an integer that names nothing.
+                to.push(wire_i128(v).ok_or_else(|| bad("Serials should be integer."))?);
             }
         }
+        // `dict.fromkeys(accept, True)`, then each reject either conflicts
+        // with an accept or is a reject. Python walks small-int keys in
+        // ascending order, so the answers list serials ascending.
+        let mut actions: Vec<(i128, bool)> = Vec::new();
+        let mut conflicting: Vec<i128> = Vec::new();
+        for s in accept_s {
+            if !actions.iter().any(|(x, _)| *x == s) {
+                actions.push((s, true));
+            }
+        }
+        for s in reject_s {
+            match actions.iter().position(|(x, _)| *x == s) {
+                Some(i) if actions[i].1 => {
+                    actions.remove(i);
+                    if !conflicting.contains(&s) {
+                        conflicting.push(s);
+                    }
+                }
+                Some(_) => {}
+                None => actions.push((s, false)),
+            }
+        }
+        actions.sort_unstable();
+        conflicting.sort_unstable();
+        let (accepted, rejected, not_found) = self.resolve(client, &actions)?;
         let mut failed: Vec<Value> = not_found
             .iter()
-            .map(|s| json!([s, {"itemNotFound": {"message": format!("serial {s} does not exist"), "code": 404}}]))
+            .map(|s| json!([wire_int(*s), {"itemNotFound": {"message": format!("serial {s} does not exist"), "code": 404}}]))
             .collect();
         failed.extend(conflicting.iter().map(|s| {
-            json!([s, {"badRequest": {"message": format!("cannot both accept and reject serial {s}"), "code": 400}}])
+            json!([wire_int(*s), {"badRequest": {"message": format!("cannot both accept and reject serial {s}"), "code": 400}}])
         }));
         Ok(json!({"accepted": accepted, "rejected": rejected, "failed": failed}))
     }
 
     // --------------------------------------------------------------- projects
 
-    fn related(&self, p: &Project, uuid: &str) -> bool {
-        p.spec.owner == uuid
-            || self
-                .memberships
-                .iter()
-                .any(|m| m.project == p.id && m.user == uuid)
-            || self
-                .applications
-                .values()
-                .any(|a| a.project == p.id && a.applicant == uuid)
+    /// The project's owner, if a user is the owner (a system project has
+    /// none: `owner` is `null` and only admins pass the owner checks).
+    fn owns(p: &Project, uuid: &str) -> bool {
+        !p.is_base && p.spec.owner == uuid
     }
 
+    fn any_accepted(&self, project: &str, uuid: &str) -> bool {
+        self.memberships
+            .iter()
+            .any(|m| m.project == project && m.user == uuid && m.state.is_active())
+    }
+
+    /// `project_check_allowed(level=ANY_LEVEL)`: admins, the owner, any
+    /// accepted member, and everybody for an active public project. An
+    /// application's applicant is none of these by being the applicant.
     fn visible(&self, p: &Project, u: &User) -> bool {
-        u.admin || self.related(p, &u.uuid) || (!p.spec.private && p.state != ProjectState::Deleted)
+        u.admin
+            || Self::owns(p, &u.uuid)
+            || (p.state == ProjectState::Active && !p.spec.private)
+            || self.any_accepted(&p.id, &u.uuid)
     }
 
-    fn resources_of(&self, p_is_base: bool, spec: &Spec) -> Value {
+    /// `project_check_allowed(level=OWNER_LEVEL)`: admins and the owner.
+    fn owner_level(p: &Project, u: &User) -> bool {
+        u.admin || Self::owns(p, &u.uuid)
+    }
+
+    /// A project's `resources`: its quotas for the API-visible resources.
+    /// An initialized project was filled from the skeleton at approval, so
+    /// it carries every resource (0 where the application named none).
+    fn resources_of(&self, p: &Project) -> Value {
         let mut res = Map::new();
-        for r in &self.resources {
-            let caps = if p_is_base {
+        for r in self.resources.iter().filter(|r| r.api_visible) {
+            let caps = if p.is_base {
                 Some((r.base_default, r.base_default))
+            } else if p.state == ProjectState::Uninitialized {
+                p.spec.resources.get(&r.name).copied()
             } else {
-                spec.resources.get(&r.name).copied()
+                Some(p.spec.resources.get(&r.name).copied().unwrap_or((0, 0)))
             };
             if let Some((m, p)) = caps {
                 res.insert(
@@ -1195,24 +1421,40 @@ impl State {
         Value::Object(res)
     }
 
+    /// `_application_details`: what the application asked for (`null` for
+    /// what a modification left unchanged).
     fn app_json(&self, a: &Application) -> Value {
+        let given = |k: &str| a.given.contains(&k);
+        let field = |k: &str, v: Value| if given(k) { v } else { Value::Null };
+        let mut res = Map::new();
+        for (name, (m, p)) in &a.grants {
+            if self
+                .resources
+                .iter()
+                .any(|r| r.name == *name && r.api_visible)
+            {
+                res.insert(
+                    name.clone(),
+                    json!({"member_capacity": m, "project_capacity": p}),
+                );
+            }
+        }
         json!({
             "id": a.id,
             "state": a.state.as_str(),
-            "name": a.spec.name,
-            "owner": a.spec.owner,
+            "name": field("name", json!(a.spec.name)),
+            "owner": field("owner", json!(a.spec.owner)),
             "applicant": a.applicant,
-            "homepage": a.spec.homepage,
-            "description": a.spec.description,
-            "start_date": a.spec.start_date,
-            "end_date": a.spec.end_date,
-            "comments": a.spec.comments,
-            "join_policy": a.spec.join_policy,
-            "leave_policy": a.spec.leave_policy,
-            "max_members": a.spec.max_members,
-            "private": a.spec.private,
-            "date": a.date,
-            "resources": self.resources_of(false, &a.spec),
+            "homepage": field("homepage", json!(a.spec.homepage)),
+            "description": field("description", json!(a.spec.description)),
+            "start_date": field("start_date", json!(a.spec.start_date)),
+            "end_date": field("end_date", json!(a.spec.end_date)),
+            "comments": field("comments", json!(a.spec.comments)),
+            "join_policy": field("join_policy", json!(a.spec.join_policy)),
+            "leave_policy": field("leave_policy", json!(a.spec.leave_policy)),
+            "max_members": field("max_members", json!(a.spec.max_members)),
+            "private": field("private", json!(a.spec.private)),
+            "resources": res,
         })
     }
 
@@ -1222,7 +1464,7 @@ impl State {
             "state": p.state.as_str(),
             "creation_date": p.creation_date,
             "name": p.spec.name,
-            "owner": p.spec.owner,
+            "owner": (!p.is_base).then_some(&p.spec.owner),
             "homepage": p.spec.homepage,
             "description": p.spec.description,
             "end_date": p.spec.end_date,
@@ -1231,19 +1473,26 @@ impl State {
             "max_members": p.spec.max_members,
             "private": p.spec.private,
             "system_project": p.is_base,
-            "resources": self.resources_of(p.is_base, &p.spec),
+            "resources": self.resources_of(p),
         });
-        if let Some(d) = &p.deactivation_date {
-            v["deactivation_date"] = json!(d);
-        }
-        if let Some(a) = p.last_app.and_then(|id| self.applications.get(&id)) {
-            if u.admin || p.spec.owner == u.uuid || a.applicant == u.uuid {
+        // `project_check_allowed(level=APPLICANT_LEVEL)`: admins and the
+        // owner see the last application and the deactivation date.
+        if Self::owner_level(p, u) {
+            if let Some(a) = p.last_app.and_then(|id| self.applications.get(&id)) {
                 v["last_application"] = self.app_json(a);
+            }
+            if let Some(d) = &p.deactivation_date {
+                v["deactivation_date"] = json!(d);
             }
         }
         v
     }
 
+    /// `GET /projects` (`_get_projects`): filters `name`, `owner`,
+    /// `state`; `mode` `default`/`related` (member or owner), `member`
+    /// (actually accepted in an active project), `active` (active and
+    /// public); admins see every project in `default`, `related` and
+    /// `active`. Deleted projects are not hidden.
     pub fn get_projects(
         &self,
         u: &User,
@@ -1256,205 +1505,386 @@ impl State {
             None => None,
             Some(s) => Some(
                 ProjectState::parse(s)
-                    .ok_or_else(|| Fault::bad_request(format!("Unrecognized state '{s}'")))?,
+                    .ok_or_else(|| Fault::bad_request(format!("Unrecognized state {s}")))?,
             ),
         };
         let mode = mode.unwrap_or("default");
         if !["default", "member", "related", "active"].contains(&mode) {
-            return Err(Fault::bad_request(format!("Unrecognized mode '{mode}'")));
+            return Err(Fault::bad_request(format!("Unrecognized mode '{mode}'.")));
         }
-        let list: Vec<Value> = self
-            .projects
-            .iter()
-            .filter(|p| match mode {
-                "member" => self
-                    .memberships
-                    .iter()
-                    .any(|m| m.project == p.id && m.user == u.uuid && m.state.is_active()),
-                "related" => self.related(p, &u.uuid),
-                "active" => p.state == ProjectState::Active && self.visible(p, u),
-                _ => self.visible(p, u),
-            })
-            .filter(|p| match state {
-                Some(s) => p.state == s,
-                None => p.state != ProjectState::Deleted,
-            })
-            .filter(|p| name.is_none_or(|n| p.spec.name == n))
-            .filter(|p| owner.is_none_or(|o| p.spec.owner == o))
-            .map(|p| self.project_json(p, u))
-            .collect();
+        let list: Vec<Value> =
+            self.projects
+                .iter()
+                .filter(|p| match mode {
+                    "member" => {
+                        p.state == ProjectState::Active
+                            && self.memberships.iter().any(|m| {
+                                m.project == p.id && m.user == u.uuid && m.state.is_active()
+                            })
+                    }
+                    "active" => u.admin || (p.state == ProjectState::Active && !p.spec.private),
+                    _ => u.admin || Self::owns(p, &u.uuid) || self.any_accepted(&p.id, &u.uuid),
+                })
+                .filter(|p| state.is_none_or(|s| p.state == s))
+                .filter(|p| name.is_none_or(|n| p.spec.name == n))
+                .filter(|p| owner.is_none_or(|o| Self::owns(p, o)))
+                .map(|p| self.project_json(p, u))
+                .collect();
         Ok(Value::Array(list))
     }
 
+    /// `GET /projects/{id}`: 404 for no such project, 403 for a project
+    /// the caller may not see (an unapproved or private one of someone
+    /// else).
     pub fn get_project(&self, u: &User, id: &str) -> Answer {
-        match self.projects.iter().find(|p| p.id == id) {
-            Some(p) if self.visible(p, u) => Ok(self.project_json(p, u)),
-            _ => Err(Fault::not_found(format!("Project {id} does not exist."))),
+        let Some(p) = self.projects.iter().find(|p| p.id == id) else {
+            return Err(unknown_project(id));
+        };
+        if !self.visible(p, u) {
+            return Err(not_allowed());
         }
+        Ok(self.project_json(p, u))
     }
 
-    /// Parse project specs over `base` (all keys optional when `base` is
-    /// given; `name` and `end_date` required otherwise).
-    fn parse_spec(&self, u: &User, body: &Value, base: Option<&Spec>) -> Result<Spec, Fault> {
+    /// The API-level checks of `submit_new_project` /
+    /// `submit_modification` and then `submit_application`'s validation,
+    /// in the real server's order. `modify` names the caller and the project
+    /// being modified; its index comes back with the submission.
+    fn parse_spec(
+        &self,
+        body: &Value,
+        modify: Option<(&User, &str)>,
+    ) -> Result<(Submitted, Option<usize>), Fault> {
+        let modifying = modify.is_some();
+        // `app_data.get(...)` on a list or a string: a Python error (500).
         let Some(obj) = body.as_object() else {
-            return Err(Fault::bad_request(
-                "Malformed request: expected a json object.",
-            ));
+            return Err(unexpected());
         };
-        let bad = Fault::bad_request;
+        let bad = |m: &str| Fault::bad_request(m);
+        let mut given: Vec<&'static str> = Vec::new();
+        let present = |k: &str| obj.get(k).is_some_and(|v| !v.is_null());
+        // owner
+        let owner = match obj.get("owner") {
+            None | Some(Value::Null) => None,
+            Some(v) => match v.as_str().and_then(|o| self.user(o)) {
+                Some(o) => Some(o.uuid.clone()),
+                None => return Err(bad("User does not exist.")),
+            },
+        };
+        if !modifying && !obj.contains_key("name") {
+            return Err(bad("Name missing."));
+        }
+        let policy = |k: &str, what: &str| -> Result<Option<String>, Fault> {
+            match obj.get(k) {
+                None => Ok(None),
+                Some(Value::String(p)) if ["auto", "moderated", "closed"].contains(&p.as_str()) => {
+                    Ok(Some(p.clone()))
+                }
+                Some(Value::Null) if modifying => Ok(None),
+                Some(_) => Err(bad(&format!("Invalid {what} policy"))),
+            }
+        };
+        let join_policy = policy("join_policy", "join")?;
+        let leave_policy = policy("leave_policy", "leave")?;
+        if !modifying && !present("end_date") {
+            return Err(bad("Missing end date"));
+        }
+        let max_members = match obj.get("max_members") {
+            None => None,
+            Some(Value::Null) if modifying => None,
+            Some(v) => Some(parse_units(v).ok_or_else(|| bad("Invalid max_members"))?),
+        };
+        let boolean = |k: &str| -> Result<Option<bool>, Fault> {
+            match obj.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Bool(b)) => Ok(Some(*b)),
+                Some(_) => Err(bad(&format!("{k} must be boolean"))),
+            }
+        };
         let text = |k: &str| -> Result<Option<String>, Fault> {
             match obj.get(k) {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(bad(format!("Invalid {k}"))),
+                Some(_) => Err(bad(&format!("{k} must be string"))),
             }
         };
-        let name = match (text("name")?, base) {
-            (Some(n), _) if !n.trim().is_empty() => n,
-            (Some(_), _) => return Err(bad("Name missing".to_owned())),
-            (None, Some(b)) => b.name.clone(),
-            (None, None) => return Err(bad("Name missing".to_owned())),
-        };
-        let end_date = match (text("end_date")?, base) {
-            (Some(d), _) => {
-                if !valid_date(&d) {
-                    return Err(bad(format!("Invalid end_date '{d}'")));
+        let private = boolean("private")?;
+        let homepage = text("homepage")?;
+        let description = text("description")?;
+        let comments = text("comments")?;
+        // submit_application: the project being modified (404, 403, 409),
+        // then the resources, the name, ...
+        let (idx, base_spec) = match modify {
+            None => (None, None),
+            Some((u, id)) => {
+                let idx = self.project_idx(id).ok_or_else(|| unknown_project(id))?;
+                let p = &self.projects[idx];
+                if !Self::owner_level(p, u) {
+                    return Err(not_allowed());
                 }
-                d
-            }
-            (None, Some(b)) => b.end_date.clone(),
-            (None, None) => return Err(bad("Missing end date".to_owned())),
-        };
-        let start_date = match text("start_date")? {
-            Some(d) if !valid_date(&d) => return Err(bad(format!("Invalid start_date '{d}'"))),
-            Some(d) => Some(d),
-            None => base.and_then(|b| b.start_date.clone()),
-        };
-        let owner = match text("owner")? {
-            Some(o) => {
-                if self.user(&o).is_none() {
-                    return Err(bad(format!("User '{o}' does not exist")));
+                if matches!(p.state, ProjectState::Uninitialized | ProjectState::Deleted) {
+                    return Err(Fault::conflict("Cannot modify an uninitialized project."));
                 }
-                if o != u.uuid && !u.admin {
-                    return Err(Fault::forbidden("Only admins can set the project owner."));
-                }
-                o
-            }
-            None => base
-                .map(|b| b.owner.clone())
-                .unwrap_or_else(|| u.uuid.clone()),
-        };
-        let policy = |k: &str, dflt: &str| -> Result<String, Fault> {
-            match text(k)? {
-                Some(p) if ["auto", "moderated", "closed"].contains(&p.as_str()) => Ok(p),
-                Some(p) => Err(bad(format!("Invalid {k} '{p}'"))),
-                None => Ok(dflt.to_owned()),
+                (Some(idx), Some(p.spec.clone()))
             }
         };
-        let join_policy = policy(
-            "join_policy",
-            base.map_or("moderated", |b| b.join_policy.as_str()),
-        )?;
-        let leave_policy = policy(
-            "leave_policy",
-            base.map_or("auto", |b| b.leave_policy.as_str()),
-        )?;
-        let max_members = match obj.get("max_members") {
-            None => base.and_then(|b| b.max_members),
-            Some(Value::Null) => None,
-            Some(v) => match v.as_i64() {
-                Some(n) if n >= 0 => Some(n),
-                _ => return Err(bad("Invalid max_members".to_owned())),
-            },
+        let base = base_spec.as_ref();
+        let grants = self.validate_resource_policies(obj.get("resources"))?;
+        let name = match obj.get("name") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(n)) => Some(n.clone()),
+            // `len()` and the regex of a non-string: a 500 in Python.
+            Some(_) => return Err(bad("Project name should be in domain format")),
         };
-        let private = match obj.get("private") {
-            None | Some(Value::Null) => base.is_some_and(|b| b.private),
-            Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(bad("Invalid private".to_owned())),
-        };
-        let mut resources = base.map(|b| b.resources.clone()).unwrap_or_default();
-        match obj.get("resources") {
-            None | Some(Value::Null) => {}
-            Some(Value::Object(map)) => {
-                for (res, caps) in map {
-                    if !self
-                        .resources
-                        .iter()
-                        .any(|r| r.name == *res && r.name != "astakos.pending_app")
-                    {
-                        return Err(bad(format!("Resource {res} does not exist")));
-                    }
-                    let cap = |k: &str| caps.get(k).and_then(Value::as_i64).filter(|n| *n >= 0);
-                    match (cap("member_capacity"), cap("project_capacity")) {
-                        (Some(m), Some(p)) => {
-                            resources.insert(res.clone(), (m, p));
-                        }
-                        _ => return Err(bad(format!("Malformed resource {res}"))),
-                    }
-                }
+        if let Some(n) = &name {
+            if n.chars().count() > 80 {
+                return Err(bad("'name' value exceeds max length 80"));
             }
-            Some(_) => return Err(bad("Invalid resources".to_owned())),
+            if !valid_project_name(n) {
+                return Err(bad("Project name should be in domain format"));
+            }
         }
-        Ok(Spec {
-            name,
-            owner,
-            homepage: text("homepage")?
-                .or_else(|| base.map(|b| b.homepage.clone()))
-                .unwrap_or_default(),
-            description: text("description")?
-                .or_else(|| base.map(|b| b.description.clone()))
-                .unwrap_or_default(),
-            comments: text("comments")?.unwrap_or_default(),
-            start_date,
-            end_date,
-            join_policy,
-            leave_policy,
-            max_members,
-            private,
+        if homepage.as_ref().is_some_and(|h| h.chars().count() > 255) {
+            return Err(bad("'homepage' value exceeds max length 255"));
+        }
+        for (k, v) in [("description", &description), ("comments", &comments)] {
+            if v.as_ref().is_some_and(|t| t.chars().count() > 4096) {
+                return Err(bad(&format!("'{k}' value exceeds max length 4096")));
+            }
+        }
+        if max_members.is_some_and(|m| m < 0) {
+            return Err(bad("max_members out of range"));
+        }
+        // Kept as the real server keeps them: a UTC value, shown with
+        // `isoformat` (`+00:00`, microseconds only when not zero).
+        let date = |k: &str| -> Result<Option<(String, OffsetDateTime)>, Fault> {
+            match obj.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => v
+                    .as_str()
+                    .and_then(parse_iso_date)
+                    .map(|d| Some((py_isoformat(d), d)))
+                    .ok_or_else(|| bad(&format!("Invalid {k}"))),
+            }
+        };
+        let start_date = date("start_date")?;
+        let end_date = date("end_date")?;
+        if end_date
+            .as_ref()
+            .is_some_and(|(_, d)| *d < OffsetDateTime::now_utc())
+        {
+            return Err(bad("'end_date' must be in the future"));
+        }
+        let new_project = base.is_none();
+        for (k, on) in [
+            ("owner", owner.is_some() || new_project),
+            ("name", name.is_some()),
+            ("homepage", homepage.is_some() || new_project),
+            ("description", description.is_some() || new_project),
+            ("start_date", start_date.is_some()),
+            ("end_date", end_date.is_some()),
+            ("comments", comments.is_some() || new_project),
+            ("join_policy", join_policy.is_some() || new_project),
+            ("leave_policy", leave_policy.is_some() || new_project),
+            ("max_members", max_members.is_some() || new_project),
+            ("private", private.is_some() || new_project),
+        ] {
+            if on {
+                given.push(k);
+            }
+        }
+        let b = |f: fn(&Spec) -> String, dflt: &str| base.map_or(dflt.to_owned(), f);
+        let mut resources = base.map(|b| b.resources.clone()).unwrap_or_default();
+        resources.extend(grants.iter().map(|(k, v)| (k.clone(), *v)));
+        let spec = Spec {
+            name: name.unwrap_or_else(|| b(|s| s.name.clone(), "")),
+            owner: owner.unwrap_or_else(|| b(|s| s.owner.clone(), "")),
+            homepage: homepage.unwrap_or_else(|| b(|s| s.homepage.clone(), "")),
+            description: description.unwrap_or_else(|| b(|s| s.description.clone(), "")),
+            comments: comments.unwrap_or_default(),
+            start_date: start_date
+                .map(|d| d.0)
+                .or_else(|| base.and_then(|b| b.start_date.clone())),
+            end_date: end_date
+                .map(|d| d.0)
+                .unwrap_or_else(|| b(|s| s.end_date.clone(), "")),
+            join_policy: join_policy.unwrap_or_else(|| b(|s| s.join_policy.clone(), "moderated")),
+            leave_policy: leave_policy.unwrap_or_else(|| b(|s| s.leave_policy.clone(), "auto")),
+            max_members: max_members
+                .or_else(|| base.and_then(|b| b.max_members))
+                .or(base.is_none().then_some(PRACTICALLY_INFINITE)),
+            private: private.unwrap_or_else(|| base.is_some_and(|b| b.private)),
             resources,
-        })
+        };
+        Ok((
+            Submitted {
+                spec,
+                given,
+                grants,
+            },
+            idx,
+        ))
     }
 
-    /// Charge (+1) or release (-1) the applicant's pending-application
-    /// holding in their base project.
-    fn pending_app(&mut self, user: &User, delta: i64) -> Result<(), Fault> {
-        let key = (
-            holder_user(&user.uuid),
-            Some(holder_project(&user.uuid)),
-            "astakos.pending_app".to_owned(),
-        );
-        let Some(h) = self.holdings.get_mut(&key) else {
-            return Ok(());
+    /// `validate_resource_policies`: a dict of API-visible resources, each
+    /// with integer capacities, non-negative, member ≤ project.
+    fn validate_resource_policies(
+        &self,
+        policies: Option<&Value>,
+    ) -> Result<BTreeMap<String, (i64, i64)>, Fault> {
+        let malformed = || Fault::bad_request("Malformed resource policies");
+        let map = match policies {
+            None => return Ok(BTreeMap::new()),
+            Some(Value::Object(m)) => m,
+            Some(_) => return Err(malformed()),
         };
-        if delta > 0 && !user.admin && h.usage_max + delta > h.limit {
-            return Err(Fault::conflict(format!(
-                "You have reached the maximum number of pending project applications ({}).",
-                h.limit
-            )));
+        if map
+            .keys()
+            .any(|k| !self.resources.iter().any(|r| r.name == *k && r.api_visible))
+        {
+            return Err(malformed());
         }
-        h.usage_min = (h.usage_min + delta).max(0);
-        h.usage_max = (h.usage_max + delta).max(0);
+        let mut out = BTreeMap::new();
+        for (name, specs) in map {
+            let cap = |k: &str| specs.get(k).and_then(wire_i128);
+            let (Some(p), Some(m)) = (cap("project_capacity"), cap("member_capacity")) else {
+                return Err(malformed());
+            };
+            if p > i128::from(i64::MAX) || m > i128::from(i64::MAX) {
+                return Err(Fault::bad_request(format!(
+                    "Quota limit exceeds max value {}",
+                    i64::MAX
+                )));
+            }
+            if p < 0 || m < 0 {
+                return Err(Fault::bad_request("Negative quota limit is not allowed"));
+            }
+            if p < m {
+                return Err(Fault::bad_request(format!(
+                    "Project quota limit is less than member limit for resource '{name}'"
+                )));
+            }
+            // Both are in 0..=i64::MAX here.
+            let (Ok(m), Ok(p)) = (i64::try_from(m), i64::try_from(p)) else {
+                return Err(malformed());
+            };
+            out.insert(name.clone(), (m, p));
+        }
+        Ok(out)
+    }
+
+    /// `qh_add_pending_app` (+1 for the caller; minus the pending
+    /// applications the new one replaces, per applicant) as one commission
+    /// on `astakos.pending_app` in each applicant's system project (user
+    /// and project holdings), forced for admins. Nothing changes unless it
+    /// all fits.
+    fn charge_pending_app(&mut self, u: &User, project: Option<&str>) -> Result<(), Fault> {
+        let mut deltas: Vec<(String, i64)> = vec![(u.uuid.clone(), 1)];
+        if let Some(pid) = project {
+            for a in self
+                .applications
+                .values()
+                .filter(|a| a.project == pid && a.state == AppState::Pending)
+            {
+                match deltas.iter_mut().find(|(x, _)| *x == a.applicant) {
+                    Some((_, d)) => *d -= 1,
+                    None => deltas.push((a.applicant.clone(), -1)),
+                }
+            }
+        }
+        let mut provisions = Vec::new();
+        for (user, q) in deltas {
+            let src = holder_project(&user);
+            provisions.push((
+                (
+                    holder_user(&user),
+                    Some(src.clone()),
+                    PENDING_APP.to_owned(),
+                ),
+                i128::from(q),
+            ));
+            provisions.push(((src, None, PENDING_APP.to_owned()), i128::from(q)));
+        }
+        provisions.retain(|(k, _)| self.holdings.contains_key(k));
+        let mut staged = match self.stage(&provisions, u.admin) {
+            Ok(s) => s,
+            Err(f) if f.status == StatusCode::PAYLOAD_TOO_LARGE => {
+                let limit = f
+                    .body
+                    .as_ref()
+                    .and_then(|b| b["overLimit"]["data"]["limit"].as_i64())
+                    .unwrap_or_default();
+                return Err(Fault::conflict(format!(
+                    "You have reached the maximum number of pending project applications: {limit}."
+                )));
+            }
+            Err(f) => return Err(f),
+        };
+        let accepted: Vec<Provision> = provisions
+            .into_iter()
+            .filter_map(|((holder, source, resource), q)| {
+                Some(Provision {
+                    holder,
+                    source,
+                    resource,
+                    quantity: i64::try_from(q).ok()?,
+                })
+            })
+            .collect();
+        self.settle(&mut staged, &accepted, true)?;
+        self.holdings.extend(staged);
         Ok(())
     }
 
-    fn release_app(&mut self, app_id: u64) {
-        let Some(applicant) = self
-            .applications
-            .get(&app_id)
-            .and_then(|a| self.user(&a.applicant))
-            .cloned()
-        else {
-            return;
-        };
-        let _ = self.pending_app(&applicant, -1);
+    /// `qh_release_pending_app`: -1 on the applicant's pending-application
+    /// holdings (a release is checked; it cannot fail on a consistent
+    /// state, and if it did nothing would change).
+    fn release_pending_app(&mut self, applicant: &str) -> Result<(), Fault> {
+        let src = holder_project(applicant);
+        let mut provisions = vec![
+            (
+                (
+                    holder_user(applicant),
+                    Some(src.clone()),
+                    PENDING_APP.to_owned(),
+                ),
+                -1i128,
+            ),
+            ((src, None, PENDING_APP.to_owned()), -1i128),
+        ];
+        provisions.retain(|(k, _)| self.holdings.contains_key(k));
+        let mut staged = self.stage(&provisions, false)?;
+        let accepted: Vec<Provision> = provisions
+            .into_iter()
+            .map(|((holder, source, resource), _)| Provision {
+                holder,
+                source,
+                resource,
+                quantity: -1,
+            })
+            .collect();
+        self.settle(&mut staged, &accepted, true)?;
+        self.holdings.extend(staged);
+        Ok(())
     }
 
+    fn new_app_id(&mut self) -> u64 {
+        let id = self.next_app;
+        self.next_app = self.next_app.saturating_add(1);
+        id
+    }
+
+    /// `POST /projects`: validate everything, then charge the pending
+    /// application (409 at the limit), then create the uninitialized
+    /// project with its pending application.
     pub fn create_project(&mut self, u: &User, body: &Value) -> Answer {
-        let spec = self.parse_spec(u, body, None)?;
-        self.pending_app(u, 1)?;
+        let (mut sub, _) = self.parse_spec(body, None)?;
+        if sub.spec.owner.is_empty() {
+            sub.spec.owner = u.uuid.clone();
+        }
+        self.charge_pending_app(u, None)?;
         let id = uuid::Uuid::new_v4().to_string();
-        let app_id = self.next_app;
-        self.next_app += 1;
+        let app_id = self.new_app_id();
         let date = now_iso();
         self.applications.insert(
             app_id,
@@ -1463,15 +1893,16 @@ impl State {
                 project: id.clone(),
                 state: AppState::Pending,
                 applicant: u.uuid.clone(),
-                spec: spec.clone(),
-                date: date.clone(),
+                spec: sub.spec.clone(),
+                given: sub.given,
+                grants: sub.grants,
             },
         );
         self.projects.push(Project {
             id: id.clone(),
             state: ProjectState::Uninitialized,
             is_base: false,
-            spec,
+            spec: sub.spec,
             creation_date: date,
             deactivation_date: None,
             last_app: Some(app_id),
@@ -1479,48 +1910,31 @@ impl State {
         Ok(json!({"id": id, "application": app_id}))
     }
 
+    /// `PUT /projects/{id}` (`submit_modification`).
     pub fn modify_project(&mut self, u: &User, id: &str, body: &Value) -> Answer {
-        let Some(idx) = self
-            .project_idx(id)
-            .filter(|i| self.visible(&self.projects[*i], u))
-        else {
-            return Err(Fault::not_found(format!("Project {id} does not exist.")));
+        // Field checks, then the project (404, 403, 409), then validation.
+        let (sub, idx) = self.parse_spec(body, Some((u, id)))?;
+        let Some(idx) = idx else {
+            return Err(unknown_project(id));
         };
         let p = self.projects[idx].clone();
-        if p.is_base && !u.admin {
-            return Err(Fault::forbidden("Only admins can modify a system project."));
-        }
-        if !(u.admin || p.spec.owner == u.uuid) {
-            return Err(Fault::forbidden(
-                "Only the project owner can modify a project.",
+        if p.is_base
+            && ["owner", "name", "homepage", "description"]
+                .iter()
+                .any(|k| sub.given.contains(k))
+        {
+            return Err(Fault::conflict(
+                "Cannot modify fields 'owner', 'name', 'homepage', and 'description' of a \
+                 system project.",
             ));
         }
-        if matches!(p.state, ProjectState::Deleted | ProjectState::Terminated) {
-            return Err(Fault::conflict(format!(
-                "Cannot modify a project in state '{}'.",
-                p.state.as_str()
-            )));
-        }
-        let base_spec = match p.last_app.and_then(|a| self.applications.get(&a)) {
-            Some(a) if p.state == ProjectState::Uninitialized => a.spec.clone(),
-            _ => p.spec.clone(),
-        };
-        let spec = self.parse_spec(u, body, Some(&base_spec))?;
-        self.pending_app(u, 1)?;
-        let pending: Vec<u64> = self
-            .applications
-            .values()
-            .filter(|a| a.project == id && a.state == AppState::Pending)
-            .map(|a| a.id)
-            .collect();
-        for a in pending {
-            self.release_app(a);
-            if let Some(app) = self.applications.get_mut(&a) {
-                app.state = AppState::Replaced;
+        self.charge_pending_app(u, Some(id))?;
+        for a in self.applications.values_mut() {
+            if a.project == id && a.state == AppState::Pending {
+                a.state = AppState::Replaced;
             }
         }
-        let app_id = self.next_app;
-        self.next_app += 1;
+        let app_id = self.new_app_id();
         self.applications.insert(
             app_id,
             Application {
@@ -1528,100 +1942,149 @@ impl State {
                 project: id.to_owned(),
                 state: AppState::Pending,
                 applicant: u.uuid.clone(),
-                spec: spec.clone(),
-                date: now_iso(),
+                spec: sub.spec,
+                given: sub.given,
+                grants: sub.grants,
             },
         );
-        let p = &mut self.projects[idx];
-        p.last_app = Some(app_id);
-        if p.state == ProjectState::Uninitialized {
-            p.spec = spec;
-        }
+        self.projects[idx].last_app = Some(app_id);
         Ok(json!({"id": id, "application": app_id}))
     }
 
+    /// `POST /projects/{id}/action`.
     pub fn project_action(&mut self, u: &User, id: &str, body: &Value) -> Answer {
-        let Some(idx) = self
-            .project_idx(id)
-            .filter(|i| self.visible(&self.projects[*i], u))
-        else {
-            return Err(Fault::not_found(format!("Project {id} does not exist.")));
+        if !body.is_object() {
+            return Err(Fault::bad_request("Invalid input data"));
+        }
+        let (action, data) = get_action(
+            &[
+                "terminate",
+                "suspend",
+                "unsuspend",
+                "reinstate",
+                "approve",
+                "deny",
+                "dismiss",
+                "cancel",
+            ],
+            body,
+        )?;
+        // `action_data.get("reason", "")` and `action_data["app_id"]` on
+        // something that is not a dict with an app id: Python raises, the
+        // server answers 500.
+        let Some(data) = data.as_object() else {
+            return Err(unexpected());
         };
-        let Some((action, args)) = body
-            .as_object()
-            .filter(|o| o.len() == 1)
-            .and_then(|o| o.iter().next())
-        else {
-            return Err(Fault::bad_request("Exactly one action is required."));
-        };
-        let action = action.as_str();
         match action {
-            "suspend" | "unsuspend" | "terminate" | "reinstate" => {
+            "terminate" | "suspend" | "unsuspend" | "reinstate" => {
+                let Some(idx) = self.project_idx(id) else {
+                    return Err(unknown_project(id));
+                };
                 if !u.admin {
-                    return Err(Fault::forbidden(format!(
-                        "You are not allowed to {action} projects."
-                    )));
+                    return Err(not_allowed());
                 }
                 let p = &self.projects[idx];
                 use ProjectState as S;
-                let next = match (action, p.state) {
-                    ("terminate", _) if p.is_base => {
-                        return Err(Fault::conflict("Cannot terminate a system project."))
+                let alive = matches!(p.state, S::Active | S::Suspended);
+                let next = match action {
+                    "terminate" if !alive => {
+                        return Err(Fault::conflict(format!("Project {id} is not alive.")))
                     }
-                    ("suspend", S::Active) => S::Suspended,
-                    ("unsuspend", S::Suspended) => S::Active,
-                    ("terminate", S::Active | S::Suspended) => S::Terminated,
-                    ("reinstate", S::Terminated) => S::Active,
-                    (_, s) => {
+                    "terminate" if p.is_base => {
                         return Err(Fault::conflict(format!(
-                            "Cannot {action} project {id}: it is {}.",
-                            s.as_str()
+                            "Cannot terminate: {id} is a system project."
                         )))
+                    }
+                    "terminate" => S::Terminated,
+                    "suspend" if !alive => {
+                        return Err(Fault::conflict(format!("Project {id} is not alive.")))
+                    }
+                    "suspend" if p.state == S::Suspended => {
+                        return Err(Fault::conflict(format!("Project {id} is suspended.")))
+                    }
+                    "suspend" => S::Suspended,
+                    "unsuspend" if p.state != S::Suspended => {
+                        return Err(Fault::conflict(format!("Project {id} is not suspended.")))
+                    }
+                    "unsuspend" => S::Active,
+                    _ if p.state != S::Terminated => {
+                        return Err(Fault::conflict(format!("Project {id} is not terminated.")))
+                    }
+                    _ => {
+                        self.check_conflicting_projects(idx, &p.spec.name)?;
+                        S::Active
                     }
                 };
                 let p = &mut self.projects[idx];
                 p.state = next;
-                p.deactivation_date = (next != S::Active).then(now_iso);
+                if next != S::Active {
+                    p.deactivation_date = Some(now_iso());
+                }
                 self.sync_holdings();
                 Ok(Value::Null)
             }
-            "approve" | "deny" | "dismiss" | "cancel" => {
-                let app_id = match args.get("app_id") {
+            _ => {
+                let app_id = match data.get("app_id") {
+                    // `ProjectApplication.objects.get(id=None)`: not found.
+                    Some(Value::Null) => None,
                     Some(Value::Number(n)) => n.as_u64(),
-                    Some(Value::String(s)) => s.parse().ok(),
-                    _ => None,
+                    Some(Value::String(s)) => match s.parse::<u64>() {
+                        Ok(n) => Some(n),
+                        Err(_) => return Err(unexpected()),
+                    },
+                    _ => return Err(unexpected()),
                 };
-                let Some(app_id) = app_id else {
-                    return Err(Fault::bad_request("Missing or invalid app_id."));
-                };
-                self.application_action(u, idx, app_id, action)
+                self.application_action(u, id, app_id, action)
             }
-            other => Err(Fault::bad_request(format!("Unknown action '{other}'."))),
         }
     }
 
-    fn application_action(&mut self, u: &User, idx: usize, app_id: u64, action: &str) -> Answer {
-        let pid = self.projects[idx].id.clone();
-        let Some(app) = self
-            .applications
-            .get(&app_id)
-            .filter(|a| a.project == pid)
-            .cloned()
-        else {
-            return Err(Fault::not_found(format!(
-                "Application {app_id} does not exist for project {pid}."
-            )));
-        };
-        let admin_only = matches!(action, "approve" | "deny");
-        if admin_only && !u.admin {
-            return Err(Fault::forbidden(format!(
-                "You are not allowed to {action} applications."
+    /// `check_conflicting_projects`: another alive project already holds
+    /// the name.
+    fn check_conflicting_projects(&self, idx: usize, name: &str) -> Result<(), Fault> {
+        let me = &self.projects[idx];
+        if let Some(other) = self.projects.iter().find(|p| {
+            p.id != me.id
+                && p.spec.name == name
+                && matches!(p.state, ProjectState::Active | ProjectState::Suspended)
+        }) {
+            return Err(Fault::conflict(format!(
+                "cannot approve: project with name '{name}' already exists (id: {})",
+                other.id
             )));
         }
-        if !(admin_only || u.admin || app.applicant == u.uuid) {
-            return Err(Fault::forbidden(format!(
-                "Only the applicant can {action} application {app_id}."
+        Ok(())
+    }
+
+    fn application_action(
+        &mut self,
+        u: &User,
+        pid: &str,
+        app_id: Option<u64>,
+        action: &str,
+    ) -> Answer {
+        let Some(app) = app_id.and_then(|a| self.applications.get(&a)).cloned() else {
+            return Err(Fault::not_found(format!(
+                "There is no project application identified by {}.",
+                app_id.map_or("None".to_owned(), |a| a.to_string())
             )));
+        };
+        let Some(idx) = self.project_idx(&app.project) else {
+            return Err(unknown_project(&app.project));
+        };
+        // check_app_relevant
+        if app.project != pid || self.projects[idx].last_app != Some(app.id) {
+            return Err(Fault::conflict(format!(
+                "{} is not a pending application for project {pid}.",
+                app.id
+            )));
+        }
+        // app_check_allowed: approve/deny are for admins, cancel/dismiss
+        // for admins and the applicant.
+        let allowed =
+            u.admin || (matches!(action, "cancel" | "dismiss") && app.applicant == u.uuid);
+        if !allowed {
+            return Err(not_allowed());
         }
         let required = if action == "dismiss" {
             AppState::Denied
@@ -1630,9 +2093,18 @@ impl State {
         };
         if app.state != required {
             return Err(Fault::conflict(format!(
-                "Cannot {action} application {app_id} in state '{}'.",
-                app.state.as_str()
+                "Cannot {action} application {} in state '{}'",
+                app.id,
+                app.state.display()
             )));
+        }
+        // `if application.name:` a modification that leaves the name alone
+        // is not checked.
+        if action == "approve" && app.given.contains(&"name") {
+            self.check_conflicting_projects(idx, &app.spec.name)?;
+        }
+        if matches!(action, "approve" | "deny" | "cancel") {
+            self.release_pending_app(&app.applicant)?;
         }
         let next = match action {
             "approve" => AppState::Approved,
@@ -1640,19 +2112,14 @@ impl State {
             "dismiss" => AppState::Dismissed,
             _ => AppState::Cancelled,
         };
-        if app.state == AppState::Pending {
-            self.release_app(app_id);
-        }
-        if let Some(a) = self.applications.get_mut(&app_id) {
+        if let Some(a) = self.applications.get_mut(&app.id) {
             a.state = next;
         }
         let p = &mut self.projects[idx];
         match next {
             AppState::Approved => {
                 p.spec = app.spec.clone();
-                if p.state == ProjectState::Uninitialized {
-                    p.state = ProjectState::Active;
-                }
+                p.state = ProjectState::Active;
             }
             AppState::Dismissed | AppState::Cancelled if p.state == ProjectState::Uninitialized => {
                 p.state = ProjectState::Deleted;
@@ -1665,38 +2132,123 @@ impl State {
 
     // ------------------------------------------------------------ memberships
 
-    fn can_moderate(&self, u: &User, project: &str) -> bool {
-        u.admin
-            || self
-                .projects
-                .iter()
-                .any(|p| p.id == project && p.spec.owner == u.uuid)
+    fn membership_by_id(&self, id: u64) -> Result<usize, Fault> {
+        self.memberships
+            .iter()
+            .position(|m| m.id == id)
+            .ok_or_else(|| Fault::not_found(NOT_MEMBERSHIP_REQUEST))
+    }
+
+    fn project_of(&self, m: &Membership) -> Result<Project, Fault> {
+        self.projects
+            .iter()
+            .find(|p| p.id == m.project)
+            .cloned()
+            .ok_or_else(|| unknown_project(&m.project))
+    }
+
+    fn approved_members(&self, project: &str) -> i64 {
+        let n = self
+            .memberships
+            .iter()
+            .filter(|m| m.project == project && m.state.is_active())
+            .count();
+        i64::try_from(n).unwrap_or(i64::MAX)
+    }
+
+    fn check_alive(p: &Project) -> Result<(), Fault> {
+        if matches!(p.state, ProjectState::Active | ProjectState::Suspended) {
+            Ok(())
+        } else {
+            Err(Fault::conflict(format!("Project {} is not alive.", p.id)))
+        }
+    }
+
+    /// `accept_membership_project_checks`: owner level, alive, join not
+    /// closed, room for one more.
+    fn accept_project_checks(&self, p: &Project, u: &User) -> Result<(), Fault> {
+        if !Self::owner_level(p, u) {
+            return Err(not_allowed());
+        }
+        Self::check_alive(p)?;
+        if p.spec.join_policy == "closed" {
+            return Err(Fault::conflict(JOIN_CLOSED));
+        }
+        if p.spec
+            .max_members
+            .is_some_and(|max| self.approved_members(&p.id).saturating_add(1) > max)
+        {
+            return Err(Fault::conflict(MEMBER_LIMIT));
+        }
+        Ok(())
+    }
+
+    /// The real server's per-action checks (`MEMBERSHIP_ACTION_CHECKS`),
+    /// in its order: the state (409), who asks (403), the project (409).
+    fn membership_check(&self, m: &Membership, u: &User, action: &str) -> Result<(), Fault> {
+        use MembershipState as M;
+        let p = self.project_of(m)?;
+        let person = m.user == u.uuid;
+        match action {
+            "accept" => {
+                if m.state != M::Requested {
+                    return Err(Fault::conflict(NOT_MEMBERSHIP_REQUEST));
+                }
+                self.accept_project_checks(&p, u)
+            }
+            "reject" => {
+                if m.state != M::Requested {
+                    return Err(Fault::conflict(NOT_MEMBERSHIP_REQUEST));
+                }
+                if !Self::owner_level(&p, u) {
+                    return Err(not_allowed());
+                }
+                Self::check_alive(&p)
+            }
+            "cancel" => {
+                if m.state != M::Requested {
+                    return Err(Fault::conflict(NOT_MEMBERSHIP_REQUEST));
+                }
+                if !(u.admin || person) {
+                    return Err(not_allowed());
+                }
+                Self::check_alive(&p)
+            }
+            "remove" => {
+                if !m.state.is_active() {
+                    return Err(Fault::conflict(NOT_ACCEPTED_MEMBERSHIP));
+                }
+                if !Self::owner_level(&p, u) {
+                    return Err(not_allowed());
+                }
+                Self::check_alive(&p)?;
+                if p.spec.leave_policy == "closed" {
+                    return Err(Fault::conflict(LEAVE_CLOSED));
+                }
+                Ok(())
+            }
+            _ => {
+                // leave
+                if !m.state.is_active() {
+                    return Err(Fault::conflict(NOT_ACCEPTED_MEMBERSHIP));
+                }
+                if !(u.admin || person) {
+                    return Err(not_allowed());
+                }
+                Self::check_alive(&p)?;
+                if p.spec.leave_policy == "closed" {
+                    return Err(Fault::conflict(LEAVE_CLOSED));
+                }
+                Ok(())
+            }
+        }
     }
 
     fn allowed_actions(&self, m: &Membership, u: &User) -> Vec<&'static str> {
-        let moderator = self.can_moderate(u, &m.project);
-        let member = m.user == u.uuid;
-        let mut out = Vec::new();
-        match m.state {
-            MembershipState::Requested | MembershipState::LeaveRequested => {
-                if moderator {
-                    out.extend(["accept", "reject"]);
-                }
-                if member {
-                    out.push("cancel");
-                }
-            }
-            MembershipState::Accepted => {
-                if member {
-                    out.push("leave");
-                }
-                if moderator {
-                    out.push("remove");
-                }
-            }
-            _ => {}
-        }
-        out
+        ["leave", "cancel", "accept", "reject", "remove"]
+            .into_iter()
+            .filter(|a| self.membership_check(m, u, a).is_ok())
+            .collect()
     }
 
     fn membership_json(&self, m: &Membership, u: &User) -> Value {
@@ -1713,17 +2265,20 @@ impl State {
         v
     }
 
+    /// `membership_check_allowed` (owner level, or the member).
     fn membership_visible(&self, m: &Membership, u: &User) -> bool {
-        m.user == u.uuid || self.can_moderate(u, &m.project)
+        m.user == u.uuid
+            || u.admin
+            || self
+                .projects
+                .iter()
+                .any(|p| p.id == m.project && Self::owns(p, &u.uuid))
     }
 
+    /// `GET /projects/memberships[?project=]`: the caller's memberships and
+    /// those of projects they own (admins: all); the project is a plain
+    /// filter.
     pub fn get_memberships(&self, u: &User, project: Option<&str>) -> Answer {
-        if let Some(pid) = project {
-            match self.projects.iter().find(|p| p.id == pid) {
-                Some(p) if self.visible(p, u) => {}
-                _ => return Err(Fault::not_found(format!("Project {pid} does not exist."))),
-            }
-        }
         Ok(Value::Array(
             self.memberships
                 .iter()
@@ -1735,220 +2290,135 @@ impl State {
     }
 
     pub fn get_membership(&self, u: &User, id: u64) -> Answer {
-        let Some(m) = self.memberships.iter().find(|m| m.id == id) else {
-            return Err(Fault::not_found(format!("Membership {id} does not exist.")));
-        };
+        let m = &self.memberships[self.membership_by_id(id)?];
         if !self.membership_visible(m, u) {
-            return Err(Fault::forbidden(
-                "You are not allowed to view this membership.",
-            ));
+            return Err(not_allowed());
         }
         Ok(self.membership_json(m, u))
     }
 
-    fn active_members(&self, project: &str) -> i64 {
-        self.memberships
-            .iter()
-            .filter(|m| m.project == project && m.state.is_active())
-            .count() as i64
-    }
-
-    fn check_room(&self, p: &Project) -> Result<(), Fault> {
-        if p.spec
-            .max_members
-            .is_some_and(|max| self.active_members(&p.id) >= max)
-        {
-            return Err(Fault::conflict(format!(
-                "Project {} has reached its maximum number of members.",
-                p.id
-            )));
-        }
-        Ok(())
-    }
-
-    fn upsert_membership(&mut self, user: &str, project: &str, state: MembershipState) -> u64 {
-        if let Some(m) = self
-            .memberships
-            .iter_mut()
-            .find(|m| m.user == user && m.project == project)
-        {
-            m.set(state);
-            return m.id;
-        }
-        let states: &[MembershipState] = if state == MembershipState::Requested {
-            &[MembershipState::Requested]
-        } else {
-            &[MembershipState::Requested, state]
+    /// `get_project_for_update` of a membership action's project id: a
+    /// string is a uuid; an integer is an internal id, which no simulated
+    /// project exposes.
+    fn project_by_wire_id(&self, id: &Value) -> Result<usize, Fault> {
+        let shown = match id {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
         };
-        self.new_membership(user, project, states)
+        id.as_str()
+            .and_then(|s| self.project_idx(s))
+            .ok_or_else(|| unknown_project(&shown))
     }
 
     pub fn post_memberships(&mut self, u: &User, body: &Value) -> Answer {
-        let Some((action, args)) = body
-            .as_object()
-            .filter(|o| o.len() == 1)
-            .and_then(|o| o.iter().next())
-        else {
-            return Err(Fault::bad_request("Unacceptable action."));
+        let (action, data) = get_action(&["join", "enroll"], body)?;
+        let Some(data) = data.as_object() else {
+            return Err(unexpected());
         };
-        let pid = match args.get("project") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => return Err(Fault::bad_request("Missing project.")),
+        let pid = match data.get("project") {
+            Some(v @ Value::String(_)) => v.clone(),
+            Some(v @ Value::Number(n)) if n.is_i64() || n.is_u64() => v.clone(),
+            Some(other) => {
+                let shown = match other {
+                    Value::Null => "None".to_owned(),
+                    o => o.to_string(),
+                };
+                return Err(Fault::bad_request(format!("Invalid project ID: {shown}")));
+            }
+            None => return Err(Fault::bad_request("Invalid project ID: None")),
         };
-        let Some(p) = self
-            .projects
-            .iter()
-            .find(|p| p.id == pid)
-            .filter(|p| self.visible(p, u))
-            .cloned()
-        else {
-            return Err(Fault::not_found(format!("Project {pid} does not exist.")));
-        };
-        if p.state != ProjectState::Active || p.is_base {
-            return Err(Fault::conflict(format!(
-                "Project {pid} does not accept new members."
-            )));
-        }
-        let existing = |st: &State, user: &str| {
-            st.memberships
+        if action == "join" {
+            let idx = self.project_by_wire_id(&pid)?;
+            let p = self.projects[idx].clone();
+            Self::check_alive(&p)?;
+            if p.spec.join_policy == "closed" {
+                return Err(Fault::conflict(JOIN_CLOSED));
+            }
+            let existing = self
+                .memberships
                 .iter()
-                .find(|m| m.user == user && m.project == pid)
-                .map(|m| m.state)
-        };
-        match action.as_str() {
-            "join" => {
-                if let Some(s) = existing(self, &u.uuid).filter(|s| {
-                    matches!(
-                        s,
-                        MembershipState::Requested
-                            | MembershipState::Accepted
-                            | MembershipState::LeaveRequested
-                    )
-                }) {
-                    return Err(Fault::conflict(format!(
-                        "Membership already exists (state '{}').",
-                        s.as_str()
-                    )));
-                }
-                let state = match p.spec.join_policy.as_str() {
-                    "closed" => {
-                        return Err(Fault::conflict(format!(
-                            "Project {pid} does not accept join requests."
-                        )))
+                .position(|m| m.user == u.uuid && m.project == p.id);
+            let midx = match existing {
+                Some(i) => {
+                    use MembershipState as M;
+                    if matches!(
+                        self.memberships[i].state,
+                        M::Requested | M::Accepted | M::LeaveRequested
+                    ) {
+                        return Err(Fault::conflict("Request or membership already exists."));
                     }
-                    "auto" => {
-                        self.check_room(&p)?;
-                        MembershipState::Accepted
-                    }
-                    _ => MembershipState::Requested,
-                };
-                let id = self.upsert_membership(&u.uuid, &pid, state);
-                self.sync_holdings();
-                Ok(json!({ "id": id }))
-            }
-            "enroll" => {
-                if !self.can_moderate(u, &pid) {
-                    return Err(Fault::forbidden(
-                        "Only the project owner can enroll members.",
-                    ));
+                    self.memberships[i].set(M::Requested);
+                    i
                 }
-                let Some(email) = args.get("user").and_then(Value::as_str) else {
-                    return Err(Fault::bad_request("Missing user."));
-                };
-                let Some(target) = self
-                    .users
-                    .iter()
-                    .find(|x| x.email.eq_ignore_ascii_case(email))
-                    .map(|x| x.uuid.clone())
-                else {
-                    return Err(Fault::bad_request(format!(
-                        "User '{email}' does not exist."
-                    )));
-                };
-                if existing(self, &target).is_some_and(|s| s.is_active()) {
-                    return Err(Fault::conflict(format!(
-                        "User '{email}' is already a member."
-                    )));
+                None => {
+                    self.new_membership(&u.uuid, &p.id, &[MembershipState::Requested]);
+                    self.memberships.len() - 1
                 }
-                self.check_room(&p)?;
-                let id = self.upsert_membership(&target, &pid, MembershipState::Accepted);
+            };
+            let room = p
+                .spec
+                .max_members
+                .is_none_or(|max| self.approved_members(&p.id).saturating_add(1) <= max);
+            if p.spec.join_policy == "auto" && room {
+                self.memberships[midx].set(MembershipState::Accepted);
                 self.sync_holdings();
-                Ok(json!({ "id": id }))
             }
-            other => Err(Fault::bad_request(format!(
-                "Unacceptable action '{other}'."
-            ))),
+            return Ok(json!({ "id": self.memberships[midx].id }));
         }
+        // enroll: the user (by e-mail) first, then the project; both
+        // unknowns are conflicts.
+        let email = data.get("user");
+        let target = email
+            .and_then(Value::as_str)
+            .and_then(|e| self.users.iter().find(|x| x.email == e))
+            .map(|x| x.uuid.clone());
+        let Some(target) = target else {
+            let shown = match email {
+                Some(Value::String(s)) => s.clone(),
+                None | Some(Value::Null) => "None".to_owned(),
+                Some(o) => o.to_string(),
+            };
+            return Err(Fault::conflict(format!("Unknown users: {shown}")));
+        };
+        let idx = self
+            .project_by_wire_id(&pid)
+            .map_err(|f| Fault::conflict(fault_message(&f)))?;
+        let p = self.projects[idx].clone();
+        self.accept_project_checks(&p, u)?;
+        let existing = self
+            .memberships
+            .iter()
+            .position(|m| m.user == target && m.project == p.id);
+        let id = match existing {
+            Some(i) => {
+                if self.memberships[i].state.is_active() {
+                    return Err(Fault::conflict("Membership already exists."));
+                }
+                self.memberships[i].set(MembershipState::Accepted);
+                self.memberships[i].id
+            }
+            None => self.new_membership(&target, &p.id, &[MembershipState::Accepted]),
+        };
+        self.sync_holdings();
+        Ok(json!({ "id": id }))
     }
 
+    /// `POST /projects/memberships/{id}/action`.
     pub fn membership_action(&mut self, u: &User, id: u64, body: &Value) -> Answer {
-        let Some(idx) = self.memberships.iter().position(|m| m.id == id) else {
-            return Err(Fault::not_found(format!("Membership {id} does not exist.")));
-        };
-        let Some(action) = body
-            .as_object()
-            .filter(|o| o.len() == 1)
-            .and_then(|o| o.keys().next())
-            .cloned()
-        else {
-            return Err(Fault::bad_request("Exactly one action is required."));
-        };
-        if !["accept", "reject", "cancel", "remove", "leave"].contains(&action.as_str()) {
-            return Err(Fault::bad_request(format!("Unknown action '{action}'.")));
-        }
+        let (action, _reason) =
+            get_action(&["leave", "cancel", "accept", "reject", "remove"], body)?;
+        let idx = self.membership_by_id(id)?;
         let m = self.memberships[idx].clone();
-        if !self.membership_visible(&m, u) {
-            return Err(Fault::forbidden(
-                "You are not allowed to act on this membership.",
-            ));
-        }
-        let Some(p) = self.projects.iter().find(|p| p.id == m.project).cloned() else {
-            return Err(Fault::not_found(format!(
-                "Project {} does not exist.",
-                m.project
-            )));
-        };
-        if !self.allowed_actions(&m, u).contains(&action.as_str()) {
-            let moderator_action = matches!(action.as_str(), "accept" | "reject" | "remove");
-            let member_action = matches!(action.as_str(), "cancel" | "leave");
-            let permitted = (moderator_action && self.can_moderate(u, &m.project))
-                || (member_action && m.user == u.uuid);
-            if !permitted {
-                return Err(Fault::forbidden(format!(
-                    "You are not allowed to {action} this membership."
-                )));
-            }
-            return Err(Fault::conflict(format!(
-                "Action '{action}' is not allowed for a membership in state '{}'.",
-                m.state.as_str()
-            )));
-        }
-        if p.is_base || (p.state != ProjectState::Active && action == "accept") {
-            return Err(Fault::conflict(format!("Project {} is not active.", p.id)));
-        }
+        self.membership_check(&m, u, action)?;
+        let p = self.project_of(&m)?;
         use MembershipState as M;
-        let next = match (action.as_str(), m.state) {
-            ("accept", M::Requested) => {
-                self.check_room(&p)?;
-                M::Accepted
-            }
-            ("accept", _) => M::Removed,
-            ("reject", M::Requested) => M::Rejected,
-            ("reject", _) => M::Accepted,
-            ("cancel", M::Requested) => M::Cancelled,
-            ("cancel", _) => M::Accepted,
-            ("remove", _) => M::Removed,
-            _ => match p.spec.leave_policy.as_str() {
-                "auto" => M::Removed,
-                "moderated" => M::LeaveRequested,
-                _ => {
-                    return Err(Fault::conflict(format!(
-                        "Project {} does not allow members to leave.",
-                        p.id
-                    )))
-                }
-            },
+        let next = match action {
+            "accept" => M::Accepted,
+            "reject" => M::Rejected,
+            "cancel" => M::Cancelled,
+            "remove" => M::Removed,
+            _ if p.spec.leave_policy == "auto" => M::Removed,
+            _ => M::LeaveRequested,
         };
         self.memberships[idx].set(next);
         self.sync_holdings();
@@ -1956,12 +2426,187 @@ impl State {
     }
 }
 
-fn valid_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() >= 10
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[5..7].iter().all(u8::is_ascii_digit)
-        && b[7] == b'-'
-        && b[8..10].iter().all(u8::is_ascii_digit)
+/// Serials accepted, rejected, and not found (as sent).
+type Resolved = (Vec<u64>, Vec<u64>, Vec<i128>);
+
+/// What an application submission carries: the spec to apply on
+/// approval, which fields it named, and the resources it asked for.
+struct Submitted {
+    spec: Spec,
+    given: Vec<&'static str>,
+    grants: BTreeMap<String, (i64, i64)>,
+}
+
+const PENDING_APP: &str = "astakos.pending_app";
+/// `units.PRACTICALLY_INFINITE`: a new project's `max_members` default.
+const PRACTICALLY_INFINITE: i64 = i64::MAX;
+const NOT_MEMBERSHIP_REQUEST: &str = "This is not a valid membership request.";
+const NOT_ACCEPTED_MEMBERSHIP: &str = "This is not an accepted membership.";
+const JOIN_CLOSED: &str = "The Project's member join policy is closed.";
+const LEAVE_CLOSED: &str = "The project's member leave policy is closed.";
+const MEMBER_LIMIT: &str = "You have reached the maximum number of members for this Project.";
+
+fn unknown_project(id: &str) -> Fault {
+    Fault::not_found(format!("There is no project identified by {id}."))
+}
+
+fn not_allowed() -> Fault {
+    Fault::forbidden("You do not have the permissions to perform this action.")
+}
+
+/// A Python exception in a view: `api_method` answers 500.
+fn unexpected() -> Fault {
+    Fault::new(StatusCode::INTERNAL_SERVER_ERROR, "Unexpected error")
+}
+
+fn fault_message(f: &Fault) -> String {
+    f.body
+        .as_ref()
+        .and_then(|b| b.as_object())
+        .and_then(|o| o.values().next())
+        .and_then(|v| v["message"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// `get_action`: exactly one of the known actions among the body's keys
+/// (other keys are ignored).
+fn get_action<'a, 'b>(actions: &[&'a str], body: &'b Value) -> Result<(&'a str, &'b Value), Fault> {
+    let Some(obj) = body.as_object() else {
+        return Err(Fault::bad_request("Request should be a JSON dict"));
+    };
+    let mut found = None;
+    for a in actions {
+        if let Some(v) = obj.get(*a) {
+            if found.is_some() {
+                return Err(Fault::bad_request("Multiple actions not supported"));
+            }
+            found = Some((*a, v));
+        }
+    }
+    found.ok_or_else(|| Fault::bad_request("No recognized action"))
+}
+
+/// `DOMAIN_VALUE_REGEX`:
+/// `^([a-zA-Z0-9]([a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,6}$`.
+fn valid_project_name(name: &str) -> bool {
+    let labels: Vec<&str> = name.split('.').collect();
+    let Some((tld, rest)) = labels.split_last() else {
+        return false;
+    };
+    let label_ok = |l: &str| {
+        let b = l.as_bytes();
+        !b.is_empty()
+            && b.len() <= 63
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+    };
+    !rest.is_empty()
+        && rest.iter().all(|l| label_ok(l))
+        && (2..=6).contains(&tld.len())
+        && tld.bytes().all(|c| c.is_ascii_alphabetic())
+}
+
+/// Python's `datetime.isoformat()` of the UTC value, with the `+00:00`
+/// that `synnefo.util.date.isoformat` adds.
+fn py_isoformat(d: OffsetDateTime) -> String {
+    let d = d.to_offset(time::UtcOffset::UTC);
+    let micro = d.microsecond();
+    let mut out = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        d.year(),
+        u8::from(d.month()),
+        d.day(),
+        d.hour(),
+        d.minute(),
+        d.second()
+    );
+    if micro != 0 {
+        out.push_str(&format!(".{micro:06}"));
+    }
+    out.push_str("+00:00");
+    out
+}
+
+/// `units.parse` for `max_members`: an integer, or a string of digits.
+fn parse_units(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// `synnefo.util.date.isoparse` for the ISO forms clients send: a date
+/// and time (`T` or space), optional fraction, and a zone (`Z`, `UTC`,
+/// `GMT` or `±HH[:MM]`). The real function converts the parsed value with
+/// `astimezone`, which Python 2 refuses for a value without a zone, so a
+/// date without one is invalid there (400 `Invalid end_date`), and so it
+/// is here.
+fn parse_iso_date(s: &str) -> Option<OffsetDateTime> {
+    use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
+    let num = |t: &str| -> Option<u32> {
+        (!t.is_empty() && t.bytes().all(|c| c.is_ascii_digit()))
+            .then(|| t.parse().ok())
+            .flatten()
+    };
+    let (d, t) = match s.find(['T', ' ']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let mut dp = d.split('-');
+    let (y, m, day) = (dp.next()?, dp.next()?, dp.next()?);
+    if dp.next().is_some() || y.len() != 4 || m.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    let month = Month::try_from(u8::try_from(num(m)?).ok()?).ok()?;
+    let date = Date::from_calendar_date(
+        i32::try_from(num(y)?).ok()?,
+        month,
+        u8::try_from(num(day)?).ok()?,
+    )
+    .ok()?;
+    let t = t?;
+    let (clock, offset) = if let Some(c) = ["Z", " UTC", "UTC", " GMT", "GMT"]
+        .iter()
+        .find_map(|z| t.strip_suffix(z))
+    {
+        (c, UtcOffset::UTC)
+    } else if let Some(i) = t.rfind(['+', '-']) {
+        let (c, o) = t.split_at(i);
+        let sign: i8 = if o.starts_with('-') { -1 } else { 1 };
+        let o = o[1..].replace(':', "");
+        if o.len() != 4 && o.len() != 2 {
+            return None;
+        }
+        let hh = i8::try_from(num(&o[..2])?).ok()?;
+        let mm = if o.len() == 4 {
+            i8::try_from(num(&o[2..])?).ok()?
+        } else {
+            0
+        };
+        (c, UtcOffset::from_hms(sign * hh, sign * mm, 0).ok()?)
+    } else {
+        return None;
+    };
+    let (hms, frac) = match clock.split_once('.') {
+        Some((a, f)) => (a, Some(f)),
+        None => (clock, None),
+    };
+    let mut parts = hms.split(':');
+    let h = u8::try_from(num(parts.next()?)?).ok()?;
+    let mi = parts.next().map_or(Some(0), num)?;
+    let sec = parts.next().map_or(Some(0), num)?;
+    if parts.next().is_some() {
+        return None;
+    }
+    let nanos = match frac {
+        None => 0,
+        Some(f) if !f.is_empty() && f.len() <= 9 => num(f)? * 10u32.pow(9 - f.len() as u32),
+        Some(_) => return None,
+    };
+    let time =
+        Time::from_hms_nano(h, u8::try_from(mi).ok()?, u8::try_from(sec).ok()?, nanos).ok()?;
+    Some(PrimitiveDateTime::new(date, time).assume_offset(offset))
 }
