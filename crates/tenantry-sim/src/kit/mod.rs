@@ -1,16 +1,25 @@
 //! The shared simulator kit: the server, the request journal and fault
 //! injection, plus small helpers the simulators share.
 //!
-//! Any [`axum::Router`] passed to [`SimServer::start`] gets the journal and
-//! the faults for free.
+//! Any [`axum::Router`] passed to [`SimServer::start`] gets the journal, the
+//! faults, the limits of [`SimOptions`] and the `/_sim/` control plane for
+//! free.
 
+mod control;
 mod fault;
 mod journal;
 mod server;
+mod tls;
 
+pub use control::SimControl;
 pub use fault::{Fault, FaultRule, Faults, PathMatch};
-pub use journal::{Journal, JournalEntry};
-pub use server::{ConnKill, SimServer};
+pub use journal::{Journal, JournalEntry, DEFAULT_JOURNAL_BODY_BYTES, DEFAULT_JOURNAL_ENTRIES};
+pub use server::{
+    ConnKill, SimOptions, SimServer, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_CONNECTIONS,
+};
+pub use tls::SimTls;
+
 
 use axum::body::Body;
 use axum::response::Response;
@@ -66,4 +75,18 @@ pub(crate) fn form_map(body: &[u8]) -> std::collections::HashMap<String, String>
         map.entry(k.into_owned()).or_insert_with(|| v.into_owned());
     }
     map
+}
+
+/// Parse a seed section with `serde`, naming the wrong field on error.
+pub(crate) fn parse_seed<T: serde::de::DeserializeOwned>(section: &serde_json::Value) -> Result<T, String> {
+    serde_json::from_value(section.clone()).map_err(|e| e.to_string())
+}
+
+/// An error unless `value` (the field `field`) is non-empty.
+pub(crate) fn non_empty(field: &str, value: &str) -> Result<(), String> {
+    if value.is_empty() {
+        Err(format!("`{field}` must not be empty"))
+    } else {
+        Ok(())
+    }
 }
