@@ -116,8 +116,9 @@ impl TransportConfig {
     /// Trust this root certificate (PEM) as well as the built-in roots:
     /// the way to talk to a server with a private or self-signed
     /// certificate (`tenantry-sim serve --tls` prints the path of its PEM)
-    /// with verification left on. May be called more than once; a PEM that
-    /// does not parse fails [`ReqwestTransport::new`].
+    /// with verification left on. May be called more than once, and a PEM
+    /// may hold several certificates; one that holds none fails
+    /// [`ReqwestTransport::new`].
     pub fn add_root_certificate_pem(mut self, pem: impl Into<String>) -> Self {
         self.root_certificates_pem.push(pem.into());
         self
@@ -197,10 +198,17 @@ impl ReqwestTransport {
             b = b.danger_accept_invalid_hostnames(true);
         }
         for (i, pem) in config.root_certificates_pem.iter().enumerate() {
-            let cert = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|e| {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
                 Error::Config(format!("root certificate {i} is not a PEM certificate: {e}"))
             })?;
-            b = b.add_root_certificate(cert);
+            if certs.is_empty() {
+                return Err(Error::Config(format!(
+                    "root certificate {i} holds no PEM certificate"
+                )));
+            }
+            for cert in certs {
+                b = b.add_root_certificate(cert);
+            }
         }
         let client = b
             .build()
