@@ -28,10 +28,9 @@ fn get_req(url: &str) -> http::Request<Bytes> {
 #[tokio::test]
 async fn a_trusted_root_certificate_lets_https_through() {
     let (server, tls) = https_sim().await;
-    let t = ReqwestTransport::new(
-        TransportConfig::default().add_root_certificate_pem(tls.cert_pem()),
-    )
-    .unwrap();
+    let t =
+        ReqwestTransport::new(TransportConfig::default().add_root_certificate_pem(tls.cert_pem()))
+            .unwrap();
     let url = format!("{}/hello", server.base_url());
     assert!(url.starts_with("https://"));
     let resp = t.send(get_req(&url)).await.unwrap();
@@ -51,7 +50,10 @@ async fn without_the_root_certificate_the_handshake_fails() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err.kind(), TransportErrorKind::Tls | TransportErrorKind::Connect),
+        matches!(
+            err.kind(),
+            TransportErrorKind::Tls | TransportErrorKind::Connect
+        ),
         "{err:?}"
     );
     assert!(server.journal().is_empty());

@@ -134,7 +134,6 @@ impl State {
     }
 }
 
-
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CasSeed {

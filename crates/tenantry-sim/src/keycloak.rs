@@ -319,10 +319,7 @@ impl KeycloakSim {
                 "/realms/{realm}/protocol/openid-connect/token",
                 post(token_endpoint),
             )
-            .route(
-                "/realms/{realm}/protocol/openid-connect/certs",
-                get(certs),
-            )
+            .route("/realms/{realm}/protocol/openid-connect/certs", get(certs))
             .route("/realms/{realm}", get(realm_doc))
             .route("/_sim/whoami", get(whoami))
             .with_state(self.clone())

@@ -138,7 +138,6 @@ fn timestamp(t: SystemTime) -> String {
     dt.format(&fmt).unwrap_or_default()
 }
 
-
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct KeystoneSeed {

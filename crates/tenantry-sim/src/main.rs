@@ -158,7 +158,11 @@ async fn serve(
             ));
         }
     }
-    let tls = if tls { Some(SimTls::self_signed()?) } else { None };
+    let tls = if tls {
+        Some(SimTls::self_signed()?)
+    } else {
+        None
+    };
     let opts = Opts {
         bind,
         port,
@@ -170,19 +174,37 @@ async fn serve(
     let mut offset = 0;
     if matches!(service, Service::Cas | Service::All) {
         let sim = CasSim::seeded();
-        let server = start(&opts, &mut offset, sim.router(), Some(Arc::new(sim.clone()))).await?;
+        let server = start(
+            &opts,
+            &mut offset,
+            sim.router(),
+            Some(Arc::new(sim.clone())),
+        )
+        .await?;
         services.insert("cas".into(), sim.seed_json(&server.base_url()));
         servers.push(server);
     }
     if matches!(service, Service::Keystone | Service::All) {
         let sim = KeystoneSim::seeded();
-        let server = start(&opts, &mut offset, sim.router(), Some(Arc::new(sim.clone()))).await?;
+        let server = start(
+            &opts,
+            &mut offset,
+            sim.router(),
+            Some(Arc::new(sim.clone())),
+        )
+        .await?;
         services.insert("keystone".into(), sim.seed_json(&server.base_url()));
         servers.push(server);
     }
     if matches!(service, Service::Keycloak | Service::All) {
         let sim = KeycloakSim::seeded();
-        let server = start(&opts, &mut offset, sim.router(), Some(Arc::new(sim.clone()))).await?;
+        let server = start(
+            &opts,
+            &mut offset,
+            sim.router(),
+            Some(Arc::new(sim.clone())),
+        )
+        .await?;
         services.insert("keycloak".into(), sim.seed_json(&server.base_url()));
         servers.push(server);
     }

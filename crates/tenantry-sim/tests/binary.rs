@@ -135,9 +135,7 @@ async fn serve_tls_bind_and_seed() {
     // The seeded Keycloak user logs in over HTTPS, and the issuer says https.
     let kc = services["keycloak"]["url"].as_str().unwrap();
     let tok = client
-        .post(format!(
-            "{kc}/realms/squonk2/protocol/openid-connect/token"
-        ))
+        .post(format!("{kc}/realms/squonk2/protocol/openid-connect/token"))
         .form(&[
             ("grant_type", "password"),
             ("client_id", "ops-cli"),

@@ -43,7 +43,11 @@ async fn health_journal_paging_filter_and_delete() {
     for i in 0..5 {
         c.get(format!("{base}/hello?i={i}")).send().await.unwrap();
     }
-    c.post(format!("{base}/other")).body("x").send().await.unwrap();
+    c.post(format!("{base}/other"))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
 
     let (status, health) = send(c.get(format!("{base}/_sim/health"))).await;
     assert_eq!(status, 200);
@@ -166,14 +170,20 @@ async fn seed_then_reset_keeps_the_seed_and_drops_the_rest() {
     .unwrap();
     let c = reqwest::Client::new();
     let base = server.base_url();
-    assert_eq!(cas_login(&c, &base, "workshop\\carol", "carol-pass").await, 401);
+    assert_eq!(
+        cas_login(&c, &base, "workshop\\carol", "carol-pass").await,
+        401
+    );
 
     let seed = json!({"cas": {"users": [
         {"group": "workshop", "username": "carol", "password": "carol-pass"}
     ]}});
     let (status, body) = send(c.post(format!("{base}/_sim/seed")).j(&seed)).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(cas_login(&c, &base, "workshop\\carol", "carol-pass").await, 201);
+    assert_eq!(
+        cas_login(&c, &base, "workshop\\carol", "carol-pass").await,
+        201
+    );
     cas.add_user("workshop", "dave", "dave-pass");
     assert_eq!(cas.tgt_count(), 1);
 
@@ -181,9 +191,18 @@ async fn seed_then_reset_keeps_the_seed_and_drops_the_rest() {
     assert_eq!(status, 200, "{body}");
     // The in-process handle sees the same state.
     assert_eq!(cas.tgt_count(), 0);
-    assert_eq!(cas_login(&c, &base, "workshop\\dave", "dave-pass").await, 401);
-    assert_eq!(cas_login(&c, &base, "workshop\\carol", "carol-pass").await, 201);
-    assert_eq!(cas_login(&c, &base, "workshop\\alice", "alice-pass").await, 201);
+    assert_eq!(
+        cas_login(&c, &base, "workshop\\dave", "dave-pass").await,
+        401
+    );
+    assert_eq!(
+        cas_login(&c, &base, "workshop\\carol", "carol-pass").await,
+        201
+    );
+    assert_eq!(
+        cas_login(&c, &base, "workshop\\alice", "alice-pass").await,
+        201
+    );
     assert_eq!(server.journal().len(), 3);
 
     // Bad seeds name the field and change nothing.
@@ -196,7 +215,11 @@ async fn seed_then_reset_keeps_the_seed_and_drops_the_rest() {
     let (status, err) = send(c.post(format!("{base}/_sim/seed")).j(&json!({"kas": {}}))).await;
     assert_eq!(status, 400);
     assert!(err["error"].as_str().unwrap().contains("kas"), "{err}");
-    let (status, _) = send(c.post(format!("{base}/_sim/seed")).j(&json!({"keystone": {}}))).await;
+    let (status, _) = send(
+        c.post(format!("{base}/_sim/seed"))
+            .j(&json!({"keystone": {}})),
+    )
+    .await;
     assert_eq!(status, 400);
 }
 
@@ -243,12 +266,13 @@ async fn keycloak_tokens_are_rs256_and_verify_with_the_published_key() {
     let c = reqwest::Client::new();
     let realm = format!("{}/realms/squonk2", server.base_url());
     let (status, tok) = send(
-        c.post(format!("{realm}/protocol/openid-connect/token")).form(&[
-            ("grant_type", "password"),
-            ("client_id", "account-server-api"),
-            ("username", "dlister"),
-            ("password", "dlister-pass"),
-        ]),
+        c.post(format!("{realm}/protocol/openid-connect/token"))
+            .form(&[
+                ("grant_type", "password"),
+                ("client_id", "account-server-api"),
+                ("username", "dlister"),
+                ("password", "dlister-pass"),
+            ]),
     )
     .await;
     assert_eq!(status, 200, "{tok}");

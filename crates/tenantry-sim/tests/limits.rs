@@ -56,11 +56,21 @@ async fn a_body_over_the_limit_is_refused_unread_and_not_journaled() {
     let client = reqwest::Client::new();
     let url = format!("{}/echo", server.base_url());
 
-    let ok = client.post(&url).body(vec![b'a'; 1024]).send().await.unwrap();
+    let ok = client
+        .post(&url)
+        .body(vec![b'a'; 1024])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 200);
     assert_eq!(ok.text().await.unwrap().len(), 1024);
 
-    let big = client.post(&url).body(vec![b'b'; 4096]).send().await.unwrap();
+    let big = client
+        .post(&url)
+        .body(vec![b'b'; 4096])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(big.status(), 413);
     let v: serde_json::Value = serde_json::from_str(&big.text().await.unwrap()).unwrap();
     assert_eq!(v["limit_bytes"], 1024);

@@ -199,7 +199,9 @@ impl ReqwestTransport {
         }
         for (i, pem) in config.root_certificates_pem.iter().enumerate() {
             let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
-                Error::Config(format!("root certificate {i} is not a PEM certificate: {e}"))
+                Error::Config(format!(
+                    "root certificate {i} is not a PEM certificate: {e}"
+                ))
             })?;
             if certs.is_empty() {
                 return Err(Error::Config(format!(

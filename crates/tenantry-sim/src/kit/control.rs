@@ -115,7 +115,12 @@ const MAX_PAGE: usize = 1000;
 /// The journal page size when `limit` is not given.
 const DEFAULT_PAGE: usize = 100;
 
-pub(crate) fn run(kit: &Kit, route: ControlRoute, query: Option<&str>, body: &[u8]) -> Response<Body> {
+pub(crate) fn run(
+    kit: &Kit,
+    route: ControlRoute,
+    query: Option<&str>,
+    body: &[u8],
+) -> Response<Body> {
     match route {
         ControlRoute::Health => json(
             StatusCode::OK,
@@ -255,11 +260,10 @@ fn seed(kit: &Kit, body: &[u8]) -> Response<Body> {
 }
 
 fn entry_json(e: &JournalEntry) -> Value {
-    let at_ms = e
-        .at
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0);
+    let at_ms =
+        e.at.duration_since(UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0);
     json!({
         "seq": e.seq,
         "at_ms": at_ms,
@@ -333,7 +337,10 @@ mod tests {
 
     #[test]
     fn routes() {
-        assert_eq!(route(&Method::GET, "/_sim/health"), Some(ControlRoute::Health));
+        assert_eq!(
+            route(&Method::GET, "/_sim/health"),
+            Some(ControlRoute::Health)
+        );
         assert_eq!(
             route(&Method::DELETE, "/_sim/faults/7"),
             Some(ControlRoute::FaultDelete(7))

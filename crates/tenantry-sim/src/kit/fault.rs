@@ -463,7 +463,10 @@ mod tests {
         }
         assert_eq!(f.rules().len(), 1);
         let id = f.add(FaultRule::any(Fault::status(502)).probability(1.0));
-        assert!(matches!(f.take("GET", "/"), Some(Fault::Status { status: 502, .. })));
+        assert!(matches!(
+            f.take("GET", "/"),
+            Some(Fault::Status { status: 502, .. })
+        ));
         assert!(f.remove(id));
         assert!(!f.remove(id));
     }
@@ -479,7 +482,11 @@ mod tests {
         assert_eq!(rule.method.as_deref(), Some("POST"));
         assert_eq!(rule.times, Some(2));
         match &rule.fault {
-            Fault::Status { status, headers, body } => {
+            Fault::Status {
+                status,
+                headers,
+                body,
+            } => {
                 assert_eq!(*status, 503);
                 assert_eq!(headers, &[("Retry-After".to_owned(), "1".to_owned())]);
                 assert!(body.contains("simulated fault"));
