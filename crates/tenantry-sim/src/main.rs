@@ -1,5 +1,6 @@
 //! `tenantry-sim serve --service <cas|keystone|keycloak|astakos|all>
-//! [--port P] [--bind ADDR] [--tls] [--seed FILE]`
+//! [--port P] [--bind ADDR] [--tls] [--seed FILE] [--header-read-timeout SECS]
+//! [--max-connections N] [--max-body-bytes N]`
 //!
 //! Starts the seeded simulators, prints one JSON line
 //! `{"services":{...}}` with their URLs and credentials (and, with `--tls`,
@@ -47,6 +48,16 @@ enum Command {
         /// has a section for; a reset returns to it.
         #[arg(long)]
         seed: Option<PathBuf>,
+        /// Seconds a client has to send a request head (and the longest a
+        /// kept-alive connection may idle).
+        #[arg(long, default_value_t = 30)]
+        header_read_timeout: u64,
+        /// The most connections each service serves at once.
+        #[arg(long, default_value_t = tenantry_sim::kit::DEFAULT_MAX_CONNECTIONS)]
+        max_connections: usize,
+        /// The largest request body read, in bytes.
+        #[arg(long, default_value_t = tenantry_sim::kit::DEFAULT_MAX_BODY_BYTES)]
+        max_body_bytes: u64,
     },
 }
 
@@ -119,6 +130,14 @@ struct Opts {
     port: u16,
     tls: Option<SimTls>,
     seed: Option<serde_json::Value>,
+    limits: Limits,
+}
+
+#[derive(Clone, Copy)]
+struct Limits {
+    header_read_timeout: u64,
+    max_connections: usize,
+    max_body_bytes: u64,
 }
 
 async fn start(
@@ -127,7 +146,13 @@ async fn start(
     router: axum::Router,
     control: Option<Arc<dyn SimControl>>,
 ) -> std::io::Result<SimServer> {
-    let mut o = SimOptions::new().addr(addr(opts.bind, opts.port, *offset)?);
+    let mut o = SimOptions::new()
+        .addr(addr(opts.bind, opts.port, *offset)?)
+        .header_read_timeout(std::time::Duration::from_secs(
+            opts.limits.header_read_timeout,
+        ))
+        .max_connections(opts.limits.max_connections)
+        .max_body_bytes(opts.limits.max_body_bytes);
     *offset = offset.saturating_add(1);
     if let Some(tls) = &opts.tls {
         o = o.tls(tls.clone());
@@ -149,7 +174,13 @@ async fn serve(
     bind: IpAddr,
     tls: bool,
     seed: Option<PathBuf>,
+    limits: Limits,
 ) -> std::io::Result<()> {
+    if limits.header_read_timeout == 0 || limits.max_connections == 0 {
+        return Err(invalid(
+            "--header-read-timeout and --max-connections must be at least 1".to_owned(),
+        ));
+    }
     let seed = seed.as_deref().map(read_seed).transpose()?;
     if let Some(doc) = &seed {
         if doc.get("astakos").is_some() {
@@ -168,6 +199,7 @@ async fn serve(
         port,
         tls,
         seed,
+        limits,
     };
     let mut services = serde_json::Map::new();
     let mut servers: Vec<SimServer> = Vec::new();
@@ -248,7 +280,17 @@ async fn main() -> std::process::ExitCode {
             bind,
             tls,
             seed,
-        } => serve(service, port, bind, tls, seed).await,
+            header_read_timeout,
+            max_connections,
+            max_body_bytes,
+        } => {
+            let limits = Limits {
+                header_read_timeout,
+                max_connections,
+                max_body_bytes,
+            };
+            serve(service, port, bind, tls, seed, limits).await
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -191,3 +191,24 @@ async fn at_the_connection_limit_with_every_connection_busy_a_new_one_is_closed(
     assert_eq!(server.open_connections(), 1);
     assert_eq!(server.journal().len(), 1);
 }
+
+#[tokio::test]
+async fn at_the_connection_limit_a_slow_request_head_is_dropped_to_make_room() {
+    // The header timeout is out of reach: only the limit can close it.
+    let server = start(
+        SimOptions::new()
+            .max_connections(1)
+            .header_read_timeout(Duration::from_secs(3600)),
+    )
+    .await;
+    let mut slow = TcpStream::connect(server.addr()).await.unwrap();
+    slow.write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    wait_for_connections(&server, 1).await;
+    let r = reqwest::get(format!("{}/hello", server.base_url()))
+        .await
+        .unwrap();
+    assert_eq!(r.text().await.unwrap(), "hello");
+    assert!(read_until_closed(&mut slow).await.is_empty());
+}

@@ -95,8 +95,8 @@ struct Ring {
     dropped: u64,
 }
 
-/// The default number of entries a journal keeps: 10,000.
-pub const DEFAULT_JOURNAL_ENTRIES: usize = 10_000;
+/// The default number of entries a journal keeps: 4,096 (about 7 MB of small requests).
+pub const DEFAULT_JOURNAL_ENTRIES: usize = 4096;
 /// The default number of body bytes a journal keeps per entry: 64 KiB.
 pub const DEFAULT_JOURNAL_BODY_BYTES: usize = 64 * 1024;
 

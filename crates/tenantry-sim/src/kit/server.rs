@@ -113,7 +113,7 @@ impl SimOptions {
         self
     }
 
-    /// Keep the last `entries` requests in the journal (default 10,000),
+    /// Keep the last `entries` requests in the journal (default 4,096),
     /// each body cut to `body_bytes` (default 64 KiB).
     pub fn journal_limits(mut self, entries: usize, body_bytes: usize) -> Self {
         self.journal_entries = entries;
@@ -381,6 +381,10 @@ impl Drop for InFlight {
     }
 }
 
+/// How long a connection closed to make room (over the connection limit)
+/// may take to finish before it is dropped.
+const EVICTION_GRACE: Duration = Duration::from_secs(1);
+
 /// What every connection of one server shares.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -489,7 +493,8 @@ where
         .timer(TokioTimer::new())
         .header_read_timeout(header_read_timeout)
         .serve_connection(TokioIo::new(stream), svc);
-    let mut evicted = false;
+    // Set when the connection was evicted: how long it may take to finish.
+    let mut evicted: Option<Pin<Box<tokio::time::Sleep>>> = None;
     loop {
         tokio::select! {
             res = &mut conn => {
@@ -498,10 +503,20 @@ where
                 }
                 break;
             }
-            _ = guard.slot.evict.notified(), if !evicted => {
-                // Over the connection limit and idle: finish politely.
-                evicted = true;
+            _ = guard.slot.evict.notified(), if evicted.is_none() => {
+                // Over the connection limit and idle: finish politely, which
+                // closes an idle connection at once ...
                 Pin::new(&mut conn).graceful_shutdown();
+                evicted = Some(Box::pin(tokio::time::sleep(EVICTION_GRACE)));
+            }
+            _ = async {
+                match evicted.as_mut() {
+                    Some(grace) => grace.as_mut().await,
+                    None => std::future::pending().await,
+                }
+            }, if evicted.is_some() => {
+                // ... but not one in the middle of a (slow) request head.
+                break;
             }
             _ = kill.0.notified() => {
                 // SO_LINGER 0: the close sends a TCP reset.
