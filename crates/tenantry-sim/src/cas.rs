@@ -109,6 +109,20 @@ struct State {
 }
 
 impl State {
+    fn empty() -> Self {
+        State {
+            apps: Vec::new(),
+            users: HashMap::new(),
+            tgts: HashMap::new(),
+            sts: HashMap::new(),
+            sessions: HashMap::new(),
+            tgt_seq: 0,
+            st_seq: 0,
+            session_ttl: Duration::ZERO,
+            tgt_ttl: Duration::ZERO,
+        }
+    }
+
     fn purge(&mut self, now: Instant) {
         self.tgts.retain(|_, t| t.expires > now);
         self.sts.retain(|_, s| s.expires > now);
@@ -120,6 +134,56 @@ impl State {
     }
 }
 
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CasSeed {
+    #[serde(default)]
+    users: Vec<CasSeedUser>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CasSeedUser {
+    group: String,
+    username: String,
+    password: String,
+}
+
+/// `POST /_sim/reset` and the `cas` section of a seed file:
+/// `{"users": [{"group", "username", "password"}]}`.
+impl crate::kit::SimControl for CasSim {
+    fn service(&self) -> &'static str {
+        "cas"
+    }
+
+    /// Back to [`CasSim::seeded`]'s users, no ticket or session; the apps
+    /// and lifetimes stay as configured.
+    fn reset(&self) {
+        let mut st = self.lock();
+        let fresh = CasSim::with_apps(st.apps.clone());
+        fresh.add_user("workshop", "alice", "alice-pass");
+        fresh.add_user("workshop", "bob", "bob-pass");
+        let mut new = std::mem::replace(&mut *fresh.lock(), State::empty());
+        new.session_ttl = st.session_ttl;
+        new.tgt_ttl = st.tgt_ttl;
+        *st = new;
+    }
+
+    fn load_seed(&self, section: &serde_json::Value) -> Result<(), String> {
+        let seed: CasSeed = crate::kit::parse_seed(section)?;
+        for (i, u) in seed.users.iter().enumerate() {
+            crate::kit::non_empty(&format!("users[{i}].group"), &u.group)?;
+            crate::kit::non_empty(&format!("users[{i}].username"), &u.username)?;
+            if u.group.contains('\\') || u.username.contains('\\') {
+                return Err(format!("users[{i}]: a backslash separates group and user"));
+            }
+        }
+        for u in &seed.users {
+            self.add_user(&u.group, &u.username, &u.password);
+        }
+        Ok(())
+    }
+}
 /// The CAS simulator state (cheap to clone; clones share the state).
 ///
 /// ```no_run

@@ -3,13 +3,17 @@
 //!
 //! Wire behaviour follows `squonk2-as.md` §2 and §7.
 //!
-//! Access tokens are JWT-shaped (`base64url(header).base64url(payload).base64url(signature)`)
-//! but the signature is random bytes, not a real RS256 signature, and the
-//! realm's `public_key` is a placeholder. Real signing (so that a client can
-//! verify a prior token, §2.4) is left for the Squonk2 work.
+//! Access and refresh tokens are RS256 JWTs signed with a 2048-bit RSA key
+//! made once per process (the first time a `KeycloakSim` is created). As
+//! Keycloak does, the realm document `GET /realms/{realm}` carries the key as
+//! `public_key` (base64 DER SubjectPublicKeyInfo, no PEM armour), and
+//! `GET /realms/{realm}/protocol/openid-connect/certs` is the JWKS, so a
+//! client can verify a prior token (§2.4). Access tokens carry `exp`, `iat`,
+//! `jti`, `iss`, `aud`, `sub`, `typ`, `azp`, `session_state`, `scope`,
+//! `preferred_username` and `realm_access.roles`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::Path;
@@ -20,7 +24,9 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use bytes::Bytes;
 use http::{header, HeaderMap, StatusCode};
-use rand::RngCore;
+use rsa::pkcs1::EncodeRsaPrivateKey;
+use rsa::pkcs8::EncodePublicKey;
+use rsa::traits::PublicKeyParts;
 use serde_json::{json, Value};
 
 use crate::kit::{form_map, json as json_resp, request_origin};
@@ -47,6 +53,51 @@ struct State {
     token_requests: usize,
 }
 
+/// The realm signing key: made once per process.
+struct SigningKey {
+    encoding: jsonwebtoken::EncodingKey,
+    kid: String,
+    /// Base64 (standard) DER SubjectPublicKeyInfo: the realm's `public_key`.
+    public_key: String,
+    /// The JWKS `n` and `e` (base64url, no padding).
+    n: String,
+    e: String,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the private key.
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+fn make_key() -> Result<SigningKey, String> {
+    let private = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048)
+        .map_err(|e| format!("RSA key generation failed: {e}"))?;
+    let der = private
+        .to_pkcs1_der()
+        .map_err(|e| format!("RSA key encoding failed: {e}"))?;
+    let public = private.to_public_key();
+    let spki = public
+        .to_public_key_der()
+        .map_err(|e| format!("RSA public key encoding failed: {e}"))?;
+    Ok(SigningKey {
+        encoding: jsonwebtoken::EncodingKey::from_rsa_der(der.as_bytes()),
+        kid: uuid::Uuid::new_v4().simple().to_string(),
+        public_key: STANDARD.encode(spki.as_bytes()),
+        n: URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
+        e: URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
+    })
+}
+
+/// The process's signing key (made on first use), or why there is none.
+fn signing_key() -> Result<&'static SigningKey, &'static str> {
+    static KEY: OnceLock<Result<SigningKey, String>> = OnceLock::new();
+    KEY.get_or_init(make_key).as_ref().map_err(String::as_str)
+}
+
 /// The Keycloak simulator state (cheap to clone; clones share the state).
 ///
 /// ```no_run
@@ -65,6 +116,71 @@ pub struct KeycloakSim {
     state: Arc<Mutex<State>>,
 }
 
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeycloakSeed {
+    #[serde(default)]
+    clients: Vec<KeycloakSeedClient>,
+    #[serde(default)]
+    users: Vec<KeycloakSeedUser>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeycloakSeedClient {
+    client_id: String,
+    secret: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeycloakSeedUser {
+    username: String,
+    password: String,
+}
+
+/// `POST /_sim/reset` and the `keycloak` section of a seed file:
+/// `{"clients": [{"client_id", "secret"?}], "users": [{"username", "password"}]}`
+/// (a client without `secret` is public).
+impl crate::kit::SimControl for KeycloakSim {
+    fn service(&self) -> &'static str {
+        "keycloak"
+    }
+
+    /// Back to [`KeycloakSim::seeded`]'s clients and users in the same
+    /// realm, no token; the token lifetimes stay as configured.
+    fn reset(&self) {
+        let realm = self.realm();
+        let fresh = KeycloakSim::new(&realm);
+        fresh.add_client("account-server-api", None);
+        fresh.add_client("account-server-confidential", Some("conf-secret"));
+        fresh.add_user("dlister", "dlister-pass");
+        fresh.add_user("admin", "admin-pass");
+        let mut st = self.lock();
+        let mut new = fresh.lock();
+        new.access_ttl = st.access_ttl;
+        new.refresh_ttl = st.refresh_ttl;
+        std::mem::swap(&mut *st, &mut *new);
+    }
+
+    fn load_seed(&self, section: &Value) -> Result<(), String> {
+        let seed: KeycloakSeed = crate::kit::parse_seed(section)?;
+        for (i, c) in seed.clients.iter().enumerate() {
+            crate::kit::non_empty(&format!("clients[{i}].client_id"), &c.client_id)?;
+        }
+        for (i, u) in seed.users.iter().enumerate() {
+            crate::kit::non_empty(&format!("users[{i}].username"), &u.username)?;
+        }
+        for c in &seed.clients {
+            self.add_client(&c.client_id, c.secret.as_deref());
+        }
+        for u in &seed.users {
+            self.add_user(&u.username, &u.password);
+        }
+        Ok(())
+    }
+}
+
 fn unix(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -80,7 +196,13 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 
 impl KeycloakSim {
     /// A server with one realm of this name and no client or user.
+    ///
+    /// The process's RSA signing key is made here the first time (a
+    /// fraction of a second).
     pub fn new(realm: &str) -> Self {
+        if let Err(e) = signing_key() {
+            tracing::error!(error = e, "Keycloak simulator without a signing key");
+        }
         KeycloakSim {
             state: Arc::new(Mutex::new(State {
                 realm: realm.to_owned(),
@@ -176,20 +298,40 @@ impl KeycloakSim {
         })
     }
 
-    /// The axum router: the token endpoint, the realm document and the
-    /// `/_sim/whoami` probe.
+    /// The realm's public key in PEM form (what a client verifies tokens
+    /// with), if the key could be made.
+    pub fn public_key_pem(&self) -> Option<String> {
+        let key = signing_key().ok()?;
+        let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
+        for line in key.public_key.as_bytes().chunks(64) {
+            pem.push_str(&String::from_utf8_lossy(line));
+            pem.push('\n');
+        }
+        pem.push_str("-----END PUBLIC KEY-----\n");
+        Some(pem)
+    }
+
+    /// The axum router: the token endpoint, the realm document, the JWKS
+    /// and the `/_sim/whoami` probe.
     pub fn router(&self) -> Router {
         Router::new()
             .route(
                 "/realms/{realm}/protocol/openid-connect/token",
                 post(token_endpoint),
             )
+            .route("/realms/{realm}/protocol/openid-connect/certs", get(certs))
             .route("/realms/{realm}", get(realm_doc))
             .route("/_sim/whoami", get(whoami))
             .with_state(self.clone())
     }
 
-    fn issue(&self, st: &mut State, issuer: &str, grant: Grant, sub: &str) -> Value {
+    fn issue(
+        &self,
+        st: &mut State,
+        issuer: &str,
+        grant: Grant,
+        sub: &str,
+    ) -> Result<Value, &'static str> {
         let now = SystemTime::now();
         let access_exp = now + st.access_ttl;
         let refresh_exp = now + st.refresh_ttl;
@@ -198,13 +340,15 @@ impl KeycloakSim {
             "iat": unix(now),
             "jti": uuid::Uuid::new_v4().to_string(),
             "iss": issuer,
+            "aud": "account",
             "sub": sub,
             "typ": "Bearer",
             "azp": grant.client_id,
             "session_state": grant.session_state,
+            "realm_access": {"roles": [format!("default-roles-{}", st.realm), "offline_access", "uma_authorization"]},
             "scope": "profile email",
             "preferred_username": grant.username,
-        }));
+        }))?;
         let refresh = jwt(&json!({
             "exp": unix(refresh_exp),
             "iat": unix(now),
@@ -216,7 +360,7 @@ impl KeycloakSim {
             "azp": grant.client_id,
             "session_state": grant.session_state,
             "scope": "profile email",
-        }));
+        }))?;
         let session_state = grant.session_state.clone();
         st.access.insert(
             access.clone(),
@@ -232,7 +376,7 @@ impl KeycloakSim {
                 ..grant
             },
         );
-        json!({
+        Ok(json!({
             "access_token": access,
             "expires_in": st.access_ttl.as_secs(),
             "refresh_expires_in": st.refresh_ttl.as_secs(),
@@ -241,20 +385,26 @@ impl KeycloakSim {
             "not-before-policy": 0,
             "session_state": session_state,
             "scope": "profile email",
-        })
+        }))
     }
 }
 
-fn jwt(payload: &Value) -> String {
-    let header = json!({"alg": "RS256", "typ": "JWT", "kid": "tenantry-sim"});
-    let mut sig = [0u8; 64];
-    rand::thread_rng().fill_bytes(&mut sig);
-    format!(
-        "{}.{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(payload.to_string()),
-        URL_SAFE_NO_PAD.encode(sig)
-    )
+/// An RS256 JWT of `payload`, signed with the process's key.
+fn jwt(payload: &Value) -> Result<String, &'static str> {
+    let key = signing_key()?;
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some(key.kid.clone());
+    jsonwebtoken::encode(&header, payload, &key.encoding).map_err(|_| "JWT signing failed")
+}
+
+fn issued(result: Result<Value, &'static str>) -> Response {
+    match result {
+        Ok(body) => json_resp(StatusCode::OK, &body),
+        Err(e) => json_resp(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &json!({"error": "unknown_error", "error_description": e}),
+        ),
+    }
 }
 
 fn realm_missing() -> Response {
@@ -322,8 +472,7 @@ async fn token_endpoint(
                 session_state: uuid::Uuid::new_v4().to_string(),
                 expires: SystemTime::now(),
             };
-            let body = sim.issue(&mut st, &issuer, grant, &sub);
-            json_resp(StatusCode::OK, &body)
+            issued(sim.issue(&mut st, &issuer, grant, &sub))
         }
         "refresh_token" => {
             let token = form.get("refresh_token").cloned().unwrap_or_default();
@@ -352,8 +501,7 @@ async fn token_endpoint(
             let Some(sub) = st.users.get(&grant.username).map(|(_, s)| s.clone()) else {
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "User not found");
             };
-            let body = sim.issue(&mut st, &issuer, grant, &sub);
-            json_resp(StatusCode::OK, &body)
+            issued(sim.issue(&mut st, &issuer, grant, &sub))
         }
         _ => oauth_error(
             StatusCode::BAD_REQUEST,
@@ -372,8 +520,7 @@ async fn realm_doc(
         return realm_missing();
     }
     let base = format!("{}/realms/{realm}", request_origin(&headers));
-    // A placeholder, not a real key (see the module documentation).
-    let public_key = STANDARD.encode(format!("tenantry-sim placeholder public key for {realm}"));
+    let public_key = signing_key().map(|k| k.public_key.clone()).ok();
     json_resp(
         StatusCode::OK,
         &json!({
@@ -384,6 +531,28 @@ async fn realm_doc(
             "tokens-not-before": 0,
         }),
     )
+}
+
+async fn certs(
+    axum::extract::State(sim): axum::extract::State<KeycloakSim>,
+    Path(realm): Path<String>,
+) -> Response {
+    if sim.realm() != realm {
+        return realm_missing();
+    }
+    let keys: Vec<Value> = signing_key()
+        .map(|k| {
+            vec![json!({
+                "kid": k.kid,
+                "kty": "RSA",
+                "alg": "RS256",
+                "use": "sig",
+                "n": k.n,
+                "e": k.e,
+            })]
+        })
+        .unwrap_or_default();
+    json_resp(StatusCode::OK, &json!({ "keys": keys }))
 }
 
 async fn whoami(

@@ -69,6 +69,20 @@ struct State {
     issued: usize,
 }
 
+impl State {
+    fn empty() -> Self {
+        State {
+            users: Vec::new(),
+            projects: Vec::new(),
+            domains: HashMap::from([("default".to_owned(), "Default".to_owned())]),
+            tokens: HashMap::new(),
+            token_ttl: Duration::from_secs(3600),
+            catalog: None,
+            issued: 0,
+        }
+    }
+}
+
 /// The Keystone simulator state (cheap to clone; clones share the state).
 ///
 /// ```no_run
@@ -124,19 +138,85 @@ fn timestamp(t: SystemTime) -> String {
     dt.format(&fmt).unwrap_or_default()
 }
 
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeystoneSeed {
+    #[serde(default)]
+    users: Vec<KeystoneSeedUser>,
+    #[serde(default)]
+    projects: Vec<KeystoneSeedProject>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeystoneSeedUser {
+    id: String,
+    name: String,
+    password: String,
+    #[serde(default = "default_domain")]
+    domain_id: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeystoneSeedProject {
+    id: String,
+    name: String,
+    #[serde(default = "default_domain")]
+    domain_id: String,
+}
+
+fn default_domain() -> String {
+    "default".to_owned()
+}
+
+/// `POST /_sim/reset` and the `keystone` section of a seed file:
+/// `{"users": [{"id", "name", "password", "domain_id"?}],
+/// "projects": [{"id", "name", "domain_id"?}]}` (`domain_id` defaults to
+/// `default`).
+impl crate::kit::SimControl for KeystoneSim {
+    fn service(&self) -> &'static str {
+        "keystone"
+    }
+
+    /// Back to [`KeystoneSim::seeded`]'s users and projects, no token; the
+    /// catalog and token lifetime stay as configured.
+    fn reset(&self) {
+        let fresh = KeystoneSim::seeded();
+        let mut new = std::mem::replace(&mut *fresh.lock(), State::empty());
+        let mut st = self.lock();
+        new.catalog = st.catalog.take();
+        new.token_ttl = st.token_ttl;
+        *st = new;
+    }
+
+    fn load_seed(&self, section: &serde_json::Value) -> Result<(), String> {
+        let seed: KeystoneSeed = crate::kit::parse_seed(section)?;
+        for (i, u) in seed.users.iter().enumerate() {
+            crate::kit::non_empty(&format!("users[{i}].id"), &u.id)?;
+            crate::kit::non_empty(&format!("users[{i}].name"), &u.name)?;
+            crate::kit::non_empty(&format!("users[{i}].domain_id"), &u.domain_id)?;
+        }
+        for (i, p) in seed.projects.iter().enumerate() {
+            crate::kit::non_empty(&format!("projects[{i}].id"), &p.id)?;
+            crate::kit::non_empty(&format!("projects[{i}].name"), &p.name)?;
+            crate::kit::non_empty(&format!("projects[{i}].domain_id"), &p.domain_id)?;
+        }
+        for u in &seed.users {
+            self.add_user(&u.id, &u.name, &u.password, &u.domain_id);
+        }
+        for p in &seed.projects {
+            self.add_project(&p.id, &p.name, &p.domain_id);
+        }
+        Ok(())
+    }
+}
+
 impl KeystoneSim {
     /// An empty server: domain `default` (`Default`), no user, no project.
     pub fn new() -> Self {
         KeystoneSim {
-            state: Arc::new(Mutex::new(State {
-                users: Vec::new(),
-                projects: Vec::new(),
-                domains: HashMap::from([("default".to_owned(), "Default".to_owned())]),
-                tokens: HashMap::new(),
-                token_ttl: Duration::from_secs(3600),
-                catalog: None,
-                issued: 0,
-            })),
+            state: Arc::new(Mutex::new(State::empty())),
         }
     }
 

@@ -2,7 +2,9 @@
 //!
 //! The [`kit`] provides [`SimServer`], an HTTP server that records every
 //! request in a [`Journal`] and can inject [`Fault`]s, around any
-//! [`axum::Router`]. On top of it sit four auth servers:
+//! [`axum::Router`], with bounded journal, limits, optional TLS ([`SimTls`])
+//! and an HTTP control plane under `/_sim/` (see the README). On top of it
+//! sit four auth servers:
 //!
 //! * [`CasSim`]: a CAS REST server with Shiro app logins (Etu Nexus);
 //! * [`KeystoneSim`]: Keystone v3 password authentication (NTT ECL);
@@ -20,6 +22,8 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 #![warn(missing_docs)]
 
+use std::sync::Arc;
+
 pub mod astakos;
 pub mod cas;
 pub mod keycloak;
@@ -30,7 +34,10 @@ pub use astakos::AstakosSim;
 pub use cas::{CasApp, CasSim};
 pub use keycloak::KeycloakSim;
 pub use keystone::{CatalogEndpoint, KeystoneSim};
-pub use kit::{Fault, FaultRule, Faults, Journal, JournalEntry, PathMatch, SimServer};
+pub use kit::{
+    Fault, FaultRule, Faults, Journal, JournalEntry, PathMatch, SimControl, SimOptions, SimServer,
+    SimTls,
+};
 
 /// The auth simulators, each running on its own local port.
 #[derive(Debug)]
@@ -55,7 +62,8 @@ pub struct Simulators {
 
 impl Simulators {
     /// Start the seeded CAS, Keystone, Keycloak and Astakos simulators on
-    /// `127.0.0.1`, each on a random port.
+    /// `127.0.0.1`, each on a random port. The CAS, Keystone and Keycloak
+    /// servers answer `POST /_sim/reset` and `POST /_sim/seed`.
     ///
     /// ```no_run
     /// # async fn demo() -> std::io::Result<()> {
@@ -68,9 +76,12 @@ impl Simulators {
         let cas = CasSim::seeded();
         let keystone = KeystoneSim::seeded();
         let keycloak = KeycloakSim::seeded();
-        let cas_server = SimServer::start(cas.router()).await?;
-        let keystone_server = SimServer::start(keystone.router()).await?;
-        let keycloak_server = SimServer::start(keycloak.router()).await?;
+        let with = |c: Arc<dyn SimControl>| SimOptions::new().control(c);
+        let cas_server = SimServer::start_with(cas.router(), with(Arc::new(cas.clone()))).await?;
+        let keystone_server =
+            SimServer::start_with(keystone.router(), with(Arc::new(keystone.clone()))).await?;
+        let keycloak_server =
+            SimServer::start_with(keycloak.router(), with(Arc::new(keycloak.clone()))).await?;
         let astakos = AstakosSim::seeded();
         let astakos_server = SimServer::start(astakos.router()).await?;
         Ok(Simulators {

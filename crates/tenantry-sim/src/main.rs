@@ -1,13 +1,19 @@
-//! `tenantry-sim serve --service <cas|keystone|keycloak|astakos|all> [--port P]`
+//! `tenantry-sim serve --service <cas|keystone|keycloak|astakos|all>
+//! [--port P] [--bind ADDR] [--tls] [--seed FILE] [--header-read-timeout SECS]
+//! [--max-connections N] [--max-body-bytes N]`
 //!
 //! Starts the seeded simulators, prints one JSON line
-//! `{"services":{...}}` with their URLs and credentials, and runs until
-//! Ctrl-C or SIGTERM.
+//! `{"services":{...}}` with their URLs and credentials (and, with `--tls`,
+//! `"tls":{"cert_pem":PATH}`), and runs until Ctrl-C or SIGTERM.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use tenantry_sim::{AstakosSim, CasSim, KeycloakSim, KeystoneSim, SimServer};
+use tenantry_sim::{
+    AstakosSim, CasSim, KeycloakSim, KeystoneSim, SimControl, SimOptions, SimServer, SimTls,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -30,6 +36,28 @@ enum Command {
         /// The port (with `all`: the first port, the others follow); 0 = random.
         #[arg(long, default_value_t = 0, env = "TENANTRY_SIM_PORT")]
         port: u16,
+        /// The address to listen on.
+        #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+        bind: IpAddr,
+        /// Serve HTTPS with a self-signed certificate made at start (for
+        /// `localhost` and `127.0.0.1`); its PEM file is named in the
+        /// startup line.
+        #[arg(long)]
+        tls: bool,
+        /// Load this JSON seed file (see the README) into every service it
+        /// has a section for; a reset returns to it.
+        #[arg(long)]
+        seed: Option<PathBuf>,
+        /// Seconds a client has to send a request head (and the longest a
+        /// kept-alive connection may idle).
+        #[arg(long, default_value_t = 30)]
+        header_read_timeout: u64,
+        /// The most connections each service serves at once.
+        #[arg(long, default_value_t = tenantry_sim::kit::DEFAULT_MAX_CONNECTIONS)]
+        max_connections: usize,
+        /// The largest request body read, in bytes.
+        #[arg(long, default_value_t = tenantry_sim::kit::DEFAULT_MAX_BODY_BYTES)]
+        max_body_bytes: u64,
     },
 }
 
@@ -42,13 +70,18 @@ enum Service {
     All,
 }
 
-fn addr(port: u16, offset: u16) -> SocketAddr {
+fn addr(bind: IpAddr, port: u16, offset: u16) -> std::io::Result<SocketAddr> {
     let port = if port == 0 {
         0
     } else {
-        port.saturating_add(offset)
+        port.checked_add(offset).ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("--port {port} + {offset} is past 65535"),
+            )
+        })?
     };
-    SocketAddr::from((Ipv4Addr::LOCALHOST, port))
+    Ok(SocketAddr::new(bind, port))
 }
 
 async fn wait_for_stop() {
@@ -73,38 +106,154 @@ async fn wait_for_stop() {
     }
 }
 
-async fn serve(service: Service, port: u16) -> std::io::Result<()> {
+fn invalid(msg: String) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, msg)
+}
+
+fn read_seed(path: &Path) -> std::io::Result<serde_json::Value> {
+    let text = std::fs::read(path)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("--seed {}: {e}", path.display())))?;
+    serde_json::from_slice(&text)
+        .map_err(|e| invalid(format!("--seed {}: not JSON: {e}", path.display())))
+}
+
+/// Write the certificate where the startup line says, readable by anyone
+/// (it is public); the key never leaves the process.
+fn write_cert(tls: &SimTls) -> std::io::Result<PathBuf> {
+    let path = std::env::temp_dir().join(format!("tenantry-sim-{}-cert.pem", std::process::id()));
+    std::fs::write(&path, tls.cert_pem())?;
+    Ok(path)
+}
+
+struct Opts {
+    bind: IpAddr,
+    port: u16,
+    tls: Option<SimTls>,
+    seed: Option<serde_json::Value>,
+    limits: Limits,
+}
+
+#[derive(Clone, Copy)]
+struct Limits {
+    header_read_timeout: u64,
+    max_connections: usize,
+    max_body_bytes: u64,
+}
+
+async fn start(
+    opts: &Opts,
+    offset: &mut u16,
+    router: axum::Router,
+    control: Option<Arc<dyn SimControl>>,
+) -> std::io::Result<SimServer> {
+    let mut o = SimOptions::new()
+        .addr(addr(opts.bind, opts.port, *offset)?)
+        .header_read_timeout(std::time::Duration::from_secs(
+            opts.limits.header_read_timeout,
+        ))
+        .max_connections(opts.limits.max_connections)
+        .max_body_bytes(opts.limits.max_body_bytes);
+    *offset = offset.saturating_add(1);
+    if let Some(tls) = &opts.tls {
+        o = o.tls(tls.clone());
+    }
+    let has_control = control.is_some();
+    if let Some(c) = control {
+        o = o.control(c);
+    }
+    let server = SimServer::start_with(router, o).await?;
+    if let (Some(seed), true) = (&opts.seed, has_control) {
+        server.load_seed(seed).map_err(invalid)?;
+    }
+    Ok(server)
+}
+
+async fn serve(
+    service: Service,
+    port: u16,
+    bind: IpAddr,
+    tls: bool,
+    seed: Option<PathBuf>,
+    limits: Limits,
+) -> std::io::Result<()> {
+    if limits.header_read_timeout == 0 || limits.max_connections == 0 {
+        return Err(invalid(
+            "--header-read-timeout and --max-connections must be at least 1".to_owned(),
+        ));
+    }
+    let seed = seed.as_deref().map(read_seed).transpose()?;
+    if let Some(doc) = &seed {
+        if doc.get("astakos").is_some() {
+            return Err(invalid(
+                "--seed: the astakos simulator cannot load seeds yet".to_owned(),
+            ));
+        }
+    }
+    let tls = if tls {
+        Some(SimTls::self_signed()?)
+    } else {
+        None
+    };
+    let opts = Opts {
+        bind,
+        port,
+        tls,
+        seed,
+        limits,
+    };
     let mut services = serde_json::Map::new();
     let mut servers: Vec<SimServer> = Vec::new();
     let mut offset = 0;
     if matches!(service, Service::Cas | Service::All) {
         let sim = CasSim::seeded();
-        let server = SimServer::start_on(sim.router(), addr(port, offset)).await?;
-        offset += 1;
+        let server = start(
+            &opts,
+            &mut offset,
+            sim.router(),
+            Some(Arc::new(sim.clone())),
+        )
+        .await?;
         services.insert("cas".into(), sim.seed_json(&server.base_url()));
         servers.push(server);
     }
     if matches!(service, Service::Keystone | Service::All) {
         let sim = KeystoneSim::seeded();
-        let server = SimServer::start_on(sim.router(), addr(port, offset)).await?;
-        offset += 1;
+        let server = start(
+            &opts,
+            &mut offset,
+            sim.router(),
+            Some(Arc::new(sim.clone())),
+        )
+        .await?;
         services.insert("keystone".into(), sim.seed_json(&server.base_url()));
         servers.push(server);
     }
     if matches!(service, Service::Keycloak | Service::All) {
         let sim = KeycloakSim::seeded();
-        let server = SimServer::start_on(sim.router(), addr(port, offset)).await?;
-        offset += 1;
+        let server = start(
+            &opts,
+            &mut offset,
+            sim.router(),
+            Some(Arc::new(sim.clone())),
+        )
+        .await?;
         services.insert("keycloak".into(), sim.seed_json(&server.base_url()));
         servers.push(server);
     }
     if matches!(service, Service::Astakos | Service::All) {
         let sim = AstakosSim::seeded();
-        let server = SimServer::start_on(sim.router(), addr(port, offset)).await?;
+        let server = start(&opts, &mut offset, sim.router(), None).await?;
         services.insert("astakos".into(), sim.seed_json(&server.base_url()));
         servers.push(server);
     }
-    let line = serde_json::json!({ "services": services });
+    let mut line = serde_json::json!({ "services": services });
+    let cert_path = match &opts.tls {
+        Some(tls) => Some(write_cert(tls)?),
+        None => None,
+    };
+    if let Some(path) = &cert_path {
+        line["tls"] = serde_json::json!({ "cert_pem": path });
+    }
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
@@ -115,6 +264,9 @@ async fn serve(service: Service, port: u16) -> std::io::Result<()> {
     for server in servers {
         server.shutdown().await;
     }
+    if let Some(path) = cert_path {
+        let _ = std::fs::remove_file(path);
+    }
     Ok(())
 }
 
@@ -122,7 +274,23 @@ async fn serve(service: Service, port: u16) -> std::io::Result<()> {
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve { service, port } => serve(service, port).await,
+        Command::Serve {
+            service,
+            port,
+            bind,
+            tls,
+            seed,
+            header_read_timeout,
+            max_connections,
+            max_body_bytes,
+        } => {
+            let limits = Limits {
+                header_read_timeout,
+                max_connections,
+                max_body_bytes,
+            };
+            serve(service, port, bind, tls, seed, limits).await
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -100,3 +100,89 @@ async fn simulators_start_all_and_seed_json() {
     assert_eq!(seed["keycloak"]["username"], "dlister");
     assert_ne!(sims.cas_server.addr(), sims.keystone_server.addr());
 }
+
+#[tokio::test]
+async fn serve_tls_bind_and_seed() {
+    let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/seed.example.json");
+    let (mut child, v) = first_line(&[
+        "serve",
+        "--service",
+        "all",
+        "--tls",
+        "--bind",
+        "127.0.0.1",
+        "--seed",
+        seed,
+    ])
+    .await;
+    let pem_path = v["tls"]["cert_pem"].as_str().unwrap().to_owned();
+    let pem = std::fs::read(&pem_path).unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+        .build()
+        .unwrap();
+    let services = v["services"].as_object().unwrap();
+    for (name, s) in services {
+        let url = s["url"].as_str().unwrap();
+        assert!(url.starts_with("https://127.0.0.1:"), "{name}: {url}");
+        let health = client
+            .get(format!("{url}/_sim/health"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status(), 200, "{name}");
+    }
+    // The seeded Keycloak user logs in over HTTPS, and the issuer says https.
+    let kc = services["keycloak"]["url"].as_str().unwrap();
+    let tok = client
+        .post(format!("{kc}/realms/squonk2/protocol/openid-connect/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", "ops-cli"),
+            ("client_secret", "ops-cli-secret"),
+            ("username", "operator"),
+            ("password", "operator-pass"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tok.status(), 200);
+    let realm: serde_json::Value = serde_json::from_str(
+        &client
+            .get(format!("{kc}/realms/squonk2"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(realm["token-service"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://127.0.0.1:"));
+    // Without the certificate, no connection.
+    assert!(reqwest::get(format!("{kc}/_sim/health")).await.is_err());
+    child.kill();
+    // Killed, the server could not remove its certificate file.
+    let _ = std::fs::remove_file(&pem_path);
+}
+
+#[tokio::test]
+async fn serve_rejects_a_bad_seed_naming_the_field() {
+    let dir = std::env::temp_dir().join(format!("tenantry-sim-seed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.json");
+    std::fs::write(&path, r#"{"keycloak": {"users": [{"username": "x"}]}}"#).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tenantry-sim"))
+        .args(["serve", "--service", "keycloak", "--seed"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("password"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

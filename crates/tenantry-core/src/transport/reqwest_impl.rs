@@ -45,6 +45,8 @@ pub struct TransportConfig {
     pub(crate) max_body_bytes: u64,
     pub(crate) user_agent: String,
     pub(crate) verify_tls: bool,
+    /// Extra trusted root certificates (PEM), besides the built-in roots.
+    pub(crate) root_certificates_pem: Vec<String>,
 }
 
 /// The default response-size cap: 16 MiB.
@@ -60,6 +62,7 @@ impl Default for TransportConfig {
             max_body_bytes: DEFAULT_MAX_BODY,
             user_agent: concat!("tenantry/", env!("CARGO_PKG_VERSION")).to_owned(),
             verify_tls: true,
+            root_certificates_pem: Vec::new(),
         }
     }
 }
@@ -108,6 +111,16 @@ impl TransportConfig {
     /// off (as the reference clients allow) is logged as a warning.
     pub fn verify_tls(mut self, verify: bool) -> Self {
         self.verify_tls = verify;
+        self
+    }
+    /// Trust this root certificate (PEM) as well as the built-in roots:
+    /// the way to talk to a server with a private or self-signed
+    /// certificate (`tenantry-sim serve --tls` prints the path of its PEM)
+    /// with verification left on. May be called more than once, and a PEM
+    /// may hold several certificates; one that holds none fails
+    /// [`ReqwestTransport::new`].
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<String>) -> Self {
+        self.root_certificates_pem.push(pem.into());
         self
     }
     /// The configured whole-request timeout.
@@ -183,6 +196,21 @@ impl ReqwestTransport {
             .retry(reqwest::retry::never().max_retries_per_request(0));
         if !config.verify_tls {
             b = b.danger_accept_invalid_hostnames(true);
+        }
+        for (i, pem) in config.root_certificates_pem.iter().enumerate() {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
+                Error::Config(format!(
+                    "root certificate {i} is not a PEM certificate: {e}"
+                ))
+            })?;
+            if certs.is_empty() {
+                return Err(Error::Config(format!(
+                    "root certificate {i} holds no PEM certificate"
+                )));
+            }
+            for cert in certs {
+                b = b.add_root_certificate(cert);
+            }
         }
         let client = b
             .build()
