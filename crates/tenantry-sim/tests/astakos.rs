@@ -680,6 +680,56 @@ async fn service_quotas_and_add_user() {
     assert!(v["11111111-2222-4333-8444-555555555555"].is_object());
 }
 
+/// The authorization endpoint sends a code only to the registered redirect
+/// URI or a path below it, as the real server does: a look-alike host made
+/// by extending the registered path is refused, with nothing issued.
+#[tokio::test]
+async fn oauth2_redirect_must_be_the_registered_uri_or_below() {
+    let (_sim, server) = start().await;
+    let auth = |redirect: &str| {
+        let mut url = url::Url::parse(&format!("{}/oauth2/auth", server.base_url())).unwrap();
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", "pithos-view")
+            .append_pair("redirect_uri", redirect);
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(url)
+    };
+    let token = ALICE_TOKEN;
+    for evil in [
+        "https://pithos.example.org/ui/view.evil.example/steal",
+        "https://pithos.example.org/ui/viewer",
+        "pithos.example.org/ui/view",
+    ] {
+        let resp = auth(evil)
+            .header("X-Auth-Token", token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{evil}");
+        assert!(resp.headers().get("location").is_none(), "{evil}");
+        let v: Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+        assert_eq!(v["error"], "invalid_request", "{evil}");
+    }
+    for good in [
+        "https://pithos.example.org/ui/view",
+        "https://pithos.example.org/ui/view/file/1",
+    ] {
+        let resp = auth(good)
+            .header("X-Auth-Token", token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 302, "{good}");
+        let location = resp.headers()["location"].to_str().unwrap().to_owned();
+        assert!(location.starts_with(good), "{location}");
+        assert!(location.contains("code="), "{location}");
+    }
+}
+
 #[tokio::test]
 async fn oauth2_code_flow_and_validation() {
     let (sim, server) = start().await;

@@ -665,8 +665,13 @@ fn oauth2_auth(st: &mut State, token: &str, query: &HashMap<String, String>) -> 
         .get("redirect_uri")
         .cloned()
         .unwrap_or_else(|| client.redirect_uri.clone());
-    if !redirect.starts_with(&client.redirect_uri) {
-        return oauth_error("invalid_request", "Mismatching redirect_uri");
+    // The real server's rule (exact, or a path below the registered URI;
+    // absolute; length-capped), not a string prefix: a registered
+    // `…/ui/view` must not send the code to `…/ui/view.evil.example/…`.
+    if let Err(why) =
+        crate::kit::check_oauth2_redirect_uri(std::slice::from_ref(&client.redirect_uri), &redirect)
+    {
+        return oauth_error("invalid_request", why);
     }
     let scope = query
         .get("scope")
