@@ -465,9 +465,8 @@ impl AstakosClient {
     /// secret it carried (the client's token, a token in the path, Basic
     /// credentials, a code in the body) masked in the error's excerpt.
     async fn send_scrubbed(&self, op: &Operation, keep: &[u16]) -> Result<(u16, Bytes, Scrubber)> {
-        let mut resp = self.inner.pipeline.send_raw(op).await?;
+        let (resp, scrubber) = self.inner.pipeline.send_scrubbed(op).await?;
         let status = resp.status().as_u16();
-        let scrubber = Scrubber::take(&mut resp);
         let body = resp.into_body();
         if (200..300).contains(&status) || keep.contains(&status) {
             return Ok((status, body, scrubber));

@@ -420,7 +420,20 @@ impl Pipeline {
     }
 
     /// Sends `op`; any final status is returned as it is (no status check).
+    /// A non-2xx answer carries the request's [`redact::Scrubber`] (see
+    /// [`redact::Scrubber::of`]).
     pub async fn send_raw(&self, op: &Operation) -> Result<HttpResponse> {
+        let (mut resp, scrubber) = self.send_scrubbed(op).await?;
+        if !resp.status().is_success() {
+            scrubber.attach(&mut resp);
+        }
+        Ok(resp)
+    }
+
+    /// [`send_raw`](Self::send_raw), with the scrubber that knows every
+    /// secret the request carried, for errors built from the answer (a
+    /// 2xx body that does not decode, say) and for showing it.
+    pub async fn send_scrubbed(&self, op: &Operation) -> Result<(HttpResponse, redact::Scrubber)> {
         let span = tracing::info_span!(
             "tenantry.request",
             service = self.inner.service,
@@ -451,7 +464,11 @@ impl Pipeline {
     // Kept small on purpose (it is allocated for every call, see
     // `send_raw`): only what must live across an await is held (the
     // credential sent, as a short list; a retry's sleep, boxed).
-    async fn run(&self, op: &Operation, span: &tracing::Span) -> Result<HttpResponse> {
+    async fn run(
+        &self,
+        op: &Operation,
+        span: &tracing::Span,
+    ) -> Result<(HttpResponse, redact::Scrubber)> {
         let started = Instant::now();
         let idempotent = op.idempotency.is_idempotent(&op.method);
         let transport = self.inner.transport.as_ref();
@@ -491,14 +508,12 @@ impl Pipeline {
                 }
                 (sent, scrubber, transport.send(req))
             };
-            let mut outcome = sending.await;
-            if let Ok(resp) = &mut outcome {
+            let outcome = sending.await;
+            if let Ok(resp) = &outcome {
                 span.record("status", resp.status().as_u16());
                 if tracing::enabled!(tracing::Level::TRACE) {
                     tracing::trace!(status = resp.status().as_u16(), headers = ?redact::headers(resp.headers()), body = %auth.scrub(&scrubber.excerpt(resp.body())), "received");
                 }
-                scrubber.attach(resp);
-                let resp = &*resp;
                 auth.observe(resp);
                 if auth.is_rejection(resp) {
                     if relogged {
@@ -508,7 +523,7 @@ impl Pipeline {
                             resp.status().as_u16(),
                             resp.body(),
                         );
-                        e.excerpt = auth.scrub(&redact::Scrubber::of(resp).excerpt(resp.body()));
+                        e.excerpt = auth.scrub(&scrubber.excerpt(resp.body()));
                         record_elapsed(span, started);
                         return Err(e.into());
                     }
@@ -536,7 +551,7 @@ impl Pipeline {
                 continue;
             }
             record_elapsed(span, started);
-            return outcome.map_err(Error::from);
+            return outcome.map(|r| (r, scrubber)).map_err(Error::from);
         }
     }
 
@@ -552,8 +567,12 @@ impl Pipeline {
 
     /// Sends `op`, requires a 2xx answer and decodes its JSON body.
     pub async fn json<T: DeserializeOwned>(&self, op: &Operation) -> Result<T> {
-        let resp = self.send(op).await?;
-        self.decode(op.name, &resp)
+        let (mut resp, scrubber) = self.send_scrubbed(op).await?;
+        if !resp.status().is_success() {
+            scrubber.attach(&mut resp);
+            return Err(self.status_error(op.name, &resp));
+        }
+        self.decode_with(op.name, &resp, &scrubber)
     }
 
     /// Masks the auth strategy's own secret values in `text` (for service
@@ -576,6 +595,15 @@ impl Pipeline {
 
     /// Decodes a JSON body; a failure names the serde path of the bad field.
     pub fn decode<T: DeserializeOwned>(&self, operation: &str, resp: &HttpResponse) -> Result<T> {
+        self.decode_with(operation, resp, &redact::Scrubber::of(resp))
+    }
+
+    fn decode_with<T: DeserializeOwned>(
+        &self,
+        operation: &str,
+        resp: &HttpResponse,
+        scrubber: &redact::Scrubber,
+    ) -> Result<T> {
         decode(operation, resp).map_err(|e| match e {
             Error::Decode {
                 operation,
@@ -583,16 +611,13 @@ impl Pipeline {
                 path,
                 message,
                 ..
-            } => {
-                let scrubber = redact::Scrubber::of(resp);
-                Error::Decode {
-                    operation,
-                    status,
-                    path,
-                    message: self.inner.auth.scrub(&scrubber.text(&message)),
-                    excerpt: self.inner.auth.scrub(&scrubber.excerpt(resp.body())),
-                }
-            }
+            } => Error::Decode {
+                operation,
+                status,
+                path,
+                message: self.inner.auth.scrub(&scrubber.text(&message)),
+                excerpt: self.inner.auth.scrub(&scrubber.excerpt(resp.body())),
+            },
             other => other,
         })
     }

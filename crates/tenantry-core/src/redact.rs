@@ -285,8 +285,9 @@ impl Scrubber {
     /// token being validated) cannot be told from an id: register it with
     /// [`add_secret`](Self::add_secret) (`Operation::secret` does).
     pub fn add_request(&mut self, request: &HttpRequest) {
-        for name in SENSITIVE_HEADERS {
-            for v in request.headers().get_all(*name) {
+        // One pass over the (few) headers; names are already lower case.
+        for (name, v) in request.headers() {
+            if SENSITIVE_HEADERS.contains(&name.as_str()) {
                 self.parts().headers.push(v.clone());
             }
         }

@@ -13,7 +13,6 @@ use tenantry::core::auth::cas::{CasApp, CasSso};
 use tenantry::core::auth::keystone::{EndpointFilter, KeystoneAuth};
 use tenantry::core::auth::AuthStrategy;
 use tenantry::core::http::Method;
-use tenantry::core::redact::Scrubber;
 use tenantry::core::{Operation, Pipeline};
 
 family! {
@@ -104,10 +103,15 @@ pub struct KeycloakTokenArgs {
 
 async fn probe(pipeline: &Pipeline, path: &str) -> Result<Value> {
     let op = Operation::new("auth.probe", Method::GET, "").raw_path(path.to_owned());
-    let resp = pipeline.send(&op).await?;
+    let (resp, scrubber) = pipeline.send_scrubbed(&op).await?;
+    if !resp.status().is_success() {
+        let mut resp = resp;
+        scrubber.attach(&mut resp);
+        return Err(pipeline.status_error("auth.probe", &resp).into());
+    }
     // The answer with every secret the request carried masked (a server
     // may echo the credential), then decoded.
-    let clean = Scrubber::of(&resp).body(resp.body());
+    let clean = scrubber.body(resp.body());
     Ok(tenantry::core::pipeline::decode_slice(
         "auth.probe",
         resp.status().as_u16(),
