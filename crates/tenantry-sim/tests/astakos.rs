@@ -307,7 +307,7 @@ async fn over_limit_413() {
     .await;
     assert_eq!(status, 413);
     assert_eq!(v["overLimit"]["data"]["name"], "NoQuantityError");
-    // Missing holding → 404 itemNotFound.
+    // Missing holding → 404 itemNotFound, the key as Python shows it.
     let (status, v) = post(
         &url,
         CYCLADES_TOKEN,
@@ -316,6 +316,37 @@ async fn over_limit_413() {
     .await;
     assert_eq!(status, 404);
     assert_eq!(v["itemNotFound"]["code"], 404);
+    assert_eq!(
+        v["itemNotFound"]["message"],
+        format!("There is no such holding (u'user:{CAROL_UUID}', u'project:{TEACHING_ID}', u'cyclades.vm')")
+    );
+    assert_eq!(v["itemNotFound"]["data"]["name"], "NoHoldingError");
+    // A key that is not a string names no holding either (not a 400).
+    let (status, v) = post(
+        &url,
+        CYCLADES_TOKEN,
+        json!({"provisions": [{"holder": 5, "source": null, "resource": "cyclades.vm", "quantity": 1}]}),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        v["itemNotFound"]["message"],
+        "There is no such holding (5, None, u'cyclades.vm')"
+    );
+    assert_eq!(v["itemNotFound"]["data"]["provision"]["holder"], 5);
+    // A missing key or a non-integer quantity is malformed (400).
+    for p in [
+        json!({"holder": "user:x", "source": null, "resource": "cyclades.vm"}),
+        json!({"holder": "user:x", "source": null, "resource": "cyclades.vm", "quantity": 1.5}),
+        json!("user:x"),
+    ] {
+        let (status, v) = post(&url, CYCLADES_TOKEN, json!({"provisions": [p]})).await;
+        assert_eq!(status, 400, "{p}");
+        assert!(v["badRequest"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Malformed provision"));
+    }
 }
 
 #[tokio::test]

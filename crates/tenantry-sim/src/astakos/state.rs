@@ -387,6 +387,47 @@ fn wire_int(q: i128) -> Value {
     }
 }
 
+/// Python 2's `repr` of a decoded JSON value, as the quotaholder's
+/// messages show holding keys (`u'user:…'`, `None`, `5`, `True`).
+fn py_repr(v: &Value) -> String {
+    match v {
+        Value::Null => "None".to_owned(),
+        Value::Bool(true) => "True".to_owned(),
+        Value::Bool(false) => "False".to_owned(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => {
+            // Single quotes unless the text has one and no double quote.
+            let q = if s.contains('\'') && !s.contains('"') {
+                '"'
+            } else {
+                '\''
+            };
+            let mut out = format!("u{q}");
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    c if c == q => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    ' '..='~' => out.push(c),
+                    c if u32::from(c) <= 0xff => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+                    c if u32::from(c) <= 0xffff => {
+                        out.push_str(&format!("\\u{:04x}", u32::from(c)))
+                    }
+                    c => out.push_str(&format!("\\U{:08x}", u32::from(c))),
+                }
+            }
+            out.push(q);
+            out
+        }
+        other => other.to_string(),
+    }
+}
+
 /// What the real server answers when a holding's new value does not fit
 /// its bigint column: the database refuses the write, the transaction is
 /// rolled back (nothing changes) and `api_method` answers 500.
@@ -1055,7 +1096,7 @@ impl State {
             let prov = json!({"holder": holder, "source": source,
                               "resource": resource, "quantity": wire_int(quantity)});
             let Some(mut h) = staged.get(key).or_else(|| self.holdings.get(key)).copied() else {
-                let py = |s: &str| format!("u'{s}'");
+                let py = |s: &str| py_repr(&json!(s));
                 return Err(Fault::custom(
                     StatusCode::NOT_FOUND,
                     format!(
@@ -1146,20 +1187,45 @@ impl State {
         };
         // Summed exactly per holding, in first-seen order.
         let mut merged: Vec<(HoldingKey, i128)> = Vec::new();
+        // A provision whose holder, source or resource is not a string
+        // (source: or null) names no holding: the real server looks it up
+        // like any other and answers NoHoldingError.
+        let mut impossible: Option<Fault> = None;
         for item in list {
+            // `_provisions_to_list`: the four keys present, an integer
+            // quantity.
             let parsed = (|| {
-                let holder = item.get("holder")?.as_str()?.to_owned();
-                let source = match item.get("source")? {
-                    Value::Null => None,
-                    Value::String(s) => Some(s.clone()),
-                    _ => return None,
-                };
-                let resource = item.get("resource")?.as_str()?.to_owned();
-                let quantity = wire_i128(item.get("quantity")?)?;
-                Some(((holder, source, resource), quantity))
+                let (h, src, r) = (
+                    item.get("holder")?,
+                    item.get("source")?,
+                    item.get("resource")?,
+                );
+                Some(((h, src, r), wire_i128(item.get("quantity")?)?))
             })();
-            let Some((key, quantity)) = parsed else {
+            let Some(((h, src, r), quantity)) = parsed else {
                 return Err(bad(&format!("Malformed provision {item}")));
+            };
+            let key = match (h, src, r) {
+                (Value::String(h), Value::Null | Value::String(_), Value::String(r)) => {
+                    (h.clone(), src.as_str().map(str::to_owned), r.clone())
+                }
+                _ => {
+                    if impossible.is_none() {
+                        impossible = Some(Fault::custom(
+                            StatusCode::NOT_FOUND,
+                            format!(
+                                "There is no such holding ({}, {}, {})",
+                                py_repr(h),
+                                py_repr(src),
+                                py_repr(r)
+                            ),
+                            Some(json!({"name": "NoHoldingError", "provision": {
+                                "holder": h, "source": src, "resource": r,
+                                "quantity": wire_int(quantity)}})),
+                        ));
+                    }
+                    continue;
+                }
             };
             match merged.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, q)) => *q = q.saturating_add(quantity),
@@ -1181,6 +1247,9 @@ impl State {
             Some(Value::String(s)) => s.clone(),
             Some(_) => return Err(bad("Commission name should be a string.")),
         };
+        if let Some(f) = impossible {
+            return Err(f);
+        }
         let mut staged = self.stage(&merged, force)?;
         // Staging succeeded, so every quantity fits a bigint column.
         let mut provisions = Vec::with_capacity(merged.len());
@@ -2609,4 +2678,55 @@ fn parse_iso_date(s: &str) -> Option<OffsetDateTime> {
     let time =
         Time::from_hms_nano(h, u8::try_from(mi).ok()?, u8::try_from(sec).ok()?, nanos).ok()?;
     Some(PrimitiveDateTime::new(date, time).assume_offset(offset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn py_repr_is_pythons() {
+        // python2 -c "print repr(u\"a'b\"), repr(u'\xe9\n\u2603\U0001f600'), repr(u'a\"b\'c')"
+        assert_eq!(py_repr(&json!("a'b")), r#"u"a'b""#);
+        assert_eq!(py_repr(&json!("é\n☃😀")), r"u'\xe9\n\u2603\U0001f600'");
+        assert_eq!(py_repr(&json!("a\"b'c")), r#"u'a"b\'c'"#);
+        assert_eq!(py_repr(&json!(null)), "None");
+        assert_eq!(py_repr(&json!(5)), "5");
+    }
+
+    #[test]
+    fn dates_need_a_zone_and_render_as_isoformat() {
+        let d = parse_iso_date("2031-01-01T02:30:00.5+02:00").unwrap();
+        assert_eq!(py_isoformat(d), "2031-01-01T00:30:00.500000+00:00");
+        assert_eq!(
+            py_isoformat(parse_iso_date("2031-01-01T00:00:00Z").unwrap()),
+            "2031-01-01T00:00:00+00:00"
+        );
+        for bad in [
+            "2031-01-01",
+            "2031-01-01T00:00:00",
+            "soon",
+            "2031-13-01T00:00:00Z",
+            "",
+        ] {
+            assert!(parse_iso_date(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn project_names_are_domains() {
+        for ok in ["lab.example.org", "a.io", "x-1.example.museum"] {
+            assert!(valid_project_name(ok), "{ok}");
+        }
+        for bad in [
+            "lab",
+            "not a domain",
+            "-a.example.org",
+            "a..org",
+            "a.example.o",
+            "a.example.1org",
+        ] {
+            assert!(!valid_project_name(bad), "{bad}");
+        }
+    }
 }
