@@ -8,7 +8,7 @@
 use crate::auth::{AuthStrategy, NoAuth};
 use crate::error::{AuthError, AuthErrorKind, Error, Result};
 use crate::redact;
-use crate::retry::{Idempotency, RetryConfig};
+use crate::retry::{Idempotency, RetryConfig, TokenBucket};
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport, ReqwestTransport};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
@@ -197,6 +197,7 @@ struct Inner {
     transport: Arc<dyn HttpTransport>,
     auth: Arc<dyn AuthStrategy>,
     retry: RetryConfig,
+    bucket: Arc<TokenBucket>,
     headers: HeaderMap,
     // `base_url`'s scheme and authority, parsed once.
     base_parts: Option<(http::uri::Scheme, http::uri::Authority)>,
@@ -217,6 +218,7 @@ pub struct PipelineBuilder {
     transport: Option<Arc<dyn HttpTransport>>,
     auth: Arc<dyn AuthStrategy>,
     retry: RetryConfig,
+    bucket: Option<Arc<TokenBucket>>,
     headers: Vec<(String, String)>,
 }
 
@@ -240,6 +242,13 @@ impl PipelineBuilder {
     /// The retry policy (default: [`RetryConfig::standard`]).
     pub fn retry(mut self, r: RetryConfig) -> Self {
         self.retry = r;
+        self
+    }
+    /// The retry token bucket (default: a fresh
+    /// [`TokenBucket::default`], shared by this pipeline's clones); pass
+    /// one bucket to several pipelines to make them share it.
+    pub fn token_bucket(mut self, b: Arc<TokenBucket>) -> Self {
+        self.bucket = Some(b);
         self
     }
     /// A header sent on every request of this pipeline.
@@ -289,6 +298,7 @@ impl PipelineBuilder {
                 transport,
                 auth: self.auth,
                 retry: self.retry,
+                bucket: self.bucket.unwrap_or_default(),
                 headers,
             }),
         })
@@ -304,6 +314,7 @@ impl Pipeline {
             transport: None,
             auth: Arc::new(NoAuth),
             retry: RetryConfig::standard(),
+            bucket: None,
             headers: Vec::new(),
         }
     }
@@ -321,6 +332,11 @@ impl Pipeline {
     /// The retry policy.
     pub fn retry_config(&self) -> &RetryConfig {
         &self.inner.retry
+    }
+
+    /// The retry token bucket, shared by every clone of this pipeline.
+    pub fn token_bucket(&self) -> &Arc<TokenBucket> {
+        &self.inner.bucket
     }
 
     /// The endpoint from the auth strategy, when it supplies one (Keystone).
@@ -498,11 +514,22 @@ impl Pipeline {
                     }
                 }
             }
-            if let Some((wait, reason)) =
-                self.inner
-                    .retry
-                    .decide(attempt, idempotent, outcome.as_ref())
-            {
+            let decision = self
+                .inner
+                .retry
+                .decide(attempt, idempotent, outcome.as_ref());
+            if let Some((wait, reason)) = decision {
+                let cost = TokenBucket::cost_of(outcome.as_ref());
+                if !self.inner.bucket.try_acquire(cost) {
+                    tracing::debug!(
+                        attempt,
+                        ?reason,
+                        cost,
+                        "retry token bucket empty: not retrying"
+                    );
+                    record_elapsed(span, started);
+                    return outcome.map_err(Error::from);
+                }
                 drop(outcome);
                 tracing::debug!(
                     attempt,
@@ -512,6 +539,9 @@ impl Pipeline {
                 );
                 Box::pin(tokio::time::sleep(wait)).await;
                 continue;
+            }
+            if outcome.as_ref().is_ok_and(|r| r.status().is_success()) {
+                self.inner.bucket.reward();
             }
             record_elapsed(span, started);
             return outcome.map_err(Error::from);

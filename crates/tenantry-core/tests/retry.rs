@@ -199,3 +199,88 @@ async fn disabled_retry_sends_once() {
     assert_eq!(err.status(), Some(503));
     assert_eq!(sim.journal().count("GET", "/items"), 1);
 }
+
+/// The retry token bucket (capacity 500, 5 per retry, 10 per timeout, +1
+/// per success) is shared by the clones of a pipeline: 50 failing GETs, half
+/// through a clone, make 100 retries and empty it; the next GET is sent
+/// once; a success puts one token back.
+#[tokio::test]
+async fn the_shared_token_bucket_runs_dry_and_refills_on_success() {
+    use tenantry_core::retry::TokenBucket;
+    use tenantry_core::transport::mock::{Expect, MockTransport, Reply};
+    let mock = Arc::new(
+        MockTransport::new()
+            .expect(
+                Expect::new(Method::GET, "/v1/items")
+                    .reply(Reply::status(503))
+                    .times(150),
+            )
+            .expect(Expect::new(Method::GET, "/v1/items").reply(Reply::status(503)))
+            .expect(Expect::new(Method::GET, "/v1/items").reply(Reply::json(
+                200,
+                serde_json::json!({"count": 0, "items": []}),
+            ))),
+    );
+    let p = Pipeline::builder("test")
+        .base_url("http://127.0.0.1:9/v1")
+        .transport(mock.clone())
+        .retry(RetryConfig::standard().initial_backoff(Duration::ZERO))
+        .build()
+        .unwrap();
+    let clone = p.clone();
+    let op = Operation::new("test.list", Method::GET, "/items");
+    for i in 0..50 {
+        let via = if i % 2 == 0 { &p } else { &clone };
+        let e = via.json::<Counted>(&op).await.unwrap_err();
+        assert_eq!(e.status(), Some(503), "{e:?}");
+    }
+    assert_eq!(p.token_bucket().available(), 0);
+    assert_eq!(
+        mock.requests().len(),
+        150,
+        "3 attempts each while tokens last"
+    );
+    // Dry: one attempt only.
+    let e = clone.json::<Counted>(&op).await.unwrap_err();
+    assert_eq!(e.status(), Some(503));
+    assert_eq!(mock.requests().len(), 151);
+    // A success refills by one.
+    p.json::<Counted>(&op).await.unwrap();
+    assert_eq!(
+        clone.token_bucket().available(),
+        TokenBucket::SUCCESS_REWARD
+    );
+    mock.verify().unwrap();
+}
+
+/// A retry after a timeout costs 10 tokens, after a 503 5.
+#[tokio::test]
+async fn a_timeout_retry_costs_more_than_a_status_retry() {
+    use tenantry_core::transport::mock::{Expect, MockTransport, Reply};
+    let mock = Arc::new(
+        MockTransport::new()
+            .expect(
+                Expect::new(Method::GET, "/items")
+                    .reply(Reply::fail(TransportErrorKind::Timeout, Reached::Maybe)),
+            )
+            .expect(Expect::new(Method::GET, "/items").reply(Reply::status(503)))
+            .expect(Expect::new(Method::GET, "/items").reply(Reply::status(404))),
+    );
+    let p = Pipeline::builder("test")
+        .base_url("http://127.0.0.1:9")
+        .transport(mock.clone())
+        .retry(RetryConfig::standard().initial_backoff(Duration::ZERO))
+        .build()
+        .unwrap();
+    let e = p
+        .send(&Operation::new("test.get", Method::GET, "/items"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(404));
+    assert_eq!(
+        p.token_bucket().available(),
+        500 - 10 - 5,
+        "a 404 is no success"
+    );
+    mock.verify().unwrap();
+}

@@ -4,6 +4,7 @@
 //! with both. Tests swap it for anything that implements [`HttpTransport`].
 
 mod deadline;
+pub mod mock;
 mod reqwest_impl;
 
 pub use reqwest_impl::{ReqwestTransport, TransportConfig};
