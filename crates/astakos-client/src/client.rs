@@ -173,6 +173,7 @@ impl AstakosClientBuilder {
             .base_url(origin)
             .transport(transport)
             .auth(Arc::new(auth))
+            .error_parser(crate::error::parse_error)
             .retry(self.retry);
         for (k, v) in self.headers {
             if ["x-auth-token", "content-length", "content-type"]

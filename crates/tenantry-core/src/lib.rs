@@ -46,7 +46,7 @@ pub mod retry;
 pub mod secret;
 pub mod transport;
 
-pub use error::{AuthError, AuthErrorKind, Error, Result};
+pub use error::{ApiError, AuthError, AuthErrorKind, Error, ErrorParser, ParsedError, Result};
 pub use pipeline::{Operation, Pipeline};
 pub use retry::{Idempotency, RetryConfig};
 pub use secret::Secret;

@@ -6,7 +6,7 @@
 //! [`Pipeline::send`]); they never loop on their own.
 
 use crate::auth::{AuthStrategy, NoAuth};
-use crate::error::{AuthError, AuthErrorKind, Error, Result};
+use crate::error::{ApiError, AuthError, AuthErrorKind, Error, ErrorParser, Result};
 use crate::redact;
 use crate::retry::{Idempotency, RetryConfig, TokenBucket};
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport, ReqwestTransport};
@@ -198,6 +198,7 @@ struct Inner {
     auth: Arc<dyn AuthStrategy>,
     retry: RetryConfig,
     bucket: Arc<TokenBucket>,
+    error_parser: Option<ErrorParser>,
     headers: HeaderMap,
     // `base_url`'s scheme and authority, parsed once.
     base_parts: Option<(http::uri::Scheme, http::uri::Authority)>,
@@ -219,6 +220,7 @@ pub struct PipelineBuilder {
     auth: Arc<dyn AuthStrategy>,
     retry: RetryConfig,
     bucket: Option<Arc<TokenBucket>>,
+    error_parser: Option<ErrorParser>,
     headers: Vec<(String, String)>,
 }
 
@@ -249,6 +251,13 @@ impl PipelineBuilder {
     /// one bucket to several pipelines to make them share it.
     pub fn token_bucket(mut self, b: Arc<TokenBucket>) -> Self {
         self.bucket = Some(b);
+        self
+    }
+    /// The service's error-format parser: it fills [`ApiError`]'s code,
+    /// message and typed detail from an error answer (default: none, the
+    /// raw text).
+    pub fn error_parser(mut self, p: ErrorParser) -> Self {
+        self.error_parser = Some(p);
         self
     }
     /// A header sent on every request of this pipeline.
@@ -299,6 +308,7 @@ impl PipelineBuilder {
                 auth: self.auth,
                 retry: self.retry,
                 bucket: self.bucket.unwrap_or_default(),
+                error_parser: self.error_parser,
                 headers,
             }),
         })
@@ -315,6 +325,7 @@ impl Pipeline {
             auth: Arc::new(NoAuth),
             retry: RetryConfig::standard(),
             bucket: None,
+            error_parser: None,
             headers: Vec::new(),
         }
     }
@@ -570,13 +581,17 @@ impl Pipeline {
         self.inner.auth.scrub(text)
     }
 
-    /// [`Error::Status`] for an answer, its excerpt redacted and scrubbed.
+    /// [`Error::Api`] for an answer, read through the service's error
+    /// parser, its message and excerpt redacted and scrubbed.
     pub fn status_error(&self, operation: &str, resp: &HttpResponse) -> Error {
-        Error::Status {
-            operation: operation.to_owned(),
-            status: resp.status().as_u16(),
-            excerpt: self.inner.auth.scrub(&redact::excerpt(resp.body())),
-        }
+        Error::Api(Box::new(ApiError::from_answer(
+            operation,
+            resp.status().as_u16(),
+            resp.headers(),
+            resp.body(),
+            self.inner.error_parser,
+            |t| self.inner.auth.scrub(t),
+        )))
     }
 
     /// Decodes a JSON body; a failure names the serde path of the bad field.

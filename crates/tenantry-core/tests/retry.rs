@@ -49,14 +49,10 @@ async fn post_on_503_is_sent_once_and_fails_with_the_status() {
         .await
         .unwrap_err();
     match &err {
-        Error::Status {
-            status,
-            operation,
-            excerpt,
-        } => {
-            assert_eq!(*status, 503);
-            assert_eq!(operation, "test.create");
-            assert!(!excerpt.is_empty());
+        Error::Api(a) => {
+            assert_eq!(a.status, 503);
+            assert_eq!(a.operation, "test.create");
+            assert!(!a.excerpt.is_empty());
         }
         other => panic!("expected a status error, got {other:?}"),
     }

@@ -66,11 +66,14 @@ async fn a_static_token_refused_is_not_resent_and_keeps_the_status() {
         .unwrap_err();
     m.assert_hits_async(1).await;
     match err {
-        Error::Status {
-            status, excerpt, ..
-        } => {
-            assert_eq!(status, 401);
-            assert!(excerpt.contains("Invalid token"));
+        Error::Api(a) => {
+            assert_eq!(a.status, 401);
+            assert!(a.excerpt.contains("Invalid token"));
+            assert!(
+                a.message.contains("Invalid token"),
+                "raw text: {}",
+                a.message
+            );
         }
         other => panic!("{other:?}"),
     }
