@@ -5,7 +5,6 @@ use crate::error::{AstakosError, Result};
 use crate::models::identity::AuthInfo;
 use bytes::Bytes;
 use http::Method;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -552,14 +551,9 @@ pub(crate) fn url_path(u: &str) -> String {
     }
 }
 
-/// Python 2 `quote_plus`: `A–Z a–z 0–9 _ . -` pass, space → `+`, the rest
-/// `%XX` (UTF-8 first).
-const QUOTE_PLUS: &AsciiSet = &NON_ALPHANUMERIC.remove(b'_').remove(b'.').remove(b'-');
-
+/// Python 2 `quote_plus` (core's).
 pub(crate) fn quote_plus(s: &str) -> String {
-    utf8_percent_encode(s, QUOTE_PLUS)
-        .to_string()
-        .replace("%20", "+")
+    tenantry_core::encode::quote_plus(s)
 }
 
 /// `k=v&k=v` with [`quote_plus`] on both sides, in the given order.
@@ -586,67 +580,9 @@ pub(crate) fn with_query(path: String, pairs: &[(&str, Option<&str>)]) -> String
     }
 }
 
-/// JSON as Python's `json.dumps` writes it: `", "` and `": "` separators,
-/// non-ASCII escaped as `\uXXXX`.
+/// JSON as Python's `json.dumps` writes it (core's encoder).
 pub(crate) fn py_json<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
-    // Most bodies fit: no regrowth while writing.
-    let mut out = Vec::with_capacity(512);
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, PyFormatter);
-    value
-        .serialize(&mut ser)
-        .map_err(|e| AstakosError::bad_value("body", format!("cannot encode as JSON: {e}")))?;
-    Ok(out)
-}
-
-struct PyFormatter;
-
-impl serde_json::ser::Formatter for PyFormatter {
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            w.write_all(b", ")
-        }
-    }
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            w.write_all(b", ")
-        }
-    }
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
-    }
-    fn write_string_fragment<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        fragment: &str,
-    ) -> std::io::Result<()> {
-        if fragment.is_ascii() {
-            return w.write_all(fragment.as_bytes());
-        }
-        let mut start = 0;
-        for (i, c) in fragment.char_indices() {
-            if !c.is_ascii() {
-                w.write_all(&fragment.as_bytes()[start..i])?;
-                let mut units = [0u16; 2];
-                for u in c.encode_utf16(&mut units) {
-                    write!(w, "\\u{u:04x}")?;
-                }
-                start = i + c.len_utf8();
-            }
-        }
-        w.write_all(&fragment.as_bytes()[start..])
-    }
+    Ok(tenantry_core::encode::python_json(value)?)
 }
 
 /// A bodyless operation; like the reference it sends `content-length: 0`,

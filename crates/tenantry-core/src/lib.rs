@@ -37,6 +37,7 @@
 )]
 
 pub mod auth;
+pub mod encode;
 pub mod error;
 pub mod ids;
 pub mod page;
@@ -47,7 +48,7 @@ pub mod secret;
 pub mod transport;
 
 pub use error::{ApiError, AuthError, AuthErrorKind, Error, ErrorParser, ParsedError, Result};
-pub use pipeline::{Operation, Pipeline};
+pub use pipeline::{Decl, Operation, Pipeline};
 pub use retry::{Idempotency, RetryConfig};
 pub use secret::Secret;
 pub use transport::{HttpTransport, ReqwestTransport, TransportConfig};

@@ -71,8 +71,104 @@ pub struct Operation {
     // A list, not a map: most operations carry one or two headers, and the
     // request's own map is built once, sized, in `build_request`.
     headers: Vec<(HeaderName, HeaderValue)>,
-    body: std::result::Result<Bytes, String>,
+    // An input error (field, reason) is kept here and reported, before
+    // anything is sent, when the operation runs.
+    body: std::result::Result<Bytes, (String, String)>,
     idempotency: Idempotency,
+    query_style: crate::encode::QueryStyle,
+    success: Option<&'static [u16]>,
+}
+
+/// An operation declared once, as a `const` (STYLE §1.6): name, method,
+/// path template, idempotency and the statuses that count as success.
+/// [`op`](Self::op) starts an [`Operation`] from it, which takes the typed
+/// path parameters, the query (from a serde builder), the body; then
+/// [`Pipeline::call`] does path, auth, send, classify, retry, status →
+/// error (through the service's parser), decoding with the field path, and
+/// scrubbing.
+///
+/// ```
+/// use tenantry_core::pipeline::Decl;
+/// const GET_USER: Decl = Decl::get("demo.get_user", "/users/{id}");
+/// const ACCEPT: Decl = Decl::post("demo.accept", "/commissions/{serial}/action")
+///     .success(&[200, 202]);
+/// let op = GET_USER.op().param("id", "a/b");
+/// assert_eq!(op.path(), "/users/a%2Fb");
+/// assert_eq!(ACCEPT.name, "demo.accept");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Decl {
+    /// `service.operation`.
+    pub name: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template, `{param}` placeholders included.
+    pub path: &'static str,
+    /// How it may be retried.
+    pub idempotency: Idempotency,
+    /// The statuses that are success (`None`: any 2xx).
+    pub success: Option<&'static [u16]>,
+    /// How the query is encoded.
+    pub query_style: crate::encode::QueryStyle,
+}
+
+impl Decl {
+    /// An operation with `method`, idempotent as its method says, 2xx success.
+    pub const fn new(name: &'static str, method: Method, path: &'static str) -> Self {
+        Decl {
+            name,
+            method,
+            path,
+            idempotency: Idempotency::FromMethod,
+            success: None,
+            query_style: crate::encode::QueryStyle::Form,
+        }
+    }
+    /// A GET.
+    pub const fn get(name: &'static str, path: &'static str) -> Self {
+        Self::new(name, Method::GET, path)
+    }
+    /// A POST.
+    pub const fn post(name: &'static str, path: &'static str) -> Self {
+        Self::new(name, Method::POST, path)
+    }
+    /// A PUT.
+    pub const fn put(name: &'static str, path: &'static str) -> Self {
+        Self::new(name, Method::PUT, path)
+    }
+    /// A DELETE.
+    pub const fn delete(name: &'static str, path: &'static str) -> Self {
+        Self::new(name, Method::DELETE, path)
+    }
+    /// Safe to send twice whatever the method (the service deduplicates
+    /// it, or it only reads).
+    pub const fn idempotent(mut self) -> Self {
+        self.idempotency = Idempotency::Idempotent;
+        self
+    }
+    /// Never sent twice once it may have reached the server.
+    pub const fn non_idempotent(mut self) -> Self {
+        self.idempotency = Idempotency::NonIdempotent;
+        self
+    }
+    /// Only these statuses are success.
+    pub const fn success(mut self, statuses: &'static [u16]) -> Self {
+        self.success = Some(statuses);
+        self
+    }
+    /// The query encoding.
+    pub const fn query_style(mut self, style: crate::encode::QueryStyle) -> Self {
+        self.query_style = style;
+        self
+    }
+    /// A new [`Operation`] of this declaration.
+    pub fn op(&self) -> Operation {
+        let mut op =
+            Operation::new(self.name, self.method.clone(), self.path).idempotency(self.idempotency);
+        op.success = self.success;
+        op.query_style = self.query_style;
+        op
+    }
 }
 
 impl Operation {
@@ -88,6 +184,41 @@ impl Operation {
             headers: Vec::new(),
             body: Ok(Bytes::new()),
             idempotency: Idempotency::FromMethod,
+            query_style: crate::encode::QueryStyle::Form,
+            success: None,
+        }
+    }
+
+    /// Appends the fields of a serde builder as query pairs, in field order
+    /// (`skip_serializing_if` leaves out what is unset); encoded in the
+    /// operation's [`QueryStyle`](crate::encode::QueryStyle).
+    pub fn query_from<T: serde::Serialize + ?Sized>(mut self, query: &T) -> Self {
+        match crate::encode::query_pairs(query) {
+            Ok(pairs) => self.query.extend(pairs),
+            Err(e) => self.body = Err(input_error(e)),
+        }
+        self
+    }
+
+    /// A JSON body written as Python's `json.dumps` writes it (for wire
+    /// parity with a Python reference client), `Content-Type:
+    /// application/json`.
+    pub fn python_json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.body = crate::encode::python_json(body)
+            .map(Bytes::from)
+            .map_err(input_error);
+        self.set_header(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        self
+    }
+
+    /// Whether `status` is a success for this operation.
+    pub fn is_success(&self, status: u16) -> bool {
+        match self.success {
+            Some(list) => list.contains(&status),
+            None => (200..300).contains(&status),
         }
     }
 
@@ -124,7 +255,7 @@ impl Operation {
     pub fn header(mut self, name: &'static str, value: &str) -> Self {
         match HeaderValue::from_str(value) {
             Ok(v) => self.headers.push((HeaderName::from_static(name), v)),
-            Err(_) => self.body = Err(format!("header {name} has an invalid value")),
+            Err(_) => self.body = Err((name.to_owned(), "not a valid header value".to_owned())),
         }
         self
     }
@@ -133,7 +264,7 @@ impl Operation {
     pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.body = serde_json::to_vec(body)
             .map(Bytes::from)
-            .map_err(|e| format!("cannot encode the body: {e}"));
+            .map_err(|e| ("body".to_owned(), format!("cannot encode as JSON: {e}")));
         self.set_header(
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
@@ -371,10 +502,9 @@ impl Pipeline {
     }
 
     fn build_request(&self, base: &Url, op: &Operation) -> Result<HttpRequest> {
-        let body = op
-            .body
-            .clone()
-            .map_err(|e| Error::invalid_input(op.name, e))?;
+        let body = op.body.clone().map_err(|(field, reason)| {
+            Error::invalid_input(field, format!("{}: {reason}", op.name))
+        })?;
         let uri = match &self.inner.base_parts {
             // The usual case: the configured base, its scheme and authority
             // parsed once at build time; only the path and query are parsed.
@@ -569,6 +699,24 @@ impl Pipeline {
         }
     }
 
+    /// The whole request path for one operation: sends `op` (auth, retry),
+    /// maps a status the operation does not accept to [`Error::Api`]
+    /// through the service's error parser, and decodes the JSON answer
+    /// (an empty body decodes as `null`) with the path of a bad field in
+    /// [`Error::Decode`], its excerpt scrubbed. For an answer that carries
+    /// nothing, decode into `serde::de::IgnoredAny`.
+    pub async fn call<T: DeserializeOwned>(&self, op: &Operation) -> Result<T> {
+        let resp = self.send_raw(op).await?;
+        if !op.is_success(resp.status().as_u16()) {
+            return Err(self.status_error(op.name, &resp));
+        }
+        if resp.body().iter().all(u8::is_ascii_whitespace) {
+            return decode_slice(op.name, resp.status().as_u16(), b"null")
+                .map_err(|e| self.scrub_error(e));
+        }
+        self.decode(op.name, &resp)
+    }
+
     /// Sends `op`, requires a 2xx answer and decodes its JSON body.
     pub async fn json<T: DeserializeOwned>(&self, op: &Operation) -> Result<T> {
         let resp = self.send(op).await?;
@@ -596,7 +744,12 @@ impl Pipeline {
 
     /// Decodes a JSON body; a failure names the serde path of the bad field.
     pub fn decode<T: DeserializeOwned>(&self, operation: &str, resp: &HttpResponse) -> Result<T> {
-        decode(operation, resp).map_err(|e| match e {
+        decode(operation, resp).map_err(|e| self.scrub_error(e))
+    }
+
+    /// A decode error's excerpt with the auth strategy's secrets masked.
+    fn scrub_error(&self, e: Error) -> Error {
+        match e {
             Error::Decode {
                 operation,
                 status,
@@ -611,7 +764,7 @@ impl Pipeline {
                 excerpt: self.inner.auth.scrub(&excerpt),
             },
             other => other,
-        })
+        }
     }
 }
 
@@ -624,15 +777,19 @@ fn push_path_and_query(out: &mut String, prefix: &str, op: &Operation) {
     }
     out.push_str(&op.path);
     if !op.query.is_empty() {
-        let mut q = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &op.query {
-            q.append_pair(k, v);
-        }
         out.push(if out.contains('?') { '&' } else { '?' });
-        out.push_str(&q.finish());
+        out.push_str(&crate::encode::encode_pairs(&op.query, op.query_style));
     }
     if out.is_empty() {
         out.push('/');
+    }
+}
+
+/// An [`Error::InvalidInput`]'s field and reason.
+fn input_error(e: Error) -> (String, String) {
+    match e {
+        Error::InvalidInput { field, reason } => (field, reason),
+        other => ("input".to_owned(), other.to_string()),
     }
 }
 
