@@ -64,6 +64,12 @@ pub enum Error {
         reason: String,
     },
 
+    /// A shared endpoint discovery failed: every caller waiting on it gets
+    /// this, with the discovery's own error inside
+    /// ([`endpoint::Resolver`](crate::endpoint::Resolver)).
+    #[error("endpoint discovery failed: {0}")]
+    Discovery(std::sync::Arc<Error>),
+
     /// The client was configured wrongly (bad URL, bad header value, TLS setup).
     #[error("configuration error: {0}")]
     Config(String),
@@ -95,6 +101,7 @@ impl Error {
             Error::Api(a) => Some(a.status),
             Error::Decode { status, .. } | Error::BodyTooLarge { status, .. } => Some(*status),
             Error::Auth(a) => a.status,
+            Error::Discovery(e) => e.status(),
             _ => None,
         }
     }
@@ -105,6 +112,7 @@ impl Error {
             Error::Api(a) => Some(&a.excerpt),
             Error::Decode { excerpt, .. } => Some(excerpt),
             Error::Auth(a) if !a.excerpt.is_empty() => Some(&a.excerpt),
+            Error::Discovery(e) => e.excerpt(),
             _ => None,
         }
     }
@@ -116,7 +124,9 @@ impl Error {
 
     /// True for a 401 answer or a failed login.
     pub fn is_unauthorized(&self) -> bool {
-        self.status() == Some(401) || matches!(self, Error::Auth(_))
+        self.status() == Some(401)
+            || matches!(self, Error::Auth(_))
+            || matches!(self, Error::Discovery(e) if e.is_unauthorized())
     }
 
     /// True for a 409 answer.
@@ -128,6 +138,7 @@ impl Error {
     pub fn api(&self) -> Option<&ApiError> {
         match self {
             Error::Api(a) => Some(a),
+            Error::Discovery(e) => e.api(),
             _ => None,
         }
     }
@@ -139,13 +150,18 @@ impl Error {
         match self {
             Error::Transport(t) => crate::retry::classify(true, Err(t)).is_some(),
             Error::Api(a) => matches!(a.status, 429 | 502..=504),
+            Error::Discovery(e) => e.is_retryable(),
             _ => false,
         }
     }
 
     /// True for a transport timeout.
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Transport(t) if t.kind() == crate::transport::TransportErrorKind::Timeout)
+        match self {
+            Error::Transport(t) => t.kind() == crate::transport::TransportErrorKind::Timeout,
+            Error::Discovery(e) => e.is_timeout(),
+            _ => false,
+        }
     }
 }
 

@@ -38,6 +38,7 @@
 
 pub mod auth;
 pub mod encode;
+pub mod endpoint;
 pub mod error;
 pub mod ids;
 pub mod page;

@@ -280,3 +280,66 @@ async fn a_timeout_retry_costs_more_than_a_status_retry() {
     );
     mock.verify().unwrap();
 }
+
+/// 20 concurrent first calls against a server that never answers share one
+/// discovery: one request is sent, every caller fails when its one timeout
+/// passes (about 1 timeout in all, not 20 one after another).
+#[tokio::test]
+async fn a_dead_discovery_fails_all_waiters_at_once() {
+    use tenantry_core::endpoint::Resolver;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let acc = accepted.clone();
+    // Accepts and holds every connection, never answers.
+    let server = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            acc.fetch_add(1, Ordering::SeqCst);
+            held.push(sock);
+        }
+    });
+    let timeout = Duration::from_millis(400);
+    let counting = Arc::new(Counting {
+        inner: transport(timeout),
+        calls: Default::default(),
+    });
+    let p = Pipeline::builder("test")
+        .base_url(format!("http://{addr}"))
+        .transport(counting.clone())
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap();
+    let resolver = Arc::new(Resolver::<String>::new());
+    let started = Instant::now();
+    let mut calls = Vec::new();
+    for _ in 0..20 {
+        let (p, resolver) = (p.clone(), resolver.clone());
+        calls.push(tokio::spawn(async move {
+            resolver
+                .get_or_discover(move || async move {
+                    let op = Operation::new("test.discover", Method::POST, "/tokens")
+                        .idempotency(Idempotency::Idempotent);
+                    p.json::<serde_json::Value>(&op)
+                        .await
+                        .map(|_| "/base".to_owned())
+                })
+                .await
+        }));
+    }
+    for c in calls {
+        let e = c.await.unwrap().unwrap_err();
+        assert!(e.is_timeout(), "{e:?}");
+    }
+    let elapsed = started.elapsed();
+    assert_eq!(
+        counting.calls.load(Ordering::SeqCst),
+        1,
+        "one discovery request"
+    );
+    assert!(accepted.load(Ordering::SeqCst) <= 1);
+    assert!(elapsed >= timeout, "{elapsed:?}");
+    // Serial discoveries would take 20 timeouts (8 s); shared, one.
+    assert!(elapsed < timeout * 10, "{elapsed:?}");
+    server.abort();
+}
