@@ -44,12 +44,6 @@ pub(crate) struct Inner {
     pub(crate) api_tokens: String,
     // A std lock: held only to copy a prefix out, never across an await.
     prefixes: std::sync::RwLock<Prefixes>,
-    /// The account prefix as first discovered, read without a lock on
-    /// every call (a read lock writes to a cache line all worker threads
-    /// share); `account_moved` is set if a later discovery changes it, and
-    /// from then on `prefixes` is read instead.
-    account_fast: std::sync::OnceLock<String>,
-    account_moved: std::sync::atomic::AtomicBool,
     /// Held by the one caller discovering the endpoints.
     discovery: Mutex<()>,
     /// Wakes every caller waiting on a discovery at once, when it ends (a
@@ -191,8 +185,6 @@ impl AstakosClientBuilder {
                 token: self.token,
                 api_tokens,
                 prefixes: std::sync::RwLock::new(Prefixes::default()),
-                account_fast: std::sync::OnceLock::new(),
-                account_moved: std::sync::atomic::AtomicBool::new(false),
                 discovery: Mutex::new(()),
                 discovered: tokio::sync::Notify::new(),
             }),
@@ -341,13 +333,6 @@ impl AstakosClient {
         }
         {
             let account = url_path(&account_url);
-            if let Err(again) = self.inner.account_fast.set(account.clone()) {
-                if self.inner.account_fast.get() != Some(&again) {
-                    self.inner
-                        .account_moved
-                        .store(true, std::sync::atomic::Ordering::Release);
-                }
-            }
             let mut p = self.write_prefixes();
             p.account = Some(account);
             p.ui = Some(url_path(&ui_url));
@@ -378,16 +363,6 @@ impl AstakosClient {
 
     /// `join(account_prefix, rest)`.
     pub(crate) async fn account_path(&self, rest: &str) -> Result<String> {
-        // Usually known and unchanged: no lock at all.
-        if !self
-            .inner
-            .account_moved
-            .load(std::sync::atomic::Ordering::Acquire)
-        {
-            if let Some(a) = self.inner.account_fast.get() {
-                return Ok(join(a, rest));
-            }
-        }
         // Known: join under the read lock, without copying the prefix first.
         let known = {
             let p = self.read_prefixes();
@@ -395,9 +370,7 @@ impl AstakosClient {
         };
         match known {
             Some(path) => Ok(path),
-            // Boxed: the discovery's state would otherwise make every
-            // call's future (which embeds this one) larger.
-            None => Ok(join(&Box::pin(self.account_prefix()).await?, rest)),
+            None => Ok(join(&self.account_prefix().await?, rest)),
         }
     }
 
@@ -626,8 +599,8 @@ mod tests {
         .unwrap()
     }
 
-    /// The lock-free account prefix follows a later discovery that moves
-    /// it (the reference refills its prefixes after every authenticate).
+    /// The account prefix follows a later discovery that moves it (the
+    /// reference refills its prefixes after every authenticate).
     #[tokio::test]
     async fn account_prefix_follows_a_new_catalog() {
         let c = AstakosClient::builder("https://example.org/identity/v2.0", Secret::new("t"))

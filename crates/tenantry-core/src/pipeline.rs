@@ -14,8 +14,6 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::de::DeserializeOwned;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
@@ -331,8 +329,6 @@ struct Inner {
     bucket: Arc<TokenBucket>,
     error_parser: Option<ErrorParser>,
     headers: HeaderMap,
-    // `base_url`'s scheme and authority, parsed once.
-    base_parts: Option<(http::uri::Scheme, http::uri::Authority)>,
 }
 
 /// Transport + auth + retry for one service. Cheap to clone: clones share
@@ -423,17 +419,9 @@ impl PipelineBuilder {
                 .map_err(|_| Error::Config(format!("bad value for header `{k}`")))?;
             headers.append(name, value);
         }
-        let base_parts = base_url.as_ref().and_then(|u| {
-            let authority = &u[url::Position::BeforeUsername..url::Position::AfterPort];
-            Some((
-                http::uri::Scheme::try_from(u.scheme()).ok()?,
-                http::uri::Authority::try_from(authority).ok()?,
-            ))
-        });
         Ok(Pipeline {
             inner: Arc::new(Inner {
                 service: self.service,
-                base_parts,
                 base_url,
                 transport,
                 auth: self.auth,
@@ -481,64 +469,34 @@ impl Pipeline {
         &self.inner.bucket
     }
 
-    /// The endpoint from the auth strategy, when it supplies one (Keystone).
-    async fn auth_endpoint(&self) -> Result<Option<Url>> {
-        if !self.inner.auth.provides_endpoint() {
-            return Ok(None);
-        }
-        self.inner
+    /// The base for this attempt: the auth strategy's endpoint when it
+    /// supplies one (Keystone's catalog), else the configured base URL.
+    async fn base(&self) -> Result<Url> {
+        if let Some(u) = self
+            .inner
             .auth
             .endpoint(self.inner.transport.as_ref())
-            .await
-    }
-
-    fn base<'a>(&'a self, endpoint: &'a Option<Url>) -> Result<&'a Url> {
-        match endpoint {
-            Some(u) => Ok(u),
-            None => self.inner.base_url.as_ref().ok_or_else(|| {
-                Error::Config(format!("{}: no base URL configured", self.inner.service))
-            }),
+            .await?
+        {
+            return Ok(u);
         }
+        self.inner
+            .base_url
+            .clone()
+            .ok_or_else(|| Error::Config(format!("{}: no base URL configured", self.inner.service)))
     }
 
     fn build_request(&self, base: &Url, op: &Operation) -> Result<HttpRequest> {
         let body = op.body.clone().map_err(|(field, reason)| {
             Error::invalid_input(field, format!("{}: {reason}", op.name))
         })?;
-        let uri = match &self.inner.base_parts {
-            // The usual case: the configured base, its scheme and authority
-            // parsed once at build time; only the path and query are parsed.
-            Some((scheme, authority))
-                if base.query().is_none()
-                    && self
-                        .inner
-                        .base_url
-                        .as_ref()
-                        .is_some_and(|b| std::ptr::eq(b, base)) =>
-            {
-                let mut pq = String::with_capacity(base.path().len() + op.path.len() + 16);
-                push_path_and_query(&mut pq, base.path(), op);
-                let mut parts = http::uri::Parts::default();
-                parts.scheme = Some(scheme.clone());
-                parts.authority = Some(authority.clone());
-                parts.path_and_query =
-                    Some(http::uri::PathAndQuery::try_from(pq).map_err(|e| bad_url(op.name, e))?);
-                http::Uri::from_parts(parts).map_err(|e| bad_url(op.name, e))?
-            }
-            _ => {
-                let mut url = String::with_capacity(base.as_str().len() + op.path.len() + 16);
-                url.push_str(base.as_str().trim_end_matches('/'));
-                push_path_and_query(&mut url, "", op);
-                http::Uri::try_from(url).map_err(|e| bad_url(op.name, e))?
-            }
-        };
+        let mut url = base.as_str().trim_end_matches('/').to_owned();
+        push_path_and_query(&mut url, op);
+        let uri = http::Uri::try_from(url).map_err(|e| bad_url(op.name, e))?;
         let mut req = http::Request::new(body);
         *req.method_mut() = op.method.clone();
         *req.uri_mut() = uri;
-        // Sized once: the defaults, the operation's own, and room for the
-        // credential the auth strategy adds and the two reqwest adds
-        // (`accept`, `user-agent`), so the map never regrows.
-        let mut headers = HeaderMap::with_capacity(self.inner.headers.len() + op.headers.len() + 4);
+        let headers = req.headers_mut();
         for (k, v) in &self.inner.headers {
             // The operation's own value wins over a default.
             if !op.headers.iter().any(|(name, _)| name == k) {
@@ -548,18 +506,7 @@ impl Pipeline {
         for (k, v) in &op.headers {
             headers.append(k.clone(), v.clone());
         }
-        *req.headers_mut() = headers;
         Ok(req)
-    }
-
-    /// The request for `op`, with the credential added when the strategy
-    /// has one at hand (`true`); `false`: it needs [`AuthStrategy::apply`].
-    fn prepare(&self, base: &Url, op: &Operation) -> Result<(HttpRequest, bool)> {
-        let mut req = self.build_request(base, op)?;
-        match self.inner.auth.apply_cached(&mut req) {
-            Some(applied) => applied.map(|()| (req, true)),
-            None => Ok((req, false)),
-        }
     }
 
     /// Sends `op`; any final status is returned as it is (no status check).
@@ -574,26 +521,9 @@ impl Pipeline {
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        // The exchange's state is boxed (about 550 bytes): every service
-        // call's future embeds this one, and without the box a typical call
-        // future grows past 1 KiB, beyond the allocator's per-thread cache
-        // (glibc's tcache stops at 1032 bytes). A task or boxed call of that
-        // size then takes an arena lock to allocate and free, and when a
-        // multi-thread runtime finishes it on another worker, the free
-        // locks the first worker's arena: a cache line bouncing between
-        // cores on every request. Two small allocations cost less.
-        if span.is_disabled() {
-            // No subscriber wants it: skip entering and leaving the span on
-            // every poll.
-            Box::pin(self.run(op, &span)).await
-        } else {
-            Box::pin(self.run(op, &span).instrument(span.clone())).await
-        }
+        self.run(op, &span).instrument(span.clone()).await
     }
 
-    // Kept small on purpose (it is allocated for every call, see
-    // `send_raw`): only what must live across an await is held (the
-    // credential sent, as a short list; a retry's sleep, boxed).
     async fn run(&self, op: &Operation, span: &tracing::Span) -> Result<HttpResponse> {
         let started = Instant::now();
         let idempotent = op.idempotency.is_idempotent(&op.method);
@@ -604,37 +534,17 @@ impl Pipeline {
         loop {
             attempt += 1;
             span.record("attempt", attempt);
-            // The request is scoped to this block, so its storage is not
-            // held while the answer is awaited.
-            let (sent, sending) = {
-                let (req, applied) = {
-                    let endpoint = self.auth_endpoint().await?;
-                    self.prepare(self.base(&endpoint)?, op)?
-                };
-                // The slow path owns the request inside its own box: a
-                // request borrowed across this await would be stored in
-                // this future (256 bytes, for every call).
-                let req = if applied {
-                    req
-                } else {
-                    apply_slow(auth, req, transport).await?
-                };
-                // Keep only the credential headers, for `invalidate`
-                // (cheaper than cloning every header of every request).
-                let sent = if auth.renewable() {
-                    credential_headers(req.headers())
-                } else {
-                    Vec::new()
-                };
-                if tracing::enabled!(tracing::Level::TRACE) {
-                    tracing::trace!(headers = ?redact::headers(req.headers()), body = %redact::excerpt(req.body()), "sending");
-                }
-                (sent, transport.send(req))
-            };
-            let outcome = sending.await;
+            let base = self.base().await?;
+            let mut req = self.build_request(&base, op)?;
+            // A fresh credential on every attempt.
+            auth.apply(&mut req, transport).await?;
+            let sent = credential_headers(req.headers());
+            if tracing::enabled!(tracing::Level::TRACE) {
+                tracing::trace!(headers = ?redact::headers(req.headers()), body = %redact::excerpt(req.body()), "sending");
+            }
+            let outcome = transport.send(req).await;
             if let Ok(resp) = &outcome {
                 span.record("status", resp.status().as_u16());
-                auth.observe(resp);
                 if auth.is_rejection(resp) {
                     if relogged {
                         let mut e = AuthError::from_answer(
@@ -647,7 +557,7 @@ impl Pipeline {
                         record_elapsed(span, started);
                         return Err(e.into());
                     }
-                    if invalidate(auth, sent).await {
+                    if auth.invalidate(&sent).await {
                         tracing::debug!(attempt, "credentials refused; logging in again once");
                         relogged = true;
                         attempt -= 1;
@@ -678,7 +588,7 @@ impl Pipeline {
                     wait_ms = wait.as_millis() as u64,
                     "retrying"
                 );
-                Box::pin(tokio::time::sleep(wait)).await;
+                tokio::time::sleep(wait).await;
                 continue;
             }
             if outcome.as_ref().is_ok_and(|r| r.status().is_success()) {
@@ -768,20 +678,15 @@ impl Pipeline {
     }
 }
 
-/// Appends `prefix` (without its trailing `/`), the operation's path and its
-/// form-encoded query.
-fn push_path_and_query(out: &mut String, prefix: &str, op: &Operation) {
-    out.push_str(prefix.trim_end_matches('/'));
+/// Appends the operation's path and its encoded query.
+fn push_path_and_query(out: &mut String, op: &Operation) {
     if !op.path.is_empty() && !op.path.starts_with('/') {
         out.push('/');
     }
     out.push_str(&op.path);
     if !op.query.is_empty() {
-        out.push(if out.contains('?') { '&' } else { '?' });
+        out.push(if op.path.contains('?') { '&' } else { '?' });
         out.push_str(&crate::encode::encode_pairs(&op.query, op.query_style));
-    }
-    if out.is_empty() {
-        out.push('/');
     }
 }
 
@@ -797,40 +702,16 @@ fn bad_url(operation: &str, e: impl std::fmt::Display) -> Error {
     Error::Config(format!("{operation}: cannot build the request URL: {e}"))
 }
 
-/// [`AuthStrategy::apply`] on an owned request, boxed (the rare path: a
-/// login, a refresh), so the caller's future holds no request across it.
-fn apply_slow<'a>(
-    auth: &'a dyn AuthStrategy,
-    mut req: HttpRequest,
-    transport: &'a dyn HttpTransport,
-) -> Pin<Box<dyn Future<Output = Result<HttpRequest>> + Send + 'a>> {
-    Box::pin(async move {
-        auth.apply(&mut req, transport).await?;
-        Ok(req)
-    })
-}
-
-/// [`AuthStrategy::invalidate`] with the credential headers sent, boxed
-/// (the rare path: a rejected credential).
-fn invalidate(
-    auth: &dyn AuthStrategy,
-    sent: Vec<(HeaderName, HeaderValue)>,
-) -> Pin<Box<dyn Future<Output = bool> + Send + '_>> {
-    Box::pin(async move {
-        let sent: HeaderMap = sent.into_iter().collect();
-        auth.invalidate(&sent).await
-    })
-}
-
-fn credential_headers(h: &HeaderMap) -> Vec<(HeaderName, HeaderValue)> {
-    let mut out = Vec::new();
+/// The credential headers of a request, for [`AuthStrategy::invalidate`].
+fn credential_headers(h: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::new();
     for name in [
         http::header::AUTHORIZATION,
         http::header::COOKIE,
         HeaderName::from_static("x-auth-token"),
     ] {
         if let Some(v) = h.get(&name) {
-            out.push((name, v.clone()));
+            out.insert(name, v.clone());
         }
     }
     out
