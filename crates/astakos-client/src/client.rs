@@ -10,10 +10,10 @@ use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
 use tenantry_core::auth::header::HeaderToken;
+use tenantry_core::endpoint::Resolver;
 use tenantry_core::pipeline::{encode_segment, Operation, Pipeline};
 use tenantry_core::transport::HttpTransport;
 use tenantry_core::{Idempotency, ReqwestTransport, RetryConfig, Secret, TransportConfig};
-use tokio::sync::Mutex;
 use url::Url;
 
 /// The prefixes learnt from the service catalog (§3.4 of the protocol
@@ -42,28 +42,13 @@ pub(crate) struct Inner {
     pub(crate) token: Secret,
     /// `join(AUTH_PATH, "tokens")`.
     pub(crate) api_tokens: String,
-    // A std lock: held only to copy a prefix out, never across an await.
-    prefixes: std::sync::RwLock<Prefixes>,
-    /// Held by the one caller discovering the endpoints.
-    discovery: Mutex<()>,
-    /// Wakes every caller waiting on a discovery at once, when it ends (a
-    /// lock handed from waiter to waiter would release them one by one, and
-    /// the first wave of calls would trickle out instead of going together).
-    discovered: tokio::sync::Notify,
-}
-
-/// A discovery under way: on drop, unlocks, then wakes the waiters (in that
-/// order, so a woken waiter finds the lock free).
-struct Discovering<'a> {
-    guard: Option<tokio::sync::MutexGuard<'a, ()>>,
-    ended: &'a tokio::sync::Notify,
-}
-
-impl Drop for Discovering<'_> {
-    fn drop(&mut self) {
-        self.guard.take();
-        self.ended.notify_waiters();
-    }
+    /// The account and UI prefixes: discovered once, single-flight,
+    /// shared by clones, replaced when a new catalog arrives (core's
+    /// resolver).
+    base: Resolver<Arc<Prefixes>, AstakosError>,
+    /// The same with the OAuth2 prefix, which needs its own discovery, as
+    /// in the reference.
+    oauth2: Resolver<Arc<Prefixes>, AstakosError>,
 }
 
 /// An Astakos client. Cheap to clone: clones share the connection pool and
@@ -184,9 +169,8 @@ impl AstakosClientBuilder {
                 pipeline: pb.build()?,
                 token: self.token,
                 api_tokens,
-                prefixes: std::sync::RwLock::new(Prefixes::default()),
-                discovery: Mutex::new(()),
-                discovered: tokio::sync::Notify::new(),
+                base: Resolver::new(),
+                oauth2: Resolver::new(),
             }),
         })
     }
@@ -212,71 +196,44 @@ impl AstakosClient {
         &self.inner.api_tokens
     }
 
-    fn read_prefixes(&self) -> std::sync::RwLockReadGuard<'_, Prefixes> {
-        self.inner
-            .prefixes
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn write_prefixes(&self) -> std::sync::RwLockWriteGuard<'_, Prefixes> {
-        self.inner
-            .prefixes
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// The prefixes discovered so far (no I/O).
     pub async fn cached_prefixes(&self) -> Prefixes {
-        self.read_prefixes().clone()
+        let mut p = self
+            .inner
+            .base
+            .get()
+            .map(|p| (*p).clone())
+            .unwrap_or_default();
+        if let Some(o) = self.inner.oauth2.get() {
+            p.oauth2.clone_from(&o.oauth2);
+            p.oauth2_url.clone_from(&o.oauth2_url);
+        }
+        p
     }
 
     /// The account API prefix (`/account/v1.0`), discovering it first if
     /// needed (one `POST tokens`, shared by concurrent callers).
     pub async fn account_prefix(&self) -> Result<String> {
-        self.prefix(|p| p.account.clone(), false).await
+        let p = self.prefixes(false).await?;
+        Self::pick(p.account.clone())
     }
 
     /// The UI prefix (`/ui`), discovering it first if needed.
     pub async fn ui_prefix(&self) -> Result<String> {
-        self.prefix(|p| p.ui.clone(), false).await
+        let p = self.prefixes(false).await?;
+        Self::pick(p.ui.clone())
     }
 
     /// The OAuth2 prefix (`/oauth2/`), discovering it first if needed. Like
     /// the reference, this needs its own discovery even after
     /// `authenticate`.
     pub async fn oauth2_prefix(&self) -> Result<String> {
-        self.prefix(|p| p.oauth2.clone(), true).await
+        let p = self.prefixes(true).await?;
+        Self::pick(p.oauth2.clone())
     }
 
-    async fn prefix(&self, pick: fn(&Prefixes) -> Option<String>, extra: bool) -> Result<String> {
-        loop {
-            if let Some(p) = pick(&self.read_prefixes()) {
-                return Ok(p);
-            }
-            // Listen before looking at the lock, so the end of a discovery
-            // that is under way cannot be missed.
-            let ended = self.inner.discovered.notified();
-            tokio::pin!(ended);
-            ended.as_mut().enable();
-            let Ok(guard) = self.inner.discovery.try_lock() else {
-                // Another caller is discovering: wait for it, then look
-                // again (if it failed, one of the waiters tries next).
-                ended.await;
-                continue;
-            };
-            // Waiters are woken when this ends, even if the call is dropped
-            // half-way.
-            let _discovering = Discovering {
-                guard: Some(guard),
-                ended: &self.inner.discovered,
-            };
-            if pick(&self.read_prefixes()).is_none() {
-                self.discover(extra).await?;
-            }
-            break;
-        }
-        pick(&self.read_prefixes()).ok_or_else(|| {
+    fn pick(p: Option<String>) -> Result<String> {
+        p.ok_or_else(|| {
             AstakosError::invalid(
                 "astakos.get_endpoints",
                 200,
@@ -286,8 +243,26 @@ impl AstakosClient {
         })
     }
 
-    /// The bodyless `POST tokens`, then §3.4 with `extra`.
-    pub(crate) async fn discover(&self, extra: bool) -> Result<AuthInfo> {
+    /// The prefixes (with the OAuth2 one when `oauth2`), through the
+    /// shared single-flight discovery: concurrent first callers share one
+    /// `POST tokens`, and if it fails they all get its error at once.
+    async fn prefixes(&self, oauth2: bool) -> Result<Arc<Prefixes>> {
+        let resolver = if oauth2 {
+            &self.inner.oauth2
+        } else {
+            &self.inner.base
+        };
+        let c = self.clone();
+        resolver
+            .get_or_discover(move || async move {
+                let mut info = c.fetch_catalog().await?;
+                c.fill_endpoints(&mut info, oauth2)
+            })
+            .await
+    }
+
+    /// The bodyless `POST tokens`.
+    async fn fetch_catalog(&self) -> Result<AuthInfo> {
         let op = bare_op(
             "astakos.get_endpoints",
             Method::POST,
@@ -296,14 +271,22 @@ impl AstakosClient {
         )
         .header("content-type", "application/json")
         .idempotency(Idempotency::Idempotent);
-        let mut info: AuthInfo = self.call(op).await?;
-        self.fill_endpoints(&mut info, extra).await?;
+        self.call(op).await
+    }
+
+    /// The bodyless `POST tokens`, then §3.4 with `extra`: always
+    /// re-fetches, and refreshes the shared prefixes.
+    pub(crate) async fn discover(&self, extra: bool) -> Result<AuthInfo> {
+        let mut info = self.fetch_catalog().await?;
+        self.fill_endpoints(&mut info, extra)?;
         Ok(info)
     }
 
-    /// Stores the prefixes of `info` and filters its `astakos_account`
-    /// entries to their `v1.0` endpoints, as the reference does.
-    pub(crate) async fn fill_endpoints(&self, info: &mut AuthInfo, extra: bool) -> Result<()> {
+    /// Stores the prefixes of `info` (a new catalog: they replace what was
+    /// known) and filters its `astakos_account` entries to their `v1.0`
+    /// endpoints, as the reference does. With `extra`, the OAuth2 prefix
+    /// too (the account and UI prefixes are stored even if it is missing).
+    pub(crate) fn fill_endpoints(&self, info: &mut AuthInfo, extra: bool) -> Result<Arc<Prefixes>> {
         const OP: &str = "astakos.get_endpoints";
         let acc = parse_endpoints(
             info,
@@ -331,47 +314,44 @@ impl AstakosClient {
                     .retain(|e| e.version_id.as_deref() == Some("v1.0"));
             }
         }
-        {
-            let account = url_path(&account_url);
-            let mut p = self.write_prefixes();
-            p.account = Some(account);
-            p.ui = Some(url_path(&ui_url));
-            p.account_url = Some(account_url);
-            p.ui_url = Some(ui_url);
-            tracing::debug!(account_prefix = ?p.account, ui_prefix = ?p.ui, "astakos prefixes");
+        let base = Prefixes {
+            account: Some(url_path(&account_url)),
+            ui: Some(url_path(&ui_url)),
+            account_url: Some(account_url),
+            ui_url: Some(ui_url),
+            ..Prefixes::default()
+        };
+        tracing::debug!(account_prefix = ?base.account, ui_prefix = ?base.ui, "astakos prefixes");
+        let base = Arc::new(base);
+        self.inner.base.set(base.clone());
+        if !extra {
+            return Ok(base);
         }
-        if extra {
-            let oa = parse_endpoints(info, &EndpointFilter::new().name("astakos_oauth2"))?;
-            let url = oa
-                .first()
-                .and_then(|e| e.endpoints.first())
-                .and_then(|e| e.public_url.clone())
-                .ok_or_else(|| {
-                    AstakosError::invalid(
-                        OP,
-                        200,
-                        "astakos_oauth2 has no endpoint with a publicURL",
-                        String::new(),
-                    )
-                })?;
-            let mut p = self.write_prefixes();
-            p.oauth2 = Some(url_path(&url));
-            p.oauth2_url = Some(url);
-        }
-        Ok(())
+        let oa = parse_endpoints(info, &EndpointFilter::new().name("astakos_oauth2"))?;
+        let url = oa
+            .first()
+            .and_then(|e| e.endpoints.first())
+            .and_then(|e| e.public_url.clone())
+            .ok_or_else(|| {
+                AstakosError::invalid(
+                    OP,
+                    200,
+                    "astakos_oauth2 has no endpoint with a publicURL",
+                    String::new(),
+                )
+            })?;
+        let full = Arc::new(Prefixes {
+            oauth2: Some(url_path(&url)),
+            oauth2_url: Some(url),
+            ..(*base).clone()
+        });
+        self.inner.oauth2.set(full.clone());
+        Ok(full)
     }
 
     /// `join(account_prefix, rest)`.
     pub(crate) async fn account_path(&self, rest: &str) -> Result<String> {
-        // Known: join under the read lock, without copying the prefix first.
-        let known = {
-            let p = self.read_prefixes();
-            p.account.as_deref().map(|a| join(a, rest))
-        };
-        match known {
-            Some(path) => Ok(path),
-            None => Ok(join(&self.account_prefix().await?, rest)),
-        }
+        Ok(join(&self.account_prefix().await?, rest))
     }
 
     // The calls below take the operation by value and return `async move`
@@ -612,9 +592,7 @@ mod tests {
             ("/account/v1.0", "/account/v1.0/quotas"),
             ("/moved/v1.0/", "/moved/v1.0/quotas"),
         ] {
-            c.fill_endpoints(&mut catalog(account), false)
-                .await
-                .unwrap();
+            c.fill_endpoints(&mut catalog(account), false).unwrap();
             assert_eq!(c.account_path("quotas").await.unwrap(), want);
         }
     }

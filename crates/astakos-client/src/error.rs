@@ -75,7 +75,7 @@ impl std::fmt::Display for QuotaLimitError {
 }
 
 /// Everything that can go wrong in an Astakos call.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum AstakosError {
     /// HTTP 400 (the reference's `BadRequest`).

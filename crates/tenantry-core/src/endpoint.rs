@@ -7,17 +7,17 @@
 //!
 //! Concurrent first callers share one discovery: they all wait on the same
 //! future and all get its outcome at once. A failed discovery fails every
-//! current waiter together (20 concurrent first calls against a dead server
-//! take one timeout, not 20) and leaves the resolver empty, so the next
-//! call tries again. If the caller that started the discovery is dropped,
-//! the others carry it on.
+//! current waiter together with the same error (20 concurrent first calls
+//! against a dead server take one timeout, not 20) and leaves the resolver
+//! empty, so the next call tries again. If the caller that started the
+//! discovery is dropped, the others carry it on.
 
-use crate::error::{Error, Result};
+use crate::error::Error;
 use futures::future::{BoxFuture, FutureExt, Shared};
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
-type Discovery<T> = Shared<BoxFuture<'static, std::result::Result<T, Arc<Error>>>>;
+type Discovery<T, E> = Shared<BoxFuture<'static, Result<T, E>>>;
 
 #[derive(Debug)]
 enum State<T> {
@@ -27,7 +27,8 @@ enum State<T> {
 }
 
 /// A value discovered once and shared. `T` is cloned for every caller:
-/// keep it cheap (an `Arc`, a short string).
+/// keep it cheap (an `Arc`, a short string). `E` is the discovery's error,
+/// cloned for every waiter.
 ///
 /// ```
 /// use tenantry_core::endpoint::Resolver;
@@ -42,11 +43,13 @@ enum State<T> {
 /// assert_eq!(r.get().as_deref(), Some("/moved/v1.0"));
 /// # Ok(()) }
 /// ```
-pub struct Resolver<T> {
-    state: Mutex<(State<T>, Option<Discovery<T>>, u64)>,
+pub struct Resolver<T, E = Error> {
+    state: Mutex<Slot<T, E>>,
 }
 
-impl<T> std::fmt::Debug for Resolver<T> {
+type Slot<T, E> = (State<T>, Option<Discovery<T, E>>, u64);
+
+impl<T, E> std::fmt::Debug for Resolver<T, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let st = self.lock();
         let s = match st.0 {
@@ -58,13 +61,13 @@ impl<T> std::fmt::Debug for Resolver<T> {
     }
 }
 
-impl<T> Resolver<T> {
-    fn lock(&self) -> MutexGuard<'_, (State<T>, Option<Discovery<T>>, u64)> {
+impl<T, E> Resolver<T, E> {
+    fn lock(&self) -> MutexGuard<'_, Slot<T, E>> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-impl<T> Default for Resolver<T> {
+impl<T, E> Default for Resolver<T, E> {
     fn default() -> Self {
         Resolver {
             state: Mutex::new((State::Empty, None, 0)),
@@ -72,7 +75,11 @@ impl<T> Default for Resolver<T> {
     }
 }
 
-impl<T: Clone + Send + Sync + 'static> Resolver<T> {
+impl<T, E> Resolver<T, E>
+where
+    T: Clone + Send + Sync + 'static,
+    E: Clone + Send + Sync + 'static,
+{
     /// An empty resolver.
     pub fn new() -> Self {
         Self::default()
@@ -103,29 +110,28 @@ impl<T: Clone + Send + Sync + 'static> Resolver<T> {
 
     /// The value, discovering it with `discover` if it is not known; one
     /// discovery at a time, shared by every concurrent caller. A failure
-    /// reaches every waiter as [`Error::Discovery`] and leaves the resolver
-    /// empty.
-    pub async fn get_or_discover<F, Fut>(&self, discover: F) -> Result<T>
+    /// reaches every waiter (the same error, cloned) and leaves the
+    /// resolver empty.
+    pub async fn get_or_discover<F, Fut>(&self, discover: F) -> Result<T, E>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T>> + Send + 'static,
+        Fut: Future<Output = Result<T, E>> + Send + 'static,
     {
         let (shared, generation) = {
             let mut st = self.lock();
-            match &st.0 {
+            let pending = match &st.0 {
                 State::Ready(v) => return Ok(v.clone()),
-                State::Resolving(g) => {
-                    let g = *g;
-                    match st.1.clone() {
-                        Some(s) => (s, g),
-                        None => return Err(Error::Config("endpoint discovery lost".to_owned())),
-                    }
-                }
-                State::Empty => {
+                State::Resolving(g) => st.1.clone().map(|s| (s, *g)),
+                State::Empty => None,
+            };
+            match pending {
+                Some(p) => p,
+                // Nothing under way (`Resolving` always has its future):
+                // start the discovery.
+                None => {
                     st.2 = st.2.wrapping_add(1);
                     let g = st.2;
-                    let fut = discover();
-                    let shared = async move { fut.await.map_err(Arc::new) }.boxed().shared();
+                    let shared = discover().boxed().shared();
                     st.0 = State::Resolving(g);
                     st.1 = Some(shared.clone());
                     (shared, g)
@@ -144,7 +150,7 @@ impl<T: Clone + Send + Sync + 'static> Resolver<T> {
             };
         }
         drop(st);
-        outcome.map_err(Error::Discovery)
+        outcome
     }
 }
 
@@ -152,6 +158,7 @@ impl<T: Clone + Send + Sync + 'static> Resolver<T> {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
 
     #[tokio::test]
     async fn concurrent_callers_share_one_discovery_and_one_failure() {

@@ -9,8 +9,9 @@ use crate::transport::TransportError;
 /// A `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Everything that can go wrong in a tenantry call.
-#[derive(Debug, thiserror::Error)]
+/// Everything that can go wrong in a tenantry call. `Clone`, so one
+/// failure can reach every caller that waited on it (a shared discovery).
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The request could not be sent, or the answer could not be read
@@ -64,12 +65,6 @@ pub enum Error {
         reason: String,
     },
 
-    /// A shared endpoint discovery failed: every caller waiting on it gets
-    /// this, with the discovery's own error inside
-    /// ([`endpoint::Resolver`](crate::endpoint::Resolver)).
-    #[error("endpoint discovery failed: {0}")]
-    Discovery(std::sync::Arc<Error>),
-
     /// The client was configured wrongly (bad URL, bad header value, TLS setup).
     #[error("configuration error: {0}")]
     Config(String),
@@ -101,7 +96,6 @@ impl Error {
             Error::Api(a) => Some(a.status),
             Error::Decode { status, .. } | Error::BodyTooLarge { status, .. } => Some(*status),
             Error::Auth(a) => a.status,
-            Error::Discovery(e) => e.status(),
             _ => None,
         }
     }
@@ -112,7 +106,6 @@ impl Error {
             Error::Api(a) => Some(&a.excerpt),
             Error::Decode { excerpt, .. } => Some(excerpt),
             Error::Auth(a) if !a.excerpt.is_empty() => Some(&a.excerpt),
-            Error::Discovery(e) => e.excerpt(),
             _ => None,
         }
     }
@@ -124,9 +117,7 @@ impl Error {
 
     /// True for a 401 answer or a failed login.
     pub fn is_unauthorized(&self) -> bool {
-        self.status() == Some(401)
-            || matches!(self, Error::Auth(_))
-            || matches!(self, Error::Discovery(e) if e.is_unauthorized())
+        self.status() == Some(401) || matches!(self, Error::Auth(_))
     }
 
     /// True for a 409 answer.
@@ -138,7 +129,6 @@ impl Error {
     pub fn api(&self) -> Option<&ApiError> {
         match self {
             Error::Api(a) => Some(a),
-            Error::Discovery(e) => e.api(),
             _ => None,
         }
     }
@@ -150,7 +140,6 @@ impl Error {
         match self {
             Error::Transport(t) => crate::retry::classify(true, Err(t)).is_some(),
             Error::Api(a) => matches!(a.status, 429 | 502..=504),
-            Error::Discovery(e) => e.is_retryable(),
             _ => false,
         }
     }
@@ -159,7 +148,6 @@ impl Error {
     pub fn is_timeout(&self) -> bool {
         match self {
             Error::Transport(t) => t.kind() == crate::transport::TransportErrorKind::Timeout,
-            Error::Discovery(e) => e.is_timeout(),
             _ => false,
         }
     }
@@ -248,7 +236,7 @@ pub struct ParsedError {
     /// The request id, when the body carries one.
     pub request_id: Option<String>,
     /// Typed service-specific data.
-    pub detail: Option<Box<dyn ErrorDetail>>,
+    pub detail: Option<std::sync::Arc<dyn ErrorDetail>>,
 }
 
 impl ParsedError {
@@ -263,7 +251,7 @@ impl ParsedError {
 
     /// Attaches typed detail.
     pub fn with_detail(mut self, detail: impl ErrorDetail) -> Self {
-        self.detail = Some(Box::new(detail));
+        self.detail = Some(std::sync::Arc::new(detail));
         self
     }
 }
@@ -276,7 +264,7 @@ pub type ErrorParser =
     fn(status: u16, headers: &http::HeaderMap, body: &[u8]) -> Option<ParsedError>;
 
 /// An error answer (see [`Error::Api`]).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ApiError {
     /// The operation, for example `astakos.get_quotas`.
@@ -294,7 +282,7 @@ pub struct ApiError {
     /// The request id (`x-request-id`, `x-openstack-request-id`,
     /// `x-compute-request-id`, or from the body).
     pub request_id: Option<String>,
-    detail: Option<Box<dyn ErrorDetail>>,
+    detail: Option<std::sync::Arc<dyn ErrorDetail>>,
 }
 
 impl ApiError {
