@@ -2,9 +2,11 @@
 //!
 //! The interpreter comes from `TENANTRY_PY27` / `TENANTRY_PY3` (exported by
 //! `.ci/run` after it builds the venvs from `.ci/python-requirements-*.txt`),
-//! else from `.venv-py27` / `.venv-py3` at the workspace root. Under CI
-//! (`CI=true`) a missing interpreter fails the test; elsewhere the test is
-//! skipped with a message, so `cargo test` works on a machine without Python.
+//! else from `.venv-py27` / `.venv-py3` at the workspace root. A missing
+//! interpreter fails the test: a test that needs Python never passes
+//! without running. Such tests are `#[ignore]`d, so a plain `cargo test`
+//! works on a machine without Python (and says they were ignored);
+//! `.ci/run` runs them on purpose with `-- --ignored`.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -47,25 +49,15 @@ pub fn interpreter(kind: Py) -> Option<PathBuf> {
     venv.exists().then_some(venv)
 }
 
-/// The interpreter, or `None` (with a note on stderr) when it is missing and
-/// this is not CI. Under CI a missing interpreter panics.
-pub fn require(kind: Py) -> Option<PathBuf> {
+/// The interpreter; panics (failing the test) when it is missing.
+pub fn require(kind: Py) -> PathBuf {
     match interpreter(kind) {
-        Some(p) => Some(p),
-        None if std::env::var("CI").is_ok_and(|v| v == "true") => panic!(
-            "{} is not set and {} does not exist: .ci/run must build the venv",
+        Some(p) => p,
+        None => panic!(
+            "{} is not set and {} does not exist: run `bash .ci/run` once to build the venv",
             kind.env(),
             kind.venv()
         ),
-        None => {
-            eprintln!(
-                "skipped: no {:?} interpreter ({} unset, no {}); run `bash .ci/run` once to build it",
-                kind,
-                kind.env(),
-                kind.venv()
-            );
-            None
-        }
     }
 }
 

@@ -492,12 +492,12 @@ fn fixture_covers_every_http_entry_point() {
 
 /// Captures the reference's requests. With `TENANTRY_CAPTURE_WIRE=1` it
 /// writes the fixture; otherwise it checks that the fixture is still what
-/// the reference sends (skipped without the Python 2.7 venv outside CI).
+/// the reference sends. Needs the Python 2.7 venv: ignored by a plain
+/// `cargo test`, run by `.ci/run` with `--ignored`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Python 2.7 with astakosclient 0.19 (TENANTRY_PY27); .ci/run runs it with --ignored"]
 async fn reference_capture_matches_the_fixture() {
-    let Some(py) = python::require(Py::Py27) else {
-        return;
-    };
+    let py = python::require(Py::Py27);
     let captured = capture_reference(py).await;
     if std::env::var("TENANTRY_CAPTURE_WIRE").is_ok_and(|v| v == "1") {
         wire::save(&fixture_path(), &captured);

@@ -148,8 +148,9 @@ pub fn tenantry(seed: &Seed) -> Result<InProcess, BenchError> {
                         }
                     }));
                 }
-                // Shared, not copied per operation (as the bare loop shares
-                // its prepared body).
+                // The ids are shared, not copied per operation (as the bare
+                // loop shares its seed data); bodies are built per request
+                // by both.
                 let ids = Arc::new((ProjectId::from(&holder), holder));
                 Ok(op(move |_| {
                     let (client, ids) = (client.clone(), ids.clone());
@@ -170,10 +171,68 @@ pub fn tenantry(seed: &Seed) -> Result<InProcess, BenchError> {
     ))
 }
 
+/// The lookup body, `{"uuids": [uuid]}`.
+#[derive(serde::Serialize)]
+struct Lookup<'a> {
+    uuids: [&'a str; 1],
+}
+
+/// One provision of a commission body, in the reference's key order.
+#[derive(serde::Serialize)]
+struct Provision<'a> {
+    holder: String,
+    source: Option<String>,
+    resource: &'a str,
+    quantity: i64,
+}
+
+/// The commission body, in the reference's key order.
+#[derive(serde::Serialize)]
+struct Commission<'a> {
+    force: bool,
+    auto_accept: bool,
+    name: &'a str,
+    provisions: [Provision<'a>; 2],
+}
+
+/// The accept body, `{"accept": ""}`.
+#[derive(serde::Serialize)]
+struct Accept {
+    accept: &'static str,
+}
+
+/// The commission body for `user`, serialized now with the encoder
+/// tenantry uses (Python `json.dumps` style), as a real client would.
+fn commission_body(user: &str) -> Result<Vec<u8>, String> {
+    let project = format!("project:{user}");
+    tenantry_core::encode::python_json(&Commission {
+        force: false,
+        auto_accept: false,
+        name: "",
+        provisions: [
+            Provision {
+                holder: format!("user:{user}"),
+                source: Some(project.clone()),
+                resource: RESOURCE,
+                quantity: 1,
+            },
+            Provision {
+                holder: project,
+                source: None,
+                resource: RESOURCE,
+                quantity: 1,
+            },
+        ],
+    })
+    .map_err(|e| e.to_string())
+}
+
 /// The same requests with a plain `reqwest::Client` (same pool size, same
-/// headers, no timeouts, no retries, no tracing, answers parsed as
-/// `serde_json::Value`):
-/// the floor for any client built on reqwest.
+/// headers, no retries, no tracing, answers parsed as `serde_json::Value`):
+/// the fair floor for any client built on reqwest. Like every real client
+/// it pays for a per-request timeout (tenantry's default) and for a body
+/// serialized per request from data, with the same encoder, so the bytes on
+/// the wire stay equal.
 pub fn bare(seed: &Seed) -> InProcess {
     let seed = seed.clone();
     InProcess::new("bare", move |workload: &str, _mode: Mode| {
@@ -199,11 +258,13 @@ pub fn bare(seed: &Seed) -> InProcess {
             let (client, token, lookup) = built?;
             // The headers in the order tenantry (and the reference) send
             // them.
+            let timeout = TransportConfig::default().get_timeout();
             let post = move |url: String, body: Vec<u8>| {
                 client
                     .post(url)
                     .header(CONTENT_TYPE, "application/json")
                     .header("x-auth-token", token.clone())
+                    .timeout(timeout)
                     .body(body)
                     .send()
             };
@@ -213,13 +274,11 @@ pub fn bare(seed: &Seed) -> InProcess {
                 return Ok(op(move |i| {
                     let uuid = &uuids[(i % uuids.len() as u64) as usize];
                     // The reference's bytes (Python's `json.dumps`: `", "` and
-                    // `": "`), as tenantry sends them; a seed uuid needs no
-                    // escaping.
-                    let sent = post(
-                        url.clone(),
-                        format!("{{\"uuids\": [\"{uuid}\"]}}").into_bytes(),
-                    );
+                    // `": "`), serialized per request as tenantry does.
+                    let body = tenantry_core::encode::python_json(&Lookup { uuids: [uuid] });
+                    let sent = body.map(|b| post(url.clone(), b));
                     async move {
+                        let sent = sent.map_err(|e| e.to_string())?;
                         let v = json_answer(sent.await).await?;
                         match v.get("uuid_catalog") {
                             Some(Value::Object(m)) if !m.is_empty() => Ok(()),
@@ -230,27 +289,21 @@ pub fn bare(seed: &Seed) -> InProcess {
             }
             let issue_url = format!("{}/commissions", seed.account_url);
             let account_url = seed.account_url.clone();
-            // The reference's bytes: its key order and `json.dumps`
-            // separators, as tenantry sends them.
-            let u = &seed.user_uuid;
-            let body = format!(
-                "{{\"force\": false, \"auto_accept\": false, \"name\": \"\", \"provisions\": [\
-                 {{\"holder\": \"user:{u}\", \"source\": \"project:{u}\", \"resource\": \"{RESOURCE}\", \"quantity\": 1}}, \
-                 {{\"holder\": \"project:{u}\", \"source\": null, \"resource\": \"{RESOURCE}\", \"quantity\": 1}}]}}"
-            )
-            .into_bytes();
+            let user = seed.user_uuid.clone();
             Ok(op(move |_| {
-                let issued = post(issue_url.clone(), body.clone());
+                // The reference's bytes (its key order, `json.dumps`
+                // separators), serialized per request.
+                let issued = commission_body(&user).map(|b| post(issue_url.clone(), b));
                 let (post, account_url) = (post.clone(), account_url.clone());
                 async move {
-                    let v = json_answer(issued.await).await?;
+                    let v = json_answer(issued?.await).await?;
                     let serial = v["serial"]
                         .as_u64()
                         .ok_or_else(|| format!("no serial in {v}"))?;
                     let url = format!("{account_url}/commissions/{serial}/action");
-                    json_answer(post(url, br#"{"accept": ""}"#.to_vec()).await)
-                        .await
-                        .map(drop)
+                    let body = tenantry_core::encode::python_json(&Accept { accept: "" })
+                        .map_err(|e| e.to_string())?;
+                    json_answer(post(url, body).await).await.map(drop)
                 }
             }))
         }
@@ -314,4 +367,31 @@ pub fn plan(
         pairs,
         pair_times,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bodies serialized per request are the bytes the reference sends.
+    #[test]
+    fn fair_floor_bodies_are_the_reference_bytes() {
+        let u = "73917abc-abcd-477e-a1f1-1763abcdefab";
+        assert_eq!(
+            String::from_utf8(commission_body(u).unwrap()).unwrap(),
+            format!(
+                "{{\"force\": false, \"auto_accept\": false, \"name\": \"\", \"provisions\": [\
+                 {{\"holder\": \"user:{u}\", \"source\": \"project:{u}\", \"resource\": \"{RESOURCE}\", \"quantity\": 1}}, \
+                 {{\"holder\": \"project:{u}\", \"source\": null, \"resource\": \"{RESOURCE}\", \"quantity\": 1}}]}}"
+            )
+        );
+        assert_eq!(
+            tenantry_core::encode::python_json(&Lookup { uuids: [u] }).unwrap(),
+            format!("{{\"uuids\": [\"{u}\"]}}").into_bytes()
+        );
+        assert_eq!(
+            tenantry_core::encode::python_json(&Accept { accept: "" }).unwrap(),
+            br#"{"accept": ""}"#
+        );
+    }
 }

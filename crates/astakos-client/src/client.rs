@@ -5,17 +5,16 @@ use crate::error::{AstakosError, Result};
 use crate::models::identity::AuthInfo;
 use bytes::Bytes;
 use http::Method;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
 use tenantry_core::auth::header::HeaderToken;
+use tenantry_core::endpoint::Resolver;
 use tenantry_core::pipeline::{encode_segment, Operation, Pipeline};
 use tenantry_core::redact::Scrubber;
 use tenantry_core::transport::HttpTransport;
 use tenantry_core::{Idempotency, ReqwestTransport, RetryConfig, Secret, TransportConfig};
-use tokio::sync::Mutex;
 use url::Url;
 
 /// The prefixes learnt from the service catalog (§3.4 of the protocol
@@ -44,34 +43,13 @@ pub(crate) struct Inner {
     pub(crate) token: Secret,
     /// `join(AUTH_PATH, "tokens")`.
     pub(crate) api_tokens: String,
-    // A std lock: held only to copy a prefix out, never across an await.
-    prefixes: std::sync::RwLock<Prefixes>,
-    /// The account prefix as first discovered, read without a lock on
-    /// every call (a read lock writes to a cache line all worker threads
-    /// share); `account_moved` is set if a later discovery changes it, and
-    /// from then on `prefixes` is read instead.
-    account_fast: std::sync::OnceLock<String>,
-    account_moved: std::sync::atomic::AtomicBool,
-    /// Held by the one caller discovering the endpoints.
-    discovery: Mutex<()>,
-    /// Wakes every caller waiting on a discovery at once, when it ends (a
-    /// lock handed from waiter to waiter would release them one by one, and
-    /// the first wave of calls would trickle out instead of going together).
-    discovered: tokio::sync::Notify,
-}
-
-/// A discovery under way: on drop, unlocks, then wakes the waiters (in that
-/// order, so a woken waiter finds the lock free).
-struct Discovering<'a> {
-    guard: Option<tokio::sync::MutexGuard<'a, ()>>,
-    ended: &'a tokio::sync::Notify,
-}
-
-impl Drop for Discovering<'_> {
-    fn drop(&mut self) {
-        self.guard.take();
-        self.ended.notify_waiters();
-    }
+    /// The account and UI prefixes: discovered once, single-flight,
+    /// shared by clones, replaced when a new catalog arrives (core's
+    /// resolver).
+    base: Resolver<Arc<Prefixes>, AstakosError>,
+    /// The same with the OAuth2 prefix, which needs its own discovery, as
+    /// in the reference.
+    oauth2: Resolver<Arc<Prefixes>, AstakosError>,
 }
 
 /// An Astakos client. Cheap to clone: clones share the connection pool and
@@ -174,6 +152,7 @@ impl AstakosClientBuilder {
             .base_url(origin)
             .transport(transport)
             .auth(Arc::new(auth))
+            .error_parser(crate::error::parse_error)
             .retry(self.retry);
         for (k, v) in self.headers {
             if ["x-auth-token", "content-length", "content-type"]
@@ -191,11 +170,8 @@ impl AstakosClientBuilder {
                 pipeline: pb.build()?,
                 token: self.token,
                 api_tokens,
-                prefixes: std::sync::RwLock::new(Prefixes::default()),
-                account_fast: std::sync::OnceLock::new(),
-                account_moved: std::sync::atomic::AtomicBool::new(false),
-                discovery: Mutex::new(()),
-                discovered: tokio::sync::Notify::new(),
+                base: Resolver::new(),
+                oauth2: Resolver::new(),
             }),
         })
     }
@@ -221,71 +197,44 @@ impl AstakosClient {
         &self.inner.api_tokens
     }
 
-    fn read_prefixes(&self) -> std::sync::RwLockReadGuard<'_, Prefixes> {
-        self.inner
-            .prefixes
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn write_prefixes(&self) -> std::sync::RwLockWriteGuard<'_, Prefixes> {
-        self.inner
-            .prefixes
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// The prefixes discovered so far (no I/O).
     pub async fn cached_prefixes(&self) -> Prefixes {
-        self.read_prefixes().clone()
+        let mut p = self
+            .inner
+            .base
+            .get()
+            .map(|p| (*p).clone())
+            .unwrap_or_default();
+        if let Some(o) = self.inner.oauth2.get() {
+            p.oauth2.clone_from(&o.oauth2);
+            p.oauth2_url.clone_from(&o.oauth2_url);
+        }
+        p
     }
 
     /// The account API prefix (`/account/v1.0`), discovering it first if
     /// needed (one `POST tokens`, shared by concurrent callers).
     pub async fn account_prefix(&self) -> Result<String> {
-        self.prefix(|p| p.account.clone(), false).await
+        let p = self.prefixes(false).await?;
+        Self::pick(p.account.clone())
     }
 
     /// The UI prefix (`/ui`), discovering it first if needed.
     pub async fn ui_prefix(&self) -> Result<String> {
-        self.prefix(|p| p.ui.clone(), false).await
+        let p = self.prefixes(false).await?;
+        Self::pick(p.ui.clone())
     }
 
     /// The OAuth2 prefix (`/oauth2/`), discovering it first if needed. Like
     /// the reference, this needs its own discovery even after
     /// `authenticate`.
     pub async fn oauth2_prefix(&self) -> Result<String> {
-        self.prefix(|p| p.oauth2.clone(), true).await
+        let p = self.prefixes(true).await?;
+        Self::pick(p.oauth2.clone())
     }
 
-    async fn prefix(&self, pick: fn(&Prefixes) -> Option<String>, extra: bool) -> Result<String> {
-        loop {
-            if let Some(p) = pick(&self.read_prefixes()) {
-                return Ok(p);
-            }
-            // Listen before looking at the lock, so the end of a discovery
-            // that is under way cannot be missed.
-            let ended = self.inner.discovered.notified();
-            tokio::pin!(ended);
-            ended.as_mut().enable();
-            let Ok(guard) = self.inner.discovery.try_lock() else {
-                // Another caller is discovering: wait for it, then look
-                // again (if it failed, one of the waiters tries next).
-                ended.await;
-                continue;
-            };
-            // Waiters are woken when this ends, even if the call is dropped
-            // half-way.
-            let _discovering = Discovering {
-                guard: Some(guard),
-                ended: &self.inner.discovered,
-            };
-            if pick(&self.read_prefixes()).is_none() {
-                self.discover(extra).await?;
-            }
-            break;
-        }
-        pick(&self.read_prefixes()).ok_or_else(|| {
+    fn pick(p: Option<String>) -> Result<String> {
+        p.ok_or_else(|| {
             AstakosError::invalid(
                 "astakos.get_endpoints",
                 200,
@@ -295,8 +244,26 @@ impl AstakosClient {
         })
     }
 
-    /// The bodyless `POST tokens`, then §3.4 with `extra`.
-    pub(crate) async fn discover(&self, extra: bool) -> Result<AuthInfo> {
+    /// The prefixes (with the OAuth2 one when `oauth2`), through the
+    /// shared single-flight discovery: concurrent first callers share one
+    /// `POST tokens`, and if it fails they all get its error at once.
+    async fn prefixes(&self, oauth2: bool) -> Result<Arc<Prefixes>> {
+        let resolver = if oauth2 {
+            &self.inner.oauth2
+        } else {
+            &self.inner.base
+        };
+        let c = self.clone();
+        resolver
+            .get_or_discover(move || async move {
+                let mut info = c.fetch_catalog().await?;
+                c.fill_endpoints(&mut info, oauth2)
+            })
+            .await
+    }
+
+    /// The bodyless `POST tokens`.
+    async fn fetch_catalog(&self) -> Result<AuthInfo> {
         let op = bare_op(
             "astakos.get_endpoints",
             Method::POST,
@@ -305,14 +272,22 @@ impl AstakosClient {
         )
         .header("content-type", "application/json")
         .idempotency(Idempotency::Idempotent);
-        let mut info: AuthInfo = self.call(op).await?;
-        self.fill_endpoints(&mut info, extra).await?;
+        self.call(op).await
+    }
+
+    /// The bodyless `POST tokens`, then §3.4 with `extra`: always
+    /// re-fetches, and refreshes the shared prefixes.
+    pub(crate) async fn discover(&self, extra: bool) -> Result<AuthInfo> {
+        let mut info = self.fetch_catalog().await?;
+        self.fill_endpoints(&mut info, extra)?;
         Ok(info)
     }
 
-    /// Stores the prefixes of `info` and filters its `astakos_account`
-    /// entries to their `v1.0` endpoints, as the reference does.
-    pub(crate) async fn fill_endpoints(&self, info: &mut AuthInfo, extra: bool) -> Result<()> {
+    /// Stores the prefixes of `info` (a new catalog: they replace what was
+    /// known) and filters its `astakos_account` entries to their `v1.0`
+    /// endpoints, as the reference does. With `extra`, the OAuth2 prefix
+    /// too (the account and UI prefixes are stored even if it is missing).
+    pub(crate) fn fill_endpoints(&self, info: &mut AuthInfo, extra: bool) -> Result<Arc<Prefixes>> {
         const OP: &str = "astakos.get_endpoints";
         let acc = parse_endpoints(
             info,
@@ -340,66 +315,44 @@ impl AstakosClient {
                     .retain(|e| e.version_id.as_deref() == Some("v1.0"));
             }
         }
-        {
-            let account = url_path(&account_url);
-            if let Err(again) = self.inner.account_fast.set(account.clone()) {
-                if self.inner.account_fast.get() != Some(&again) {
-                    self.inner
-                        .account_moved
-                        .store(true, std::sync::atomic::Ordering::Release);
-                }
-            }
-            let mut p = self.write_prefixes();
-            p.account = Some(account);
-            p.ui = Some(url_path(&ui_url));
-            p.account_url = Some(account_url);
-            p.ui_url = Some(ui_url);
-            tracing::debug!(account_prefix = ?p.account, ui_prefix = ?p.ui, "astakos prefixes");
+        let base = Prefixes {
+            account: Some(url_path(&account_url)),
+            ui: Some(url_path(&ui_url)),
+            account_url: Some(account_url),
+            ui_url: Some(ui_url),
+            ..Prefixes::default()
+        };
+        tracing::debug!(account_prefix = ?base.account, ui_prefix = ?base.ui, "astakos prefixes");
+        let base = Arc::new(base);
+        self.inner.base.set(base.clone());
+        if !extra {
+            return Ok(base);
         }
-        if extra {
-            let oa = parse_endpoints(info, &EndpointFilter::new().name("astakos_oauth2"))?;
-            let url = oa
-                .first()
-                .and_then(|e| e.endpoints.first())
-                .and_then(|e| e.public_url.clone())
-                .ok_or_else(|| {
-                    AstakosError::invalid(
-                        OP,
-                        200,
-                        "astakos_oauth2 has no endpoint with a publicURL",
-                        String::new(),
-                    )
-                })?;
-            let mut p = self.write_prefixes();
-            p.oauth2 = Some(url_path(&url));
-            p.oauth2_url = Some(url);
-        }
-        Ok(())
+        let oa = parse_endpoints(info, &EndpointFilter::new().name("astakos_oauth2"))?;
+        let url = oa
+            .first()
+            .and_then(|e| e.endpoints.first())
+            .and_then(|e| e.public_url.clone())
+            .ok_or_else(|| {
+                AstakosError::invalid(
+                    OP,
+                    200,
+                    "astakos_oauth2 has no endpoint with a publicURL",
+                    String::new(),
+                )
+            })?;
+        let full = Arc::new(Prefixes {
+            oauth2: Some(url_path(&url)),
+            oauth2_url: Some(url),
+            ..(*base).clone()
+        });
+        self.inner.oauth2.set(full.clone());
+        Ok(full)
     }
 
     /// `join(account_prefix, rest)`.
     pub(crate) async fn account_path(&self, rest: &str) -> Result<String> {
-        // Usually known and unchanged: no lock at all.
-        if !self
-            .inner
-            .account_moved
-            .load(std::sync::atomic::Ordering::Acquire)
-        {
-            if let Some(a) = self.inner.account_fast.get() {
-                return Ok(join(a, rest));
-            }
-        }
-        // Known: join under the read lock, without copying the prefix first.
-        let known = {
-            let p = self.read_prefixes();
-            p.account.as_deref().map(|a| join(a, rest))
-        };
-        match known {
-            Some(path) => Ok(path),
-            // Boxed: the discovery's state would otherwise make every
-            // call's future (which embeds this one) larger.
-            None => Ok(join(&Box::pin(self.account_prefix()).await?, rest)),
-        }
+        Ok(join(&self.account_prefix().await?, rest))
     }
 
     // The calls below take the operation by value and return `async move`
@@ -598,14 +551,9 @@ pub(crate) fn url_path(u: &str) -> String {
     }
 }
 
-/// Python 2 `quote_plus`: `A–Z a–z 0–9 _ . -` pass, space → `+`, the rest
-/// `%XX` (UTF-8 first).
-const QUOTE_PLUS: &AsciiSet = &NON_ALPHANUMERIC.remove(b'_').remove(b'.').remove(b'-');
-
+/// Python 2 `quote_plus` (core's).
 pub(crate) fn quote_plus(s: &str) -> String {
-    utf8_percent_encode(s, QUOTE_PLUS)
-        .to_string()
-        .replace("%20", "+")
+    tenantry_core::encode::quote_plus(s)
 }
 
 /// `k=v&k=v` with [`quote_plus`] on both sides, in the given order.
@@ -632,67 +580,9 @@ pub(crate) fn with_query(path: String, pairs: &[(&str, Option<&str>)]) -> String
     }
 }
 
-/// JSON as Python's `json.dumps` writes it: `", "` and `": "` separators,
-/// non-ASCII escaped as `\uXXXX`.
+/// JSON as Python's `json.dumps` writes it (core's encoder).
 pub(crate) fn py_json<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
-    // Most bodies fit: no regrowth while writing.
-    let mut out = Vec::with_capacity(512);
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, PyFormatter);
-    value
-        .serialize(&mut ser)
-        .map_err(|e| AstakosError::bad_value("body", format!("cannot encode as JSON: {e}")))?;
-    Ok(out)
-}
-
-struct PyFormatter;
-
-impl serde_json::ser::Formatter for PyFormatter {
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            w.write_all(b", ")
-        }
-    }
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            w.write_all(b", ")
-        }
-    }
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
-    }
-    fn write_string_fragment<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        fragment: &str,
-    ) -> std::io::Result<()> {
-        if fragment.is_ascii() {
-            return w.write_all(fragment.as_bytes());
-        }
-        let mut start = 0;
-        for (i, c) in fragment.char_indices() {
-            if !c.is_ascii() {
-                w.write_all(&fragment.as_bytes()[start..i])?;
-                let mut units = [0u16; 2];
-                for u in c.encode_utf16(&mut units) {
-                    write!(w, "\\u{u:04x}")?;
-                }
-                start = i + c.len_utf8();
-            }
-        }
-        w.write_all(&fragment.as_bytes()[start..])
-    }
+    Ok(tenantry_core::encode::python_json(value)?)
 }
 
 /// A bodyless operation; like the reference it sends `content-length: 0`,
@@ -736,8 +626,8 @@ mod tests {
         .unwrap()
     }
 
-    /// The lock-free account prefix follows a later discovery that moves
-    /// it (the reference refills its prefixes after every authenticate).
+    /// The account prefix follows a later discovery that moves it (the
+    /// reference refills its prefixes after every authenticate).
     #[tokio::test]
     async fn account_prefix_follows_a_new_catalog() {
         let c = AstakosClient::builder("https://example.org/identity/v2.0", Secret::new("t"))
@@ -749,9 +639,7 @@ mod tests {
             ("/account/v1.0", "/account/v1.0/quotas"),
             ("/moved/v1.0/", "/moved/v1.0/quotas"),
         ] {
-            c.fill_endpoints(&mut catalog(account), false)
-                .await
-                .unwrap();
+            c.fill_endpoints(&mut catalog(account), false).unwrap();
             assert_eq!(c.account_path("quotas").await.unwrap(), want);
         }
     }

@@ -75,7 +75,7 @@ impl std::fmt::Display for QuotaLimitError {
 }
 
 /// Everything that can go wrong in an Astakos call.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum AstakosError {
     /// HTTP 400 (the reference's `BadRequest`).
@@ -257,5 +257,93 @@ impl AstakosError {
             message: message.into(),
             excerpt,
         }
+    }
+}
+
+/// Astakos's error format, for the core pipeline (registered on every
+/// client's pipeline): `{"<faultName>": {"message": …, "code": …,
+/// "details": …, "data": …}}`. The fault name is the code; an `overLimit`
+/// fault's parsed object is the typed detail
+/// ([`ApiError::detail::<OverLimit>()`](tenantry_core::ApiError::detail)),
+/// with its limit, usage and requested provision.
+pub fn parse_error(
+    _status: u16,
+    _headers: &http::HeaderMap,
+    body: &[u8],
+) -> Option<tenantry_core::ParsedError> {
+    let v: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body).ok()?;
+    let mut entries = v.into_iter();
+    let (name, inner) = entries.next()?;
+    if entries.next().is_some() || !inner.is_object() {
+        return None;
+    }
+    let message = inner
+        .get("message")
+        .and_then(|m| m.as_str())
+        .map(str::to_owned);
+    let parsed = tenantry_core::ParsedError::new(Some(name.clone()), message);
+    if name == "overLimit" {
+        if let Ok(over) = serde_json::from_value::<OverLimit>(inner) {
+            return Some(parsed.with_detail(over));
+        }
+    }
+    Some(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tenantry_core::ApiError;
+
+    #[test]
+    fn astakos_errors_parse_with_typed_over_limit_detail() {
+        let body = br#"{"overLimit": {"message": "Resource Limit Exceeded for your account.", "code": 413,
+            "data": {"provision": {"holder": "user:u1", "source": "system", "resource": "cyclades.vm", "quantity": 3},
+                     "name": "NoCapacityError", "limit": 5, "usage": 4}}}"#;
+        let e = ApiError::from_answer(
+            "astakos.issue_commission",
+            413,
+            &http::HeaderMap::new(),
+            body,
+            Some(parse_error),
+            str::to_owned,
+        );
+        assert_eq!(e.code.as_deref(), Some("overLimit"));
+        assert_eq!(e.message, "Resource Limit Exceeded for your account.");
+        let over = e.detail::<OverLimit>().unwrap();
+        assert_eq!(
+            (
+                over.data.limit,
+                over.data.usage,
+                over.data.provision.quantity
+            ),
+            (5, 4, 3)
+        );
+        assert_eq!(over.data.available(), 1);
+
+        let e = ApiError::from_answer(
+            "astakos.get_project",
+            404,
+            &http::HeaderMap::new(),
+            br#"{"itemNotFound": {"message": "no such project", "code": 404}}"#,
+            Some(parse_error),
+            str::to_owned,
+        );
+        assert_eq!(
+            (e.code.as_deref(), e.message.as_str()),
+            (Some("itemNotFound"), "no such project")
+        );
+        assert!(e.detail::<OverLimit>().is_none());
+
+        // Not Astakos's format: the raw text.
+        let e = ApiError::from_answer(
+            "astakos.get_quotas",
+            500,
+            &http::HeaderMap::new(),
+            b"Internal error",
+            Some(parse_error),
+            str::to_owned,
+        );
+        assert_eq!((e.code, e.message.as_str()), (None, "Internal error"));
     }
 }

@@ -155,7 +155,7 @@ impl Authenticate<'_> {
         )?
         .idempotency(Idempotency::Idempotent);
         let mut info: AuthInfo = c.call(op).await?;
-        c.fill_endpoints(&mut info, false).await?;
+        c.fill_endpoints(&mut info, false)?;
         Ok(info)
     }
 }

@@ -42,11 +42,13 @@
 //! only contributes the *paths* of the account, UI and OAuth2 endpoints.
 //! They are discovered lazily, once per client, and kept for its lifetime:
 //! a fresh client's first `quotas().get()` makes two requests, the second
-//! one. Concurrent first callers share one discovery and go on together
-//! when it ends (if it fails, its caller gets the error and one waiter
-//! tries again; a dropped call releases its waiters too). `authenticate` and
-//! `endpoints()` always re-fetch and refresh them; the OAuth2 prefix needs
-//! its own discovery, as in the reference.
+//! one. Concurrent first callers share one discovery (core's
+//! [`Resolver`](tenantry_core::endpoint::Resolver)) and go on together
+//! when it ends; if it fails, they all get its error at once and the next
+//! call discovers again; a dropped call leaves its waiters carrying the same
+//! discovery on. `authenticate` and `endpoints()` always re-fetch and
+//! refresh them; the OAuth2 prefix needs its own discovery, as in the
+//! reference.
 //!
 //! # The 41 entry points
 //!

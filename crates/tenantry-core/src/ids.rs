@@ -57,3 +57,131 @@ macro_rules! id_type {
         }
     };
 }
+
+/// Declares an open enum of server strings (STYLE R7): the known values map
+/// to their exact wire strings, anything else is kept as sent in
+/// `Unknown(String)`. It gets `as_str`, `Display`, `FromStr` (infallible),
+/// `From<&str>`, serde through the string form, `KNOWN` (every known value)
+/// and `is_unknown`. The enum is `#[non_exhaustive]`.
+///
+/// ```
+/// tenantry_core::string_enum!(
+///     /// A widget's state.
+///     WidgetState {
+///         /// `active`.
+///         Active => "active",
+///         /// `on hold` (a space on the wire).
+///         OnHold => "on hold",
+///     }
+/// );
+/// assert_eq!(WidgetState::OnHold.to_string(), "on hold");
+/// assert_eq!("active".parse::<WidgetState>(), Ok(WidgetState::Active));
+/// let odd: WidgetState = serde_json::from_str("\"melted\"")?;
+/// assert_eq!(odd, WidgetState::Unknown("melted".to_owned()));
+/// assert_eq!(serde_json::to_string(&odd)?, "\"melted\"");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[macro_export]
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+            /// A value this version does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+
+        impl $name {
+            /// Every known value.
+            pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire form.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $text,)+
+                    $name::Unknown(s) => s.as_str(),
+                }
+            }
+
+            /// True for [`Unknown`](Self::Unknown).
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, $name::Unknown(_))
+            }
+        }
+
+        impl ::std::convert::From<&str> for $name {
+            fn from(s: &str) -> Self {
+                match s {
+                    $($text => $name::$variant,)+
+                    other => $name::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+                Ok($name::from(s))
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
+                Ok($name::from(&*s))
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    crate::string_enum!(
+        /// A test enum.
+        Colour {
+            /// `red`.
+            Red => "red",
+            /// `dark blue`: the wire string is not the variant's name.
+            DarkBlue => "dark blue",
+        }
+    );
+
+    #[test]
+    fn string_enum_round_trips_known_and_unknown_values() {
+        for (value, wire) in [
+            (Colour::Red, "red"),
+            (Colour::DarkBlue, "dark blue"),
+            (Colour::Unknown("Red".to_owned()), "Red"),
+            (Colour::Unknown(String::new()), ""),
+        ] {
+            assert_eq!(value.as_str(), wire);
+            assert_eq!(value.to_string(), wire);
+            assert_eq!(wire.parse::<Colour>().unwrap(), value);
+            let json = serde_json::to_string(&value).unwrap();
+            assert_eq!(json, serde_json::to_string(wire).unwrap());
+            assert_eq!(serde_json::from_str::<Colour>(&json).unwrap(), value);
+        }
+        // An escaped string (not borrowable) still decodes.
+        assert_eq!(
+            serde_json::from_str::<Colour>(r#""dark\u0020blue""#).unwrap(),
+            Colour::DarkBlue
+        );
+        assert!(Colour::Unknown("x".into()).is_unknown());
+        assert_eq!(Colour::KNOWN, &[Colour::Red, Colour::DarkBlue]);
+        assert!(serde_json::from_str::<Colour>("1").is_err());
+    }
+}

@@ -37,6 +37,8 @@
 )]
 
 pub mod auth;
+pub mod encode;
+pub mod endpoint;
 pub mod error;
 pub mod ids;
 pub mod page;
@@ -46,8 +48,8 @@ pub mod retry;
 pub mod secret;
 pub mod transport;
 
-pub use error::{AuthError, AuthErrorKind, Error, Result};
-pub use pipeline::{Operation, Pipeline};
+pub use error::{ApiError, AuthError, AuthErrorKind, Error, ErrorParser, ParsedError, Result};
+pub use pipeline::{Decl, Operation, Pipeline};
 pub use retry::{Idempotency, RetryConfig};
 pub use secret::Secret;
 pub use transport::{HttpTransport, ReqwestTransport, TransportConfig};

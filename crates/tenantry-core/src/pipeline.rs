@@ -6,16 +6,14 @@
 //! [`Pipeline::send`]); they never loop on their own.
 
 use crate::auth::{AuthStrategy, NoAuth};
-use crate::error::{AuthError, AuthErrorKind, Error, Result};
+use crate::error::{ApiError, AuthError, AuthErrorKind, Error, ErrorParser, Result};
 use crate::redact;
-use crate::retry::{Idempotency, RetryConfig};
+use crate::retry::{Idempotency, RetryConfig, TokenBucket};
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport, ReqwestTransport};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::de::DeserializeOwned;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
@@ -71,11 +69,107 @@ pub struct Operation {
     // A list, not a map: most operations carry one or two headers, and the
     // request's own map is built once, sized, in `build_request`.
     headers: Vec<(HeaderName, HeaderValue)>,
-    body: std::result::Result<Bytes, String>,
+    // An input error (field, reason) is kept here and reported, before
+    // anything is sent, when the operation runs.
+    body: std::result::Result<Bytes, (String, String)>,
     idempotency: Idempotency,
     // Secrets the request carries where they cannot be told from other
     // values (a token in the path): masked in the answer, errors and logs.
     secrets: Vec<crate::Secret>,
+    query_style: crate::encode::QueryStyle,
+    success: Option<&'static [u16]>,
+}
+
+/// An operation declared once, as a `const` (STYLE §1.6): name, method,
+/// path template, idempotency and the statuses that count as success.
+/// [`op`](Self::op) starts an [`Operation`] from it, which takes the typed
+/// path parameters, the query (from a serde builder), the body; then
+/// [`Pipeline::call`] does path, auth, send, classify, retry, status →
+/// error (through the service's parser), decoding with the field path, and
+/// scrubbing.
+///
+/// ```
+/// use tenantry_core::pipeline::Decl;
+/// const GET_USER: Decl = Decl::get("demo.get_user", "/users/{id}");
+/// const ACCEPT: Decl = Decl::post("demo.accept", "/commissions/{serial}/action")
+///     .success(&[200, 202]);
+/// let op = GET_USER.op().param("id", "a/b");
+/// assert_eq!(op.path(), "/users/a%2Fb");
+/// assert_eq!(ACCEPT.name, "demo.accept");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Decl {
+    /// `service.operation`.
+    pub name: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template, `{param}` placeholders included.
+    pub path: &'static str,
+    /// How it may be retried.
+    pub idempotency: Idempotency,
+    /// The statuses that are success (`None`: any 2xx).
+    pub success: Option<&'static [u16]>,
+    /// How the query is encoded.
+    pub query_style: crate::encode::QueryStyle,
+}
+
+impl Decl {
+    /// An operation with `method`, idempotent as its method says, 2xx success.
+    pub const fn new(name: &'static str, method: Method, path: &'static str) -> Self {
+        Decl {
+            name,
+            method,
+            path,
+            idempotency: Idempotency::FromMethod,
+            success: None,
+            query_style: crate::encode::QueryStyle::Form,
+        }
+    }
+    /// A GET.
+    pub const fn get(name: &'static str, path: &'static str) -> Self {
+        Self::new(name, Method::GET, path)
+    }
+    /// A POST.
+    pub const fn post(name: &'static str, path: &'static str) -> Self {
+        Self::new(name, Method::POST, path)
+    }
+    /// A PUT.
+    pub const fn put(name: &'static str, path: &'static str) -> Self {
+        Self::new(name, Method::PUT, path)
+    }
+    /// A DELETE.
+    pub const fn delete(name: &'static str, path: &'static str) -> Self {
+        Self::new(name, Method::DELETE, path)
+    }
+    /// Safe to send twice whatever the method (the service deduplicates
+    /// it, or it only reads).
+    pub const fn idempotent(mut self) -> Self {
+        self.idempotency = Idempotency::Idempotent;
+        self
+    }
+    /// Never sent twice once it may have reached the server.
+    pub const fn non_idempotent(mut self) -> Self {
+        self.idempotency = Idempotency::NonIdempotent;
+        self
+    }
+    /// Only these statuses are success.
+    pub const fn success(mut self, statuses: &'static [u16]) -> Self {
+        self.success = Some(statuses);
+        self
+    }
+    /// The query encoding.
+    pub const fn query_style(mut self, style: crate::encode::QueryStyle) -> Self {
+        self.query_style = style;
+        self
+    }
+    /// A new [`Operation`] of this declaration.
+    pub fn op(&self) -> Operation {
+        let mut op =
+            Operation::new(self.name, self.method.clone(), self.path).idempotency(self.idempotency);
+        op.success = self.success;
+        op.query_style = self.query_style;
+        op
+    }
 }
 
 impl Operation {
@@ -92,6 +186,41 @@ impl Operation {
             body: Ok(Bytes::new()),
             idempotency: Idempotency::FromMethod,
             secrets: Vec::new(),
+            query_style: crate::encode::QueryStyle::Form,
+            success: None,
+        }
+    }
+
+    /// Appends the fields of a serde builder as query pairs, in field order
+    /// (`skip_serializing_if` leaves out what is unset); encoded in the
+    /// operation's [`QueryStyle`](crate::encode::QueryStyle).
+    pub fn query_from<T: serde::Serialize + ?Sized>(mut self, query: &T) -> Self {
+        match crate::encode::query_pairs(query) {
+            Ok(pairs) => self.query.extend(pairs),
+            Err(e) => self.body = Err(input_error(e)),
+        }
+        self
+    }
+
+    /// A JSON body written as Python's `json.dumps` writes it (for wire
+    /// parity with a Python reference client), `Content-Type:
+    /// application/json`.
+    pub fn python_json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.body = crate::encode::python_json(body)
+            .map(Bytes::from)
+            .map_err(input_error);
+        self.set_header(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        self
+    }
+
+    /// Whether `status` is a success for this operation.
+    pub fn is_success(&self, status: u16) -> bool {
+        match self.success {
+            Some(list) => list.contains(&status),
+            None => (200..300).contains(&status),
         }
     }
 
@@ -128,7 +257,7 @@ impl Operation {
     pub fn header(mut self, name: &'static str, value: &str) -> Self {
         match HeaderValue::from_str(value) {
             Ok(v) => self.headers.push((HeaderName::from_static(name), v)),
-            Err(_) => self.body = Err(format!("header {name} has an invalid value")),
+            Err(_) => self.body = Err((name.to_owned(), "not a valid header value".to_owned())),
         }
         self
     }
@@ -137,7 +266,7 @@ impl Operation {
     pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.body = serde_json::to_vec(body)
             .map(Bytes::from)
-            .map_err(|e| format!("cannot encode the body: {e}"));
+            .map_err(|e| ("body".to_owned(), format!("cannot encode as JSON: {e}")));
         self.set_header(
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
@@ -211,9 +340,9 @@ struct Inner {
     transport: Arc<dyn HttpTransport>,
     auth: Arc<dyn AuthStrategy>,
     retry: RetryConfig,
+    bucket: Arc<TokenBucket>,
+    error_parser: Option<ErrorParser>,
     headers: HeaderMap,
-    // `base_url`'s scheme and authority, parsed once.
-    base_parts: Option<(http::uri::Scheme, http::uri::Authority)>,
 }
 
 /// Transport + auth + retry for one service. Cheap to clone: clones share
@@ -231,6 +360,8 @@ pub struct PipelineBuilder {
     transport: Option<Arc<dyn HttpTransport>>,
     auth: Arc<dyn AuthStrategy>,
     retry: RetryConfig,
+    bucket: Option<Arc<TokenBucket>>,
+    error_parser: Option<ErrorParser>,
     headers: Vec<(String, String)>,
 }
 
@@ -254,6 +385,20 @@ impl PipelineBuilder {
     /// The retry policy (default: [`RetryConfig::standard`]).
     pub fn retry(mut self, r: RetryConfig) -> Self {
         self.retry = r;
+        self
+    }
+    /// The retry token bucket (default: a fresh
+    /// [`TokenBucket::default`], shared by this pipeline's clones); pass
+    /// one bucket to several pipelines to make them share it.
+    pub fn token_bucket(mut self, b: Arc<TokenBucket>) -> Self {
+        self.bucket = Some(b);
+        self
+    }
+    /// The service's error-format parser: it fills [`ApiError`]'s code,
+    /// message and typed detail from an error answer (default: none, the
+    /// raw text).
+    pub fn error_parser(mut self, p: ErrorParser) -> Self {
+        self.error_parser = Some(p);
         self
     }
     /// A header sent on every request of this pipeline.
@@ -288,21 +433,15 @@ impl PipelineBuilder {
                 .map_err(|_| Error::Config(format!("bad value for header `{k}`")))?;
             headers.append(name, value);
         }
-        let base_parts = base_url.as_ref().and_then(|u| {
-            let authority = &u[url::Position::BeforeUsername..url::Position::AfterPort];
-            Some((
-                http::uri::Scheme::try_from(u.scheme()).ok()?,
-                http::uri::Authority::try_from(authority).ok()?,
-            ))
-        });
         Ok(Pipeline {
             inner: Arc::new(Inner {
                 service: self.service,
-                base_parts,
                 base_url,
                 transport,
                 auth: self.auth,
                 retry: self.retry,
+                bucket: self.bucket.unwrap_or_default(),
+                error_parser: self.error_parser,
                 headers,
             }),
         })
@@ -318,6 +457,8 @@ impl Pipeline {
             transport: None,
             auth: Arc::new(NoAuth),
             retry: RetryConfig::standard(),
+            bucket: None,
+            error_parser: None,
             headers: Vec::new(),
         }
     }
@@ -337,65 +478,39 @@ impl Pipeline {
         &self.inner.retry
     }
 
-    /// The endpoint from the auth strategy, when it supplies one (Keystone).
-    async fn auth_endpoint(&self) -> Result<Option<Url>> {
-        if !self.inner.auth.provides_endpoint() {
-            return Ok(None);
-        }
-        self.inner
-            .auth
-            .endpoint(self.inner.transport.as_ref())
-            .await
+    /// The retry token bucket, shared by every clone of this pipeline.
+    pub fn token_bucket(&self) -> &Arc<TokenBucket> {
+        &self.inner.bucket
     }
 
-    fn base<'a>(&'a self, endpoint: &'a Option<Url>) -> Result<&'a Url> {
-        match endpoint {
-            Some(u) => Ok(u),
-            None => self.inner.base_url.as_ref().ok_or_else(|| {
-                Error::Config(format!("{}: no base URL configured", self.inner.service))
-            }),
+    /// The base for this attempt: the auth strategy's endpoint when it
+    /// supplies one (Keystone's catalog), else the configured base URL.
+    async fn base(&self) -> Result<Url> {
+        if let Some(u) = self
+            .inner
+            .auth
+            .endpoint(self.inner.transport.as_ref())
+            .await?
+        {
+            return Ok(u);
         }
+        self.inner
+            .base_url
+            .clone()
+            .ok_or_else(|| Error::Config(format!("{}: no base URL configured", self.inner.service)))
     }
 
     fn build_request(&self, base: &Url, op: &Operation) -> Result<HttpRequest> {
-        let body = op
-            .body
-            .clone()
-            .map_err(|e| Error::invalid_input(op.name, e))?;
-        let uri = match &self.inner.base_parts {
-            // The usual case: the configured base, its scheme and authority
-            // parsed once at build time; only the path and query are parsed.
-            Some((scheme, authority))
-                if base.query().is_none()
-                    && self
-                        .inner
-                        .base_url
-                        .as_ref()
-                        .is_some_and(|b| std::ptr::eq(b, base)) =>
-            {
-                let mut pq = String::with_capacity(base.path().len() + op.path.len() + 16);
-                push_path_and_query(&mut pq, base.path(), op);
-                let mut parts = http::uri::Parts::default();
-                parts.scheme = Some(scheme.clone());
-                parts.authority = Some(authority.clone());
-                parts.path_and_query =
-                    Some(http::uri::PathAndQuery::try_from(pq).map_err(|e| bad_url(op.name, e))?);
-                http::Uri::from_parts(parts).map_err(|e| bad_url(op.name, e))?
-            }
-            _ => {
-                let mut url = String::with_capacity(base.as_str().len() + op.path.len() + 16);
-                url.push_str(base.as_str().trim_end_matches('/'));
-                push_path_and_query(&mut url, "", op);
-                http::Uri::try_from(url).map_err(|e| bad_url(op.name, e))?
-            }
-        };
+        let body = op.body.clone().map_err(|(field, reason)| {
+            Error::invalid_input(field, format!("{}: {reason}", op.name))
+        })?;
+        let mut url = base.as_str().trim_end_matches('/').to_owned();
+        push_path_and_query(&mut url, op);
+        let uri = http::Uri::try_from(url).map_err(|e| bad_url(op.name, e))?;
         let mut req = http::Request::new(body);
         *req.method_mut() = op.method.clone();
         *req.uri_mut() = uri;
-        // Sized once: the defaults, the operation's own, and room for the
-        // credential the auth strategy adds and the two reqwest adds
-        // (`accept`, `user-agent`), so the map never regrows.
-        let mut headers = HeaderMap::with_capacity(self.inner.headers.len() + op.headers.len() + 4);
+        let headers = req.headers_mut();
         for (k, v) in &self.inner.headers {
             // The operation's own value wins over a default.
             if !op.headers.iter().any(|(name, _)| name == k) {
@@ -405,18 +520,7 @@ impl Pipeline {
         for (k, v) in &op.headers {
             headers.append(k.clone(), v.clone());
         }
-        *req.headers_mut() = headers;
         Ok(req)
-    }
-
-    /// The request for `op`, with the credential added when the strategy
-    /// has one at hand (`true`); `false`: it needs [`AuthStrategy::apply`].
-    fn prepare(&self, base: &Url, op: &Operation) -> Result<(HttpRequest, bool)> {
-        let mut req = self.build_request(base, op)?;
-        match self.inner.auth.apply_cached(&mut req) {
-            Some(applied) => applied.map(|()| (req, true)),
-            None => Ok((req, false)),
-        }
     }
 
     /// Sends `op`; any final status is returned as it is (no status check).
@@ -444,26 +548,9 @@ impl Pipeline {
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        // The exchange's state is boxed (about 550 bytes): every service
-        // call's future embeds this one, and without the box a typical call
-        // future grows past 1 KiB, beyond the allocator's per-thread cache
-        // (glibc's tcache stops at 1032 bytes). A task or boxed call of that
-        // size then takes an arena lock to allocate and free, and when a
-        // multi-thread runtime finishes it on another worker, the free
-        // locks the first worker's arena: a cache line bouncing between
-        // cores on every request. Two small allocations cost less.
-        if span.is_disabled() {
-            // No subscriber wants it: skip entering and leaving the span on
-            // every poll.
-            Box::pin(self.run(op, &span)).await
-        } else {
-            Box::pin(self.run(op, &span).instrument(span.clone())).await
-        }
+        self.run(op, &span).instrument(span.clone()).await
     }
 
-    // Kept small on purpose (it is allocated for every call, see
-    // `send_raw`): only what must live across an await is held (the
-    // credential sent, as a short list; a retry's sleep, boxed).
     async fn run(
         &self,
         op: &Operation,
@@ -478,43 +565,23 @@ impl Pipeline {
         loop {
             attempt += 1;
             span.record("attempt", attempt);
-            // The request is scoped to this block, so its storage is not
-            // held while the answer is awaited.
-            let (sent, scrubber, sending) = {
-                let (req, applied) = {
-                    let endpoint = self.auth_endpoint().await?;
-                    self.prepare(self.base(&endpoint)?, op)?
-                };
-                // The slow path owns the request inside its own box: a
-                // request borrowed across this await would be stored in
-                // this future (256 bytes, for every call).
-                let req = if applied {
-                    req
-                } else {
-                    apply_slow(auth, req, transport).await?
-                };
-                // Keep only the credential headers, for `invalidate`
-                // (cheaper than cloning every header of every request).
-                let sent = if auth.renewable() {
-                    credential_headers(req.headers())
-                } else {
-                    Vec::new()
-                };
-                // Every secret the request carries, for its answer, its
-                // errors and the trace lines.
-                let scrubber = request_scrubber(op, &req);
-                if tracing::enabled!(tracing::Level::TRACE) {
-                    tracing::trace!(headers = ?redact::headers(req.headers()), body = %auth.scrub(&scrubber.excerpt(req.body())), "sending");
-                }
-                (sent, scrubber, transport.send(req))
-            };
-            let outcome = sending.await;
+            let base = self.base().await?;
+            let mut req = self.build_request(&base, op)?;
+            // A fresh credential on every attempt.
+            auth.apply(&mut req, transport).await?;
+            let sent = credential_headers(req.headers());
+            // Every secret the request carries, for its answer, its errors
+            // and the trace lines.
+            let scrubber = request_scrubber(op, &req);
+            if tracing::enabled!(tracing::Level::TRACE) {
+                tracing::trace!(headers = ?redact::headers(req.headers()), body = %auth.scrub(&scrubber.excerpt(req.body())), "sending");
+            }
+            let outcome = transport.send(req).await;
             if let Ok(resp) = &outcome {
                 span.record("status", resp.status().as_u16());
                 if tracing::enabled!(tracing::Level::TRACE) {
                     tracing::trace!(status = resp.status().as_u16(), headers = ?redact::headers(resp.headers()), body = %auth.scrub(&scrubber.excerpt(resp.body())), "received");
                 }
-                auth.observe(resp);
                 if auth.is_rejection(resp) {
                     if relogged {
                         let mut e = AuthError::from_answer(
@@ -527,7 +594,7 @@ impl Pipeline {
                         record_elapsed(span, started);
                         return Err(e.into());
                     }
-                    if invalidate(auth, sent).await {
+                    if auth.invalidate(&sent).await {
                         tracing::debug!(attempt, "credentials refused; logging in again once");
                         relogged = true;
                         attempt -= 1;
@@ -535,11 +602,22 @@ impl Pipeline {
                     }
                 }
             }
-            if let Some((wait, reason)) =
-                self.inner
-                    .retry
-                    .decide(attempt, idempotent, outcome.as_ref())
-            {
+            let decision = self
+                .inner
+                .retry
+                .decide(attempt, idempotent, outcome.as_ref());
+            if let Some((wait, reason)) = decision {
+                let cost = TokenBucket::cost_of(outcome.as_ref());
+                if !self.inner.bucket.try_acquire(cost) {
+                    tracing::debug!(
+                        attempt,
+                        ?reason,
+                        cost,
+                        "retry token bucket empty: not retrying"
+                    );
+                    record_elapsed(span, started);
+                    return outcome.map(|r| (r, scrubber)).map_err(Error::from);
+                }
                 drop(outcome);
                 tracing::debug!(
                     attempt,
@@ -547,8 +625,11 @@ impl Pipeline {
                     wait_ms = wait.as_millis() as u64,
                     "retrying"
                 );
-                Box::pin(tokio::time::sleep(wait)).await;
+                tokio::time::sleep(wait).await;
                 continue;
+            }
+            if outcome.as_ref().is_ok_and(|r| r.status().is_success()) {
+                self.inner.bucket.reward();
             }
             record_elapsed(span, started);
             return outcome.map(|r| (r, scrubber)).map_err(Error::from);
@@ -563,6 +644,25 @@ impl Pipeline {
         } else {
             Err(self.status_error(op.name, &resp))
         }
+    }
+
+    /// The whole request path for one operation: sends `op` (auth, retry),
+    /// maps a status the operation does not accept to [`Error::Api`]
+    /// through the service's error parser, and decodes the JSON answer
+    /// (an empty body decodes as `null`) with the path of a bad field in
+    /// [`Error::Decode`], its excerpt scrubbed. For an answer that carries
+    /// nothing, decode into `serde::de::IgnoredAny`.
+    pub async fn call<T: DeserializeOwned>(&self, op: &Operation) -> Result<T> {
+        let (mut resp, scrubber) = self.send_scrubbed(op).await?;
+        if !op.is_success(resp.status().as_u16()) {
+            scrubber.attach(&mut resp);
+            return Err(self.status_error(op.name, &resp));
+        }
+        if resp.body().iter().all(u8::is_ascii_whitespace) {
+            return decode_slice(op.name, resp.status().as_u16(), b"null")
+                .map_err(|e| self.scrub_error(e, &resp, &scrubber));
+        }
+        self.decode_with(op.name, &resp, &scrubber)
     }
 
     /// Sends `op`, requires a 2xx answer and decodes its JSON body.
@@ -581,16 +681,20 @@ impl Pipeline {
         self.inner.auth.scrub(text)
     }
 
-    /// [`Error::Status`] for an answer, its excerpt redacted and scrubbed.
+    /// [`Error::Api`] for an answer, read through the service's error
+    /// parser, its message and excerpt redacted and scrubbed.
     pub fn status_error(&self, operation: &str, resp: &HttpResponse) -> Error {
-        Error::Status {
-            operation: operation.to_owned(),
-            status: resp.status().as_u16(),
-            excerpt: self
-                .inner
-                .auth
-                .scrub(&redact::Scrubber::of(resp).excerpt(resp.body())),
-        }
+        let scrubber = redact::Scrubber::of(resp);
+        let auth = &self.inner.auth;
+        Error::Api(Box::new(ApiError::from_answer_with_excerpt(
+            operation,
+            resp.status().as_u16(),
+            resp.headers(),
+            resp.body(),
+            self.inner.error_parser,
+            auth.scrub(&scrubber.excerpt(resp.body())),
+            |t| auth.scrub(&scrubber.text(t)),
+        )))
     }
 
     /// Decodes a JSON body; a failure names the serde path of the bad field.
@@ -604,7 +708,13 @@ impl Pipeline {
         resp: &HttpResponse,
         scrubber: &redact::Scrubber,
     ) -> Result<T> {
-        decode(operation, resp).map_err(|e| match e {
+        decode(operation, resp).map_err(|e| self.scrub_error(e, resp, scrubber))
+    }
+
+    /// A decode error's message and excerpt with every secret of the
+    /// request and the auth strategy's own masked.
+    fn scrub_error(&self, e: Error, resp: &HttpResponse, scrubber: &redact::Scrubber) -> Error {
+        match e {
             Error::Decode {
                 operation,
                 status,
@@ -619,28 +729,27 @@ impl Pipeline {
                 excerpt: self.inner.auth.scrub(&scrubber.excerpt(resp.body())),
             },
             other => other,
-        })
+        }
     }
 }
 
-/// Appends `prefix` (without its trailing `/`), the operation's path and its
-/// form-encoded query.
-fn push_path_and_query(out: &mut String, prefix: &str, op: &Operation) {
-    out.push_str(prefix.trim_end_matches('/'));
+/// Appends the operation's path and its encoded query.
+fn push_path_and_query(out: &mut String, op: &Operation) {
     if !op.path.is_empty() && !op.path.starts_with('/') {
         out.push('/');
     }
     out.push_str(&op.path);
     if !op.query.is_empty() {
-        let mut q = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &op.query {
-            q.append_pair(k, v);
-        }
-        out.push(if out.contains('?') { '&' } else { '?' });
-        out.push_str(&q.finish());
+        out.push(if op.path.contains('?') { '&' } else { '?' });
+        out.push_str(&crate::encode::encode_pairs(&op.query, op.query_style));
     }
-    if out.is_empty() {
-        out.push('/');
+}
+
+/// An [`Error::InvalidInput`]'s field and reason.
+fn input_error(e: Error) -> (String, String) {
+    match e {
+        Error::InvalidInput { field, reason } => (field, reason),
+        other => ("input".to_owned(), other.to_string()),
     }
 }
 
@@ -658,40 +767,16 @@ fn bad_url(operation: &str, e: impl std::fmt::Display) -> Error {
     Error::Config(format!("{operation}: cannot build the request URL: {e}"))
 }
 
-/// [`AuthStrategy::apply`] on an owned request, boxed (the rare path: a
-/// login, a refresh), so the caller's future holds no request across it.
-fn apply_slow<'a>(
-    auth: &'a dyn AuthStrategy,
-    mut req: HttpRequest,
-    transport: &'a dyn HttpTransport,
-) -> Pin<Box<dyn Future<Output = Result<HttpRequest>> + Send + 'a>> {
-    Box::pin(async move {
-        auth.apply(&mut req, transport).await?;
-        Ok(req)
-    })
-}
-
-/// [`AuthStrategy::invalidate`] with the credential headers sent, boxed
-/// (the rare path: a rejected credential).
-fn invalidate(
-    auth: &dyn AuthStrategy,
-    sent: Vec<(HeaderName, HeaderValue)>,
-) -> Pin<Box<dyn Future<Output = bool> + Send + '_>> {
-    Box::pin(async move {
-        let sent: HeaderMap = sent.into_iter().collect();
-        auth.invalidate(&sent).await
-    })
-}
-
-fn credential_headers(h: &HeaderMap) -> Vec<(HeaderName, HeaderValue)> {
-    let mut out = Vec::new();
+/// The credential headers of a request, for [`AuthStrategy::invalidate`].
+fn credential_headers(h: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::new();
     for name in [
         http::header::AUTHORIZATION,
         http::header::COOKIE,
         HeaderName::from_static("x-auth-token"),
     ] {
         if let Some(v) = h.get(&name) {
-            out.push((name, v.clone()));
+            out.insert(name, v.clone());
         }
     }
     out

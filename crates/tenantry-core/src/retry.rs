@@ -152,6 +152,85 @@ impl RetryConfig {
     }
 }
 
+/// The retry token bucket (STYLE R12, after aws-smithy-runtime's standard
+/// retry): every retry takes tokens from it, every success puts one back,
+/// and a retry that finds too few tokens is not made. It is shared by all
+/// clones of a pipeline, so a failing server is not hammered by every
+/// caller's retries at once: once the bucket is dry, each call makes one
+/// attempt until successes refill it.
+///
+/// ```
+/// use tenantry_core::retry::TokenBucket;
+/// let b = TokenBucket::new(12);
+/// assert!(b.try_acquire(TokenBucket::RETRY_COST));
+/// assert!(b.try_acquire(TokenBucket::RETRY_COST));
+/// assert!(!b.try_acquire(TokenBucket::RETRY_COST), "2 left, 5 needed");
+/// b.reward();
+/// assert_eq!(b.available(), 3);
+/// ```
+#[derive(Debug)]
+pub struct TokenBucket {
+    tokens: std::sync::atomic::AtomicU32,
+    capacity: u32,
+}
+
+impl Default for TokenBucket {
+    fn default() -> Self {
+        Self::new(Self::CAPACITY)
+    }
+}
+
+impl TokenBucket {
+    /// The standard capacity.
+    pub const CAPACITY: u32 = 500;
+    /// Tokens a retry takes.
+    pub const RETRY_COST: u32 = 5;
+    /// Tokens a retry after a timeout takes.
+    pub const TIMEOUT_COST: u32 = 10;
+    /// Tokens a success puts back (up to the capacity).
+    pub const SUCCESS_REWARD: u32 = 1;
+
+    /// A full bucket of `capacity` tokens.
+    pub fn new(capacity: u32) -> Self {
+        TokenBucket {
+            tokens: std::sync::atomic::AtomicU32::new(capacity),
+            capacity,
+        }
+    }
+
+    /// Takes `cost` tokens if there are that many.
+    pub fn try_acquire(&self, cost: u32) -> bool {
+        use std::sync::atomic::Ordering;
+        self.tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost))
+            .is_ok()
+    }
+
+    /// Puts [`SUCCESS_REWARD`](Self::SUCCESS_REWARD) back, up to the capacity.
+    pub fn reward(&self) {
+        use std::sync::atomic::Ordering;
+        let cap = self.capacity;
+        let _ = self
+            .tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+                (t < cap).then(|| t.saturating_add(Self::SUCCESS_REWARD).min(cap))
+            });
+    }
+
+    /// Tokens left.
+    pub fn available(&self) -> u32 {
+        self.tokens.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// The cost of retrying after `outcome`.
+    pub fn cost_of(outcome: Result<&HttpResponse, &TransportError>) -> u32 {
+        match outcome {
+            Err(e) if e.kind() == TransportErrorKind::Timeout => Self::TIMEOUT_COST,
+            _ => Self::RETRY_COST,
+        }
+    }
+}
+
 /// Why a request is sent again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryReason {

@@ -232,25 +232,46 @@ fn bad_base_urls_are_config_errors() {
     }
 }
 
-/// Every service call's future embeds the pipeline's, so the pipeline keeps
-/// its exchange state in a box: a call future over 1 KiB no longer fits the
-/// allocator's per-thread cache (glibc's tcache stops at 1032 bytes), and
-/// on a multi-thread runtime its free then locks another core's arena. This
-/// fails if the exchange is ever inlined again (it is about 550 bytes).
-#[test]
-fn the_pipeline_future_stays_small() {
+/// The timeout covers the whole exchange, answer body included: a server
+/// that sends its headers and then stalls in the body times out too.
+#[tokio::test]
+async fn a_body_that_stalls_times_out() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        // Read the whole request head before answering, so the client is
+        // surely waiting when the answer is written.
+        let mut head = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = sock.read(&mut buf).await.unwrap();
+            assert!(n > 0, "client closed before sending its request");
+            head.extend_from_slice(&buf[..n]);
+        }
+        sock.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"count\"")
+            .await
+            .unwrap();
+        // Hold the connection open, body unfinished.
+        futures::future::pending::<()>().await;
+    });
+    let t = Arc::new(
+        ReqwestTransport::new(TransportConfig::default().timeout(Duration::from_millis(300)))
+            .unwrap(),
+    );
     let p = Pipeline::builder("test")
-        .base_url("http://127.0.0.1:9")
+        .base_url(format!("http://{addr}"))
+        .transport(t)
+        .retry(RetryConfig::disabled())
         .build()
         .unwrap();
-    let op = Operation::new("test.list", Method::GET, "/items");
-    // Debug builds: 72, 112 and 152 bytes; inlined, each would be over 600.
-    let sizes = [
-        ("send_raw", std::mem::size_of_val(&p.send_raw(&op))),
-        ("send", std::mem::size_of_val(&p.send(&op))),
-        ("json", std::mem::size_of_val(&p.json::<Counted>(&op))),
-    ];
-    for (name, size) in sizes {
-        assert!(size <= 256, "Pipeline::{name}'s future is {size} bytes");
-    }
+    let started = Instant::now();
+    let err = p
+        .json::<Counted>(&Operation::new("test.list", Method::GET, "/items"))
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    server.abort();
 }

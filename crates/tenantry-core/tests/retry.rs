@@ -49,14 +49,10 @@ async fn post_on_503_is_sent_once_and_fails_with_the_status() {
         .await
         .unwrap_err();
     match &err {
-        Error::Status {
-            status,
-            operation,
-            excerpt,
-        } => {
-            assert_eq!(*status, 503);
-            assert_eq!(operation, "test.create");
-            assert!(!excerpt.is_empty());
+        Error::Api(a) => {
+            assert_eq!(a.status, 503);
+            assert_eq!(a.operation, "test.create");
+            assert!(!a.excerpt.is_empty());
         }
         other => panic!("expected a status error, got {other:?}"),
     }
@@ -198,4 +194,152 @@ async fn disabled_retry_sends_once() {
         .unwrap_err();
     assert_eq!(err.status(), Some(503));
     assert_eq!(sim.journal().count("GET", "/items"), 1);
+}
+
+/// The retry token bucket (capacity 500, 5 per retry, 10 per timeout, +1
+/// per success) is shared by the clones of a pipeline: 50 failing GETs, half
+/// through a clone, make 100 retries and empty it; the next GET is sent
+/// once; a success puts one token back.
+#[tokio::test]
+async fn the_shared_token_bucket_runs_dry_and_refills_on_success() {
+    use tenantry_core::retry::TokenBucket;
+    use tenantry_core::transport::mock::{Expect, MockTransport, Reply};
+    let mock = Arc::new(
+        MockTransport::new()
+            .expect(
+                Expect::new(Method::GET, "/v1/items")
+                    .reply(Reply::status(503))
+                    .times(150),
+            )
+            .expect(Expect::new(Method::GET, "/v1/items").reply(Reply::status(503)))
+            .expect(Expect::new(Method::GET, "/v1/items").reply(Reply::json(
+                200,
+                serde_json::json!({"count": 0, "items": []}),
+            ))),
+    );
+    let p = Pipeline::builder("test")
+        .base_url("http://127.0.0.1:9/v1")
+        .transport(mock.clone())
+        .retry(RetryConfig::standard().initial_backoff(Duration::ZERO))
+        .build()
+        .unwrap();
+    let clone = p.clone();
+    let op = Operation::new("test.list", Method::GET, "/items");
+    for i in 0..50 {
+        let via = if i % 2 == 0 { &p } else { &clone };
+        let e = via.json::<Counted>(&op).await.unwrap_err();
+        assert_eq!(e.status(), Some(503), "{e:?}");
+    }
+    assert_eq!(p.token_bucket().available(), 0);
+    assert_eq!(
+        mock.requests().len(),
+        150,
+        "3 attempts each while tokens last"
+    );
+    // Dry: one attempt only.
+    let e = clone.json::<Counted>(&op).await.unwrap_err();
+    assert_eq!(e.status(), Some(503));
+    assert_eq!(mock.requests().len(), 151);
+    // A success refills by one.
+    p.json::<Counted>(&op).await.unwrap();
+    assert_eq!(
+        clone.token_bucket().available(),
+        TokenBucket::SUCCESS_REWARD
+    );
+    mock.verify().unwrap();
+}
+
+/// A retry after a timeout costs 10 tokens, after a 503 5.
+#[tokio::test]
+async fn a_timeout_retry_costs_more_than_a_status_retry() {
+    use tenantry_core::transport::mock::{Expect, MockTransport, Reply};
+    let mock = Arc::new(
+        MockTransport::new()
+            .expect(
+                Expect::new(Method::GET, "/items")
+                    .reply(Reply::fail(TransportErrorKind::Timeout, Reached::Maybe)),
+            )
+            .expect(Expect::new(Method::GET, "/items").reply(Reply::status(503)))
+            .expect(Expect::new(Method::GET, "/items").reply(Reply::status(404))),
+    );
+    let p = Pipeline::builder("test")
+        .base_url("http://127.0.0.1:9")
+        .transport(mock.clone())
+        .retry(RetryConfig::standard().initial_backoff(Duration::ZERO))
+        .build()
+        .unwrap();
+    let e = p
+        .send(&Operation::new("test.get", Method::GET, "/items"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(404));
+    assert_eq!(
+        p.token_bucket().available(),
+        500 - 10 - 5,
+        "a 404 is no success"
+    );
+    mock.verify().unwrap();
+}
+
+/// 20 concurrent first calls against a server that never answers share one
+/// discovery: one request is sent, every caller fails when its one timeout
+/// passes (about 1 timeout in all, not 20 one after another).
+#[tokio::test]
+async fn a_dead_discovery_fails_all_waiters_at_once() {
+    use tenantry_core::endpoint::Resolver;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let acc = accepted.clone();
+    // Accepts and holds every connection, never answers.
+    let server = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            acc.fetch_add(1, Ordering::SeqCst);
+            held.push(sock);
+        }
+    });
+    let timeout = Duration::from_millis(400);
+    let counting = Arc::new(Counting {
+        inner: transport(timeout),
+        calls: Default::default(),
+    });
+    let p = Pipeline::builder("test")
+        .base_url(format!("http://{addr}"))
+        .transport(counting.clone())
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap();
+    let resolver = Arc::new(Resolver::<String>::new());
+    let started = Instant::now();
+    let mut calls = Vec::new();
+    for _ in 0..20 {
+        let (p, resolver) = (p.clone(), resolver.clone());
+        calls.push(tokio::spawn(async move {
+            resolver
+                .get_or_discover(move || async move {
+                    let op = Operation::new("test.discover", Method::POST, "/tokens")
+                        .idempotency(Idempotency::Idempotent);
+                    p.json::<serde_json::Value>(&op)
+                        .await
+                        .map(|_| "/base".to_owned())
+                })
+                .await
+        }));
+    }
+    for c in calls {
+        let e = c.await.unwrap().unwrap_err();
+        assert!(e.is_timeout(), "{e:?}");
+    }
+    let elapsed = started.elapsed();
+    assert_eq!(
+        counting.calls.load(Ordering::SeqCst),
+        1,
+        "one discovery request"
+    );
+    assert!(accepted.load(Ordering::SeqCst) <= 1);
+    assert!(elapsed >= timeout, "{elapsed:?}");
+    // Serial discoveries would take 20 timeouts (8 s); shared, one.
+    assert!(elapsed < timeout * 10, "{elapsed:?}");
+    server.abort();
 }

@@ -66,12 +66,192 @@ async fn a_static_token_refused_is_not_resent_and_keeps_the_status() {
         .unwrap_err();
     m.assert_hits_async(1).await;
     match err {
-        Error::Status {
-            status, excerpt, ..
-        } => {
-            assert_eq!(status, 401);
-            assert!(excerpt.contains("Invalid token"));
+        Error::Api(a) => {
+            assert_eq!(a.status, 401);
+            assert!(a.excerpt.contains("Invalid token"));
+            assert!(
+                a.message.contains("Invalid token"),
+                "raw text: {}",
+                a.message
+            );
         }
         other => panic!("{other:?}"),
+    }
+}
+
+/// Operations as declarations, as one table through `MockTransport`: each
+/// row is (operation, the request it must send, the canned answer, the
+/// value or error the caller gets).
+#[tokio::test]
+async fn declared_operations_table() {
+    use serde_json::{json, Value};
+    use tenantry_core::encode::QueryStyle;
+    use tenantry_core::pipeline::Decl;
+    use tenantry_core::transport::mock::{Expect, MockTransport, Reply};
+    use tenantry_core::ParsedError;
+
+    const LIST: Decl = Decl::get("t.list", "/items");
+    const GET: Decl = Decl::get("t.get", "/items/{id}");
+    const CREATE: Decl = Decl::post("t.create", "/items");
+    const ACCEPT: Decl = Decl::post("t.accept", "/items/{id}/accept").success(&[202]);
+    const PY_LIST: Decl = Decl::get("t.py_list", "/items").query_style(QueryStyle::PythonQuotePlus);
+
+    #[derive(serde::Serialize)]
+    struct ListQuery {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        state: Option<String>,
+        limit: u32,
+    }
+    fn parser(_: u16, _: &http::HeaderMap, body: &[u8]) -> Option<ParsedError> {
+        let v: Value = serde_json::from_slice(body).ok()?;
+        let e = v.get("error")?;
+        Some(ParsedError::new(
+            e["code"].as_str().map(str::to_owned),
+            e["message"].as_str().map(str::to_owned),
+        ))
+    }
+    #[derive(Debug)]
+    enum Want {
+        Value(Value),
+        Api(u16, Option<&'static str>, &'static str),
+        Decode(&'static str),
+        Input(&'static str),
+    }
+    use Want::*;
+    let q = |name: Option<&str>| ListQuery {
+        name: name.map(str::to_owned),
+        state: None,
+        limit: 2,
+    };
+    let rows: Vec<(Operation, Option<Expect>, Want)> = vec![
+        (
+            LIST.op().query_from(&q(None)),
+            Some(
+                Expect::new(Method::GET, "/v1/items")
+                    .query("limit=2")
+                    .header("x-auth-token", "tok-s3cret")
+                    .reply(Reply::json(200, json!([1, 2]))),
+            ),
+            Value(json!([1, 2])),
+        ),
+        (
+            LIST.op().query_from(&q(Some("a b*~"))),
+            Some(
+                Expect::new(Method::GET, "/v1/items")
+                    .query("name=a+b*%7E&limit=2")
+                    .reply(Reply::json(200, json!([]))),
+            ),
+            Value(json!([])),
+        ),
+        (
+            PY_LIST.op().query_from(&q(Some("a b*~"))),
+            Some(
+                Expect::new(Method::GET, "/v1/items")
+                    .query("name=a+b%2A%7E&limit=2")
+                    .reply(Reply::json(200, json!([]))),
+            ),
+            Value(json!([])),
+        ),
+        (
+            GET.op().param("id", "x/y z"),
+            Some(
+                Expect::new(Method::GET, "/v1/items/x%2Fy%20z").reply(Reply::json(
+                    404,
+                    json!({"error": {"code": "nope", "message": "no item"}}),
+                )),
+            ),
+            Api(404, Some("nope"), "no item"),
+        ),
+        (
+            GET.op().param("id", "1"),
+            Some(
+                Expect::new(Method::GET, "/v1/items/1")
+                    .reply(Reply::text(500, "upstream broke; token tok-s3cret")),
+            ),
+            Api(500, None, "upstream broke; token ***"),
+        ),
+        (
+            CREATE.op().python_json(&json!({"name": "é", "n": [1, 2]})),
+            Some(
+                Expect::new(Method::POST, "/v1/items")
+                    .header("content-type", "application/json")
+                    .body(r#"{"n": [1, 2], "name": "\u00e9"}"#)
+                    .reply(Reply::status(201)),
+            ),
+            Value(Value::Null),
+        ),
+        (
+            ACCEPT.op().param("id", "7"),
+            Some(Expect::new(Method::POST, "/v1/items/7/accept").reply(Reply::status(200))),
+            Api(200, None, "OK"),
+        ),
+        (
+            ACCEPT.op().param("id", "7"),
+            Some(
+                Expect::new(Method::POST, "/v1/items/7/accept")
+                    .reply(Reply::json(202, json!({"n": "x"}))),
+            ),
+            Value(json!({"n": "x"})),
+        ),
+        (
+            GET.op().param("id", "2"),
+            Some(
+                Expect::new(Method::GET, "/v1/items/2")
+                    .reply(Reply::text(200, "<html>tok-s3cret</html>")),
+            ),
+            Decode("."),
+        ),
+        (
+            LIST.op().query_from(&json!({"nested": {"a": 1}})),
+            None,
+            Input("query"),
+        ),
+    ];
+    for (i, (op, expect, want)) in rows.into_iter().enumerate() {
+        let mock = Arc::new(MockTransport::new());
+        if let Some(e) = expect {
+            mock.push(e);
+        }
+        let p = Pipeline::builder("test")
+            .base_url("http://127.0.0.1:9/v1")
+            .auth(Arc::new(
+                HeaderToken::x_auth_token(Secret::new("tok-s3cret")).unwrap(),
+            ))
+            .transport(mock.clone())
+            .error_parser(parser)
+            .retry(RetryConfig::disabled())
+            .build()
+            .unwrap();
+        let got = p.call::<Value>(&op).await;
+        match (&want, &got) {
+            (Value(v), Ok(g)) => assert_eq!(g, v, "row {i}"),
+            (Api(status, code, message), Err(Error::Api(a))) => {
+                assert_eq!(
+                    (a.status, a.code.as_deref(), a.message.as_str()),
+                    (*status, *code, *message),
+                    "row {i}"
+                );
+                assert!(
+                    !a.excerpt.contains("s3cret") && !a.message.contains("s3cret"),
+                    "row {i}: scrubbed"
+                );
+            }
+            (
+                Decode(path),
+                Err(Error::Decode {
+                    path: p, excerpt, ..
+                }),
+            ) => {
+                assert_eq!(p, path, "row {i}");
+                assert!(!excerpt.contains("s3cret"), "row {i}: scrubbed: {excerpt}");
+            }
+            (Input(field), Err(Error::InvalidInput { field: f, .. })) => {
+                assert_eq!(f, field, "row {i}")
+            }
+            _ => panic!("row {i}: want {want:?}, got {got:?}"),
+        }
+        mock.verify().unwrap_or_else(|e| panic!("row {i}: {e}"));
     }
 }

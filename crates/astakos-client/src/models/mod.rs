@@ -26,74 +26,8 @@ pub use projects::{
 };
 pub use quotas::{ProjectQuotas, QuotaCounters, Quotas, ServiceQuotas};
 
-/// Defines an open enum of server strings: `as_str`, `Display`, `FromStr`,
-/// `From<&str>`, serde through the string, and `Unknown(String)`.
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)+
-            /// A value this version does not know, kept as sent.
-            Unknown(String),
-        }
-
-        impl $name {
-            /// Every known value.
-            pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
-
-            /// The wire form.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $($name::$variant => $text,)+
-                    $name::Unknown(s) => s.as_str(),
-                }
-            }
-
-            /// True for [`Unknown`](Self::Unknown).
-            pub fn is_unknown(&self) -> bool {
-                matches!(self, $name::Unknown(_))
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(s: &str) -> Self {
-                match s {
-                    $($text => $name::$variant,)+
-                    other => $name::Unknown(other.to_owned()),
-                }
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = std::convert::Infallible;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Ok($name::from(s))
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Ok($name::from(s.as_str()))
-            }
-        }
-    };
-}
-pub(crate) use string_enum;
+// The open-enum macro lives in core, next to `id_type!`.
+pub(crate) use tenantry_core::string_enum;
 
 /// Accepts a JSON string or number as text (role ids are numbers in the
 /// reference's fixtures and strings on a real server).

@@ -87,13 +87,6 @@ impl AuthStrategy for BearerAuth {
         Ok(())
     }
 
-    fn apply_cached(&self, request: &mut HttpRequest) -> Option<Result<()>> {
-        match self {
-            BearerAuth::Static(t) => Some(t.apply(request)),
-            BearerAuth::Keycloak(_) => None,
-        }
-    }
-
     async fn invalidate(&self, sent: &HeaderMap) -> bool {
         match self {
             BearerAuth::Static(_) => false,
@@ -107,10 +100,6 @@ impl AuthStrategy for BearerAuth {
                 true
             }
         }
-    }
-
-    fn renewable(&self) -> bool {
-        matches!(self, BearerAuth::Keycloak(_))
     }
 
     fn scrub(&self, text: &str) -> String {

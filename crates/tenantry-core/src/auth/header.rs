@@ -54,19 +54,8 @@ impl AuthStrategy for HeaderToken {
         Ok(())
     }
 
-    fn apply_cached(&self, request: &mut HttpRequest) -> Option<Result<()>> {
-        request
-            .headers_mut()
-            .insert(self.name.clone(), self.value.clone());
-        Some(Ok(()))
-    }
-
     async fn invalidate(&self, _sent: &HeaderMap) -> bool {
         // A static token cannot be renewed: re-sending would be refused again.
-        false
-    }
-
-    fn renewable(&self) -> bool {
         false
     }
 

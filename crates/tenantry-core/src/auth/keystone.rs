@@ -574,10 +574,6 @@ impl AuthStrategy for KeystoneAuth {
         self.service_url(transport).await.map(Some)
     }
 
-    fn provides_endpoint(&self) -> bool {
-        true
-    }
-
     async fn invalidate(&self, sent: &HeaderMap) -> bool {
         let sent = sent
             .get("x-auth-token")

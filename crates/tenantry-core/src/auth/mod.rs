@@ -30,25 +30,10 @@ pub trait AuthStrategy: Send + Sync + fmt::Debug {
     /// if no valid credential is cached.
     async fn apply(&self, request: &mut HttpRequest, transport: &dyn HttpTransport) -> Result<()>;
 
-    /// Adds a credential that is already at hand, without I/O and without
-    /// waiting: `Some` when done (or failed), `None` when the strategy must
-    /// go through [`apply`](Self::apply) (a login, a refresh, a lock). The
-    /// pipeline tries this first, so a static credential costs no boxed
-    /// future per request. Default: `None`.
-    fn apply_cached(&self, _request: &mut HttpRequest) -> Option<Result<()>> {
-        None
-    }
-
     /// The base URL of the service, when the strategy learns it at login
     /// (Keystone's service catalog). `None`: the client's own base URL.
     async fn endpoint(&self, _transport: &dyn HttpTransport) -> Result<Option<Url>> {
         Ok(None)
-    }
-
-    /// Whether [`endpoint`](Self::endpoint) can answer `Some` (default
-    /// false); when false the pipeline does not ask.
-    fn provides_endpoint(&self) -> bool {
-        false
     }
 
     /// Whether this answer means the credential was refused (default: 401).
@@ -61,16 +46,6 @@ pub trait AuthStrategy: Send + Sync + fmt::Debug {
     /// Returns false when logging in again cannot help (a static token), in
     /// which case the request is not re-sent.
     async fn invalidate(&self, sent: &HeaderMap) -> bool;
-
-    /// Whether [`invalidate`](Self::invalidate) can ever help (a fresh login
-    /// is possible). When false the pipeline skips keeping the sent
-    /// credential. Default: true.
-    fn renewable(&self) -> bool {
-        true
-    }
-
-    /// Sees every answer (a session cookie may be renewed).
-    fn observe(&self, _response: &HttpResponse) {}
 
     /// Masks the strategy's own secret values in `text` (used on body
     /// excerpts, in case a server echoes a credential back).
@@ -88,13 +63,7 @@ impl AuthStrategy for NoAuth {
     async fn apply(&self, _request: &mut HttpRequest, _t: &dyn HttpTransport) -> Result<()> {
         Ok(())
     }
-    fn apply_cached(&self, _request: &mut HttpRequest) -> Option<Result<()>> {
-        Some(Ok(()))
-    }
     async fn invalidate(&self, _sent: &HeaderMap) -> bool {
-        false
-    }
-    fn renewable(&self) -> bool {
         false
     }
 }

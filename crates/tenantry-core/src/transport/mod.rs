@@ -3,7 +3,7 @@
 //! The transport knows nothing of auth or retry; [`crate::pipeline`] wraps it
 //! with both. Tests swap it for anything that implements [`HttpTransport`].
 
-mod deadline;
+pub mod mock;
 mod reqwest_impl;
 
 pub use reqwest_impl::{ReqwestTransport, TransportConfig};
@@ -18,8 +18,8 @@ pub type HttpResponse = http::Response<Bytes>;
 
 /// A request extension marking a request whose URL may carry a credential
 /// (a CAS ticket in the path or query, for one): a transport must not keep
-/// its URL beyond the request. The auth strategies set it on every request
-/// they send to an auth server.
+/// or log its URL beyond the request. The auth strategies set it on every
+/// request they send to an auth server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SensitiveUrl;
 

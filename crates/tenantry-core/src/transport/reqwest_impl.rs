@@ -1,27 +1,11 @@
 //! The reqwest (rustls) implementation of [`HttpTransport`].
 
-use super::deadline::Deadline;
 use super::{
     HttpRequest, HttpResponse, HttpTransport, Reached, TransportError, TransportErrorKind,
 };
 use crate::error::{Error, Result};
 use bytes::{Bytes, BytesMut};
-use std::future::Future;
-use std::pin::Pin;
-use std::task::Poll;
 use std::time::Duration;
-use url::Url;
-
-thread_local! {
-    /// Parsed URLs, per thread: the conversion is a pure function of the
-    /// URI, so any transport may use any entry, and a per-thread table is
-    /// read and written without locks or cache lines shared between cores.
-    static URLS: std::cell::RefCell<Vec<CachedBase>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// How many distinct `scheme://authority` bases each thread keeps
-/// parsed (a client talks to a handful of hosts: auth server, endpoints).
-const BASE_CACHE: usize = 16;
 
 /// Settings of [`ReqwestTransport`]: pool, timeouts, body cap, user agent, TLS.
 ///
@@ -84,14 +68,8 @@ impl TransportConfig {
         self.connect_timeout = d;
         self
     }
-    /// Whole-request timeout, answer body included (default 30 s).
-    ///
-    /// Deadlines are kept by one process-wide watchdog thread
-    /// (`tenantry-deadlines`), not by a runtime timer per request: while a
-    /// runtime timer is pending, every wait for an answer arms a kernel
-    /// timer, which costs a few percent of throughput on virtual machines.
-    /// It also means the timeout works on a runtime built without tokio's
-    /// time driver. A deadline fires no earlier than set.
+    /// Whole-request timeout, answer body included (default 30 s): reqwest's
+    /// per-request timeout.
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = d;
         self
@@ -142,36 +120,6 @@ pub struct ReqwestTransport {
     client: reqwest::Client,
     max_body: u64,
     timeout: Option<Duration>,
-}
-
-/// A parsed `scheme://authority/`, keyed by the two as the URI spells them.
-struct CachedBase {
-    scheme: Box<str>,
-    authority: Box<str>,
-    url: Url,
-    /// The last few full URLs built on this base, by path and query: a
-    /// client tends to call the same few paths again and again.
-    recent: [Option<(Box<str>, Url)>; RECENT],
-    next: usize,
-    /// Hashes of the last few paths built but not remembered: a path is
-    /// remembered on its second sighting, so one-off paths (a commission's
-    /// `/commissions/{serial}/action`) neither cost a copy nor push out
-    /// the paths that do repeat.
-    seen: [u64; SEEN],
-    next_seen: usize,
-}
-
-/// URLs remembered per base.
-const RECENT: usize = 4;
-/// Paths seen once, per base.
-const SEEN: usize = 8;
-
-fn path_hash(pq: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    pq.hash(&mut h);
-    // 0 marks an empty entry of `seen`.
-    h.finish().max(1)
 }
 
 impl ReqwestTransport {
@@ -235,95 +183,6 @@ impl ReqwestTransport {
     /// With the default [`TransportConfig`].
     pub fn with_defaults() -> Result<Self> {
         Self::new(TransportConfig::default())
-    }
-
-    /// The `url::Url` reqwest needs, equal to `Url::parse(&uri.to_string())`
-    /// (what reqwest's own conversion does) but cheaper: the
-    /// `scheme://authority/` part is parsed once per host and cached (host
-    /// parsing is most of the cost), then only the path and query are
-    /// parsed onto a copy of it; the last few paths of each host that
-    /// came twice are kept whole, so a path called again and again is not
-    /// parsed again.
-    fn url_of(&self, uri: &http::Uri, remember: bool) -> std::result::Result<Url, TransportError> {
-        let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
-            return Err(TransportError::new(
-                TransportErrorKind::Other,
-                Reached::Never,
-                "the request URL has no scheme or host",
-            ));
-        };
-        let authority = authority.as_str();
-        let pq = uri.path_and_query().map_or("/", |p| p.as_str());
-        URLS.with(|cell| {
-            let mut bases = cell.borrow_mut();
-            let found = bases
-                .iter()
-                .position(|b| &*b.scheme == scheme && &*b.authority == authority);
-            let at = match found {
-                Some(i) => {
-                    if let Some((_, url)) =
-                        bases[i].recent.iter().flatten().find(|(k, _)| &**k == pq)
-                    {
-                        return Ok(url.clone());
-                    }
-                    i
-                }
-                None => {
-                    let base = Url::parse(&format!("{scheme}://{authority}/")).map_err(|e| {
-                        TransportError::new(
-                            TransportErrorKind::Other,
-                            Reached::Never,
-                            format!("bad request URL: {e}"),
-                        )
-                    })?;
-                    if base.cannot_be_a_base() {
-                        return Err(TransportError::new(
-                            TransportErrorKind::Other,
-                            Reached::Never,
-                            "the request URL cannot be a base",
-                        ));
-                    }
-                    if bases.len() >= BASE_CACHE {
-                        bases.remove(0);
-                    }
-                    bases.push(CachedBase {
-                        scheme: scheme.into(),
-                        authority: authority.into(),
-                        url: base,
-                        recent: Default::default(),
-                        next: 0,
-                        seen: [0; SEEN],
-                        next_seen: 0,
-                    });
-                    bases.len() - 1
-                }
-            };
-            let b = &mut bases[at];
-            let mut url = b.url.clone();
-            let path = uri.path();
-            url.set_path(if path.is_empty() { "/" } else { path });
-            url.set_query(uri.query());
-            // Not remembered: URLs with a query (it may carry a ticket or a
-            // token: CAS service tickets do) and URLs of requests marked
-            // [`SensitiveUrl`] (a TGT in the path), which must not outlive
-            // the request.
-            if uri.query().is_none() && remember {
-                let h = path_hash(pq);
-                match b.seen.iter().position(|&x| x == h) {
-                    Some(i) => {
-                        b.seen[i] = 0;
-                        let slot = b.next % RECENT;
-                        b.recent[slot] = Some((pq.into(), url.clone()));
-                        b.next = b.next.wrapping_add(1);
-                    }
-                    None => {
-                        b.seen[b.next_seen % SEEN] = h;
-                        b.next_seen = b.next_seen.wrapping_add(1);
-                    }
-                }
-            }
-            Ok(url)
-        })
     }
 }
 
@@ -394,78 +253,32 @@ fn source_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-// Written out instead of `#[async_trait]`: the request is turned into
-// reqwest's 16-byte pending future *before* the state machine is boxed, so the
-// box (allocated for every request) holds neither the request nor its
-// conversions, about 800 bytes instead of about 2 KiB.
+#[async_trait::async_trait]
 impl HttpTransport for ReqwestTransport {
-    fn send<'life0, 'async_trait>(
-        &'life0 self,
+    async fn send(
+        &self,
         request: HttpRequest,
-    ) -> Pin<
-        Box<
-            dyn Future<Output = std::result::Result<HttpResponse, TransportError>>
-                + Send
-                + 'async_trait,
-        >,
-    >
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
-        let pending = match self.start(request) {
-            Ok(p) => p,
-            Err(e) => return Box::pin(std::future::ready(Err(e))),
-        };
-        let limit = self.timeout;
-        Box::pin(async move {
-            // One deadline for the whole exchange, answer body included,
-            // kept by the watchdog thread (see `deadline`), not a runtime
-            // timer.
-            let Some(limit) = limit else {
-                return self.finish(pending).await;
-            };
-            let deadline = Deadline::start(limit);
-            let mut finishing = std::pin::pin!(self.finish(pending));
-            std::future::poll_fn(|cx| {
-                if deadline.expired(cx) {
-                    return Poll::Ready(Err(TransportError::new(
-                        TransportErrorKind::Timeout,
-                        Reached::Maybe,
-                        format!("no complete answer within {limit:?}"),
-                    )));
-                }
-                finishing.as_mut().poll(cx)
-            })
-            .await
-        })
+    ) -> std::result::Result<HttpResponse, TransportError> {
+        let mut req = reqwest::Request::try_from(request).map_err(|e| {
+            TransportError::new(
+                TransportErrorKind::Other,
+                Reached::Never,
+                format!("bad request: {}", e.without_url_ref()),
+            )
+        })?;
+        // One deadline for the whole exchange, answer body included.
+        *req.timeout_mut() = self.timeout;
+        self.finish(self.client.execute(req)).await
     }
 }
 
 impl ReqwestTransport {
-    /// Converts the request and hands it to reqwest (nothing is sent until
-    /// the returned future is polled).
-    fn start(
-        &self,
-        request: HttpRequest,
-    ) -> std::result::Result<
-        impl Future<Output = std::result::Result<reqwest::Response, reqwest::Error>> + Send + 'static,
-        TransportError,
-    > {
-        let remember = request.extensions().get::<super::SensitiveUrl>().is_none();
-        let url = self.url_of(request.uri(), remember)?;
-        let (parts, body) = request.into_parts();
-        let mut req = reqwest::Request::new(parts.method, url);
-        *req.headers_mut() = parts.headers;
-        *req.version_mut() = parts.version;
-        *req.body_mut() = Some(body.into());
-        Ok(self.client.execute(req))
-    }
-
     /// Awaits the answer and reads its body within the cap.
     async fn finish(
         &self,
-        pending: impl Future<Output = std::result::Result<reqwest::Response, reqwest::Error>>,
+        pending: impl std::future::Future<
+            Output = std::result::Result<reqwest::Response, reqwest::Error>,
+        >,
     ) -> std::result::Result<HttpResponse, TransportError> {
         let mut resp = pending.await.map_err(|e| classify(&e))?;
         let status = resp.status();
@@ -511,121 +324,5 @@ impl ReqwestTransport {
         *out.version_mut() = resp.version();
         *out.headers_mut() = std::mem::take(resp.headers_mut());
         Ok(out)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A URL that may carry a credential (a query, or a request marked
-    /// [`SensitiveUrl`](crate::transport::SensitiveUrl) by an auth strategy)
-    /// is never kept; a plain one is, once it repeats.
-    #[test]
-    fn urls_with_credentials_are_not_remembered() {
-        let t = ReqwestTransport::with_defaults().unwrap();
-        let remembered = |t: &ReqwestTransport| -> Vec<String> {
-            let _ = t;
-            URLS.with(|c| {
-                c.borrow()
-                    .iter()
-                    .filter(|b| &*b.authority == "127.0.0.1:1")
-                    .flat_map(|b| b.recent.iter().flatten().map(|(k, _)| k.to_string()))
-                    .collect()
-            })
-        };
-        let ticket: http::Uri = "http://127.0.0.1:1/shiro-cas?ticket=ST-1-secret"
-            .parse()
-            .unwrap();
-        t.url_of(&ticket, true).unwrap();
-        let tgt: http::Uri = "http://127.0.0.1:1/cas/v1/tickets/TGT-1-secret"
-            .parse()
-            .unwrap();
-        t.url_of(&tgt, false).unwrap();
-        assert!(remembered(&t).is_empty(), "{:?}", remembered(&t));
-        // Marked or with a query: not even on a second sighting.
-        t.url_of(&ticket, true).unwrap();
-        t.url_of(&tgt, false).unwrap();
-        assert!(remembered(&t).is_empty(), "{:?}", remembered(&t));
-        // A plain path is remembered on its second sighting.
-        let plain: http::Uri = "http://127.0.0.1:1/account/v1.0/quotas".parse().unwrap();
-        t.url_of(&plain, true).unwrap();
-        assert!(remembered(&t).is_empty(), "{:?}", remembered(&t));
-        t.url_of(&plain, true).unwrap();
-        assert_eq!(remembered(&t), vec!["/account/v1.0/quotas".to_owned()]);
-        // One-off paths are never remembered and do not push it out.
-        for serial in 0..100 {
-            let action: http::Uri =
-                format!("http://127.0.0.1:1/account/v1.0/commissions/{serial}/action")
-                    .parse()
-                    .unwrap();
-            t.url_of(&action, true).unwrap();
-        }
-        assert_eq!(remembered(&t), vec!["/account/v1.0/quotas".to_owned()]);
-
-        // The auth strategies' requests carry the mark.
-        let req = crate::auth::request(
-            http::Method::POST,
-            &Url::parse("http://127.0.0.1:1/cas/v1/tickets/TGT-1-secret").unwrap(),
-            &[],
-            Bytes::new(),
-        )
-        .unwrap();
-        assert!(req
-            .extensions()
-            .get::<crate::transport::SensitiveUrl>()
-            .is_some());
-    }
-
-    /// The cached conversion gives exactly what reqwest's own
-    /// `Url::parse(&uri.to_string())` gives, for every shape of URI the
-    /// pipeline can build, whether the base was cached or not.
-    #[test]
-    fn url_of_matches_a_full_parse() {
-        let t = ReqwestTransport::with_defaults().unwrap();
-        let cases = [
-            "http://127.0.0.1:8080/items",
-            "http://127.0.0.1:8080",
-            "http://127.0.0.1:8080/",
-            "http://127.0.0.1:8080/a/../b/./c",
-            "http://127.0.0.1:8080/a%20b/%7Ec?x=1&y=a+b&z=%2F",
-            "http://127.0.0.1:8080/q?",
-            "http://127.0.0.1:8080/q?a=%zz&b=!$'()*,;:@&c=~",
-            "https://Example.COM/x//y?z",
-            "https://example.com:443/default-port",
-            "http://example.com:80/default-port",
-            "http://user:pw@example.com:81/userinfo",
-            "http://[::1]:9000/v6?q=1",
-            "http://xn--nxasmq6b.example/idn",
-            "HTTP://EXAMPLE.com/upper-scheme",
-            "http://example.com/%2e%2E/dots",
-            "http://example.com/a/b/..",
-        ];
-        for round in 0..2 {
-            for c in cases {
-                let uri: http::Uri = c.parse().unwrap();
-                let want = Url::parse(&uri.to_string()).unwrap();
-                // Built, then remembered: both give the same URL.
-                for call in 0..3 {
-                    let got = t.url_of(&uri, true).unwrap();
-                    assert_eq!(
-                        got.as_str(),
-                        want.as_str(),
-                        "{c} (round {round}, call {call})"
-                    );
-                    assert_eq!(got.host(), want.host(), "{c}");
-                    assert_eq!(got.port(), want.port(), "{c}");
-                    assert_eq!(got.path(), want.path(), "{c}");
-                    assert_eq!(got.query(), want.query(), "{c}");
-                }
-            }
-        }
-        let cached = URLS.with(|c| c.borrow().len());
-        assert!((1..=BASE_CACHE).contains(&cached), "{cached}");
-        let relative: http::Uri = "/no/host".parse().unwrap();
-        assert_eq!(
-            t.url_of(&relative, true).unwrap_err().kind(),
-            TransportErrorKind::Other
-        );
     }
 }
