@@ -7,7 +7,6 @@ use bytes::Bytes;
 use http::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
 use std::sync::Arc;
 use tenantry_core::auth::header::HeaderToken;
 use tenantry_core::endpoint::Resolver;
@@ -354,70 +353,43 @@ impl AstakosClient {
         Ok(join(&self.account_prefix().await?, rest))
     }
 
-    // The calls below take the operation by value and return `async move`
-    // blocks that lend it to `send_op`: the operation is held once in the
-    // future (an `async fn` would hold it twice, as argument and as local),
-    // and no future is moved into another one.
-
-    /// Sends `op` and decodes the 2xx body (an empty body decodes as `null`).
-    #[allow(clippy::manual_async_fn)] // on purpose: see above
-    pub(crate) fn call<T: DeserializeOwned>(
-        &self,
-        op: Operation,
-    ) -> impl std::future::Future<Output = Result<T>> + Send + '_ {
-        async move {
-            let (status, body) = self.send_op(&op, &[]).await?;
-            decode_body(op.name(), status, &body, &self.inner.token)
-        }
+    /// Sends `op` through the core pipeline, which maps a non-2xx status
+    /// to its error (through Astakos's error parser) and decodes the answer
+    /// (an empty body decodes as `null`) with the field path; the core
+    /// error becomes the reference's exception kind (see [`crate::error`]).
+    pub(crate) async fn call<T: DeserializeOwned>(&self, op: Operation) -> Result<T> {
+        Ok(self.inner.pipeline.call(&op).await?)
     }
 
     /// Sends `op`, requires 2xx and a body that is empty or JSON.
-    #[allow(clippy::manual_async_fn)] // on purpose: see above
-    pub(crate) fn call_unit(
-        &self,
-        op: Operation,
-    ) -> impl std::future::Future<Output = Result<()>> + Send + '_ {
-        async move {
-            let (status, body) = self.send_op(&op, &[]).await?;
-            decode_body::<Value>(op.name(), status, &body, &self.inner.token).map(drop)
-        }
+    pub(crate) async fn call_unit(&self, op: Operation) -> Result<()> {
+        self.call::<serde::de::IgnoredAny>(op).await.map(drop)
     }
 
     /// Sends `op`; a non-2xx status becomes its error, except the statuses
     /// `keep` lists, which are returned.
-    #[allow(clippy::manual_async_fn)] // on purpose: see above
-    pub(crate) fn exchange_keep<'a>(
-        &'a self,
+    pub(crate) async fn exchange_keep(
+        &self,
         op: Operation,
-        keep: &'a [u16],
-    ) -> impl std::future::Future<Output = Result<(&'static str, u16, Bytes)>> + Send + 'a {
-        async move {
-            let (status, body) = self.send_op(&op, keep).await?;
-            Ok((op.name(), status, body))
-        }
+        keep: &[u16],
+    ) -> Result<(&'static str, u16, Bytes)> {
+        let (status, body) = self.send_op(&op, keep).await?;
+        Ok((op.name(), status, body))
     }
 
     /// [`exchange_keep`](Self::exchange_keep) keeping no error status.
-    pub(crate) fn exchange(
-        &self,
-        op: Operation,
-    ) -> impl std::future::Future<Output = Result<(&'static str, u16, Bytes)>> + Send + '_ {
-        self.exchange_keep(op, &[])
+    pub(crate) async fn exchange(&self, op: Operation) -> Result<(&'static str, u16, Bytes)> {
+        self.exchange_keep(op, &[]).await
     }
 
     /// Status and body of a 2xx answer (or of one of the `keep` statuses).
     async fn send_op(&self, op: &Operation, keep: &[u16]) -> Result<(u16, Bytes)> {
         let resp = self.inner.pipeline.send_raw(op).await?;
         let status = resp.status().as_u16();
-        let body = resp.into_body();
-        if (200..300).contains(&status) || keep.contains(&status) {
-            return Ok((status, body));
+        if !(200..300).contains(&status) && !keep.contains(&status) {
+            return Err(self.inner.pipeline.status_error(op.name(), &resp).into());
         }
-        Err(AstakosError::from_status(
-            op.name(),
-            status,
-            self.excerpt(&body),
-        ))
+        Ok((status, resp.into_body()))
     }
 
     /// A redacted excerpt of `body`, with the client's token masked.
