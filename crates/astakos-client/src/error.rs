@@ -276,10 +276,13 @@ pub fn parse_error(
     _headers: &http::HeaderMap,
     body: &[u8],
 ) -> Option<tenantry_core::ParsedError> {
-    let v: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body).ok()?;
-    let mut entries = v.into_iter();
-    let (name, inner) = entries.next()?;
-    if entries.next().is_some() || !inner.is_object() {
+    let mut v: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body).ok()?;
+    let (name, inner) = match v.remove_entry("overLimit") {
+        Some(entry) => entry,
+        None if v.len() == 1 => v.into_iter().next()?,
+        None => return None,
+    };
+    if !inner.is_object() {
         return None;
     }
     let message = inner
