@@ -7,7 +7,6 @@ use bytes::Bytes;
 use http::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
 use std::sync::Arc;
 use tenantry_core::auth::header::HeaderToken;
 use tenantry_core::endpoint::Resolver;
@@ -355,56 +354,33 @@ impl AstakosClient {
         Ok(join(&self.account_prefix().await?, rest))
     }
 
-    // The calls below take the operation by value and return `async move`
-    // blocks that lend it to `send_op`: the operation is held once in the
-    // future (an `async fn` would hold it twice, as argument and as local),
-    // and no future is moved into another one.
-
-    /// Sends `op` and decodes the 2xx body (an empty body decodes as `null`).
-    #[allow(clippy::manual_async_fn)] // on purpose: see above
-    pub(crate) fn call<T: DeserializeOwned>(
-        &self,
-        op: Operation,
-    ) -> impl std::future::Future<Output = Result<T>> + Send + '_ {
-        async move {
-            let (status, body, scrubber) = self.send_scrubbed(&op, &[]).await?;
-            decode_body_scrubbed(op.name(), status, &body, scrubber, &self.inner.token)
-        }
+    /// Sends `op` through the core pipeline, which maps a non-2xx status
+    /// to its error (through Astakos's error parser) and decodes the answer
+    /// (an empty body decodes as `null`) with the field path; the core
+    /// error becomes the reference's exception kind (see [`crate::error`]).
+    pub(crate) async fn call<T: DeserializeOwned>(&self, op: Operation) -> Result<T> {
+        Ok(self.inner.pipeline.call(&op).await?)
     }
 
     /// Sends `op`, requires 2xx and a body that is empty or JSON.
-    #[allow(clippy::manual_async_fn)] // on purpose: see above
-    pub(crate) fn call_unit(
-        &self,
-        op: Operation,
-    ) -> impl std::future::Future<Output = Result<()>> + Send + '_ {
-        async move {
-            let (status, body, scrubber) = self.send_scrubbed(&op, &[]).await?;
-            decode_body_scrubbed::<Value>(op.name(), status, &body, scrubber, &self.inner.token)
-                .map(drop)
-        }
+    pub(crate) async fn call_unit(&self, op: Operation) -> Result<()> {
+        self.call::<serde::de::IgnoredAny>(op).await.map(drop)
     }
 
     /// Sends `op`; a non-2xx status becomes its error, except the statuses
     /// `keep` lists, which are returned.
-    #[allow(clippy::manual_async_fn)] // on purpose: see above
-    pub(crate) fn exchange_keep<'a>(
-        &'a self,
+    pub(crate) async fn exchange_keep(
+        &self,
         op: Operation,
-        keep: &'a [u16],
-    ) -> impl std::future::Future<Output = Result<(&'static str, u16, Bytes)>> + Send + 'a {
-        async move {
-            let (status, body) = self.send_op(&op, keep).await?;
-            Ok((op.name(), status, body))
-        }
+        keep: &[u16],
+    ) -> Result<(&'static str, u16, Bytes)> {
+        let (status, body) = self.send_op(&op, keep).await?;
+        Ok((op.name(), status, body))
     }
 
     /// [`exchange_keep`](Self::exchange_keep) keeping no error status.
-    pub(crate) fn exchange(
-        &self,
-        op: Operation,
-    ) -> impl std::future::Future<Output = Result<(&'static str, u16, Bytes)>> + Send + '_ {
-        self.exchange_keep(op, &[])
+    pub(crate) async fn exchange(&self, op: Operation) -> Result<(&'static str, u16, Bytes)> {
+        self.exchange_keep(op, &[]).await
     }
 
     /// Status and body of a 2xx answer (or of one of the `keep` statuses).
@@ -420,17 +396,13 @@ impl AstakosClient {
     async fn send_scrubbed(&self, op: &Operation, keep: &[u16]) -> Result<(u16, Bytes, Scrubber)> {
         let (resp, scrubber) = self.inner.pipeline.send_scrubbed(op).await?;
         let status = resp.status().as_u16();
-        let body = resp.into_body();
-        if (200..300).contains(&status) || keep.contains(&status) {
-            return Ok((status, body, scrubber));
+        if !(200..300).contains(&status) && !keep.contains(&status) {
+            // The request's scrubber rides on the answer into the error.
+            let mut resp = resp;
+            scrubber.attach(&mut resp);
+            return Err(self.inner.pipeline.status_error(op.name(), &resp).into());
         }
-        Err(AstakosError::from_status(
-            op.name(),
-            status,
-            scrubber
-                .with_secret(self.inner.token.expose())
-                .excerpt(&body),
-        ))
+        Ok((status, resp.into_body(), scrubber))
     }
 
     /// A redacted excerpt of `body`, with the client's token masked.
@@ -441,40 +413,6 @@ impl AstakosClient {
 
 fn scrubbed_excerpt(body: &[u8], token: &Secret) -> String {
     Scrubber::new().with_secret(token.expose()).excerpt(body)
-}
-
-/// [`decode_body`] with the request's scrubber for the error's excerpt.
-fn decode_body_scrubbed<T: DeserializeOwned>(
-    operation: &str,
-    status: u16,
-    body: &[u8],
-    scrubber: Scrubber,
-    token: &Secret,
-) -> Result<T> {
-    let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"null"
-    } else {
-        body
-    };
-    tenantry_core::pipeline::decode_slice(operation, status, text).map_err(|e| match e {
-        tenantry_core::Error::Decode {
-            operation,
-            status,
-            path,
-            message,
-            ..
-        } => {
-            let scrubber = scrubber.with_secret(token.expose());
-            AstakosError::InvalidResponse {
-                operation,
-                status,
-                path,
-                message: scrubber.text(&message),
-                excerpt: scrubber.excerpt(body),
-            }
-        }
-        other => other.into(),
-    })
 }
 
 pub(crate) fn decode_body<T: DeserializeOwned>(

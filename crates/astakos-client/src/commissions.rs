@@ -92,15 +92,12 @@ impl AstakosClient {
     }
 }
 
-/// The 413 rendering of the reference (§5.4).
-pub(crate) fn quota_limit(body: &[u8], excerpt: String) -> QuotaLimitError {
-    #[derive(serde::Deserialize)]
-    struct Envelope {
-        #[serde(rename = "overLimit")]
-        over_limit: OverLimit,
-    }
-    match serde_json::from_slice::<Envelope>(body) {
-        Ok(Envelope { over_limit }) => {
+/// The 413 rendering of the reference (§5.4), from the error answer that
+/// core read through Astakos's parser (its `overLimit` object is the typed
+/// detail).
+pub(crate) fn quota_limit(e: &tenantry_core::ApiError) -> QuotaLimitError {
+    match e.detail::<OverLimit>() {
+        Some(over_limit) => {
             let d = &over_limit.data;
             let available = i128::from(d.limit) - i128::from(d.usage);
             let details = format!(
@@ -112,17 +109,17 @@ pub(crate) fn quota_limit(body: &[u8], excerpt: String) -> QuotaLimitError {
             QuotaLimitError {
                 message: "Resource Limit Exceeded for your account.".to_owned(),
                 details,
-                over_limit: Some(over_limit),
-                excerpt,
+                over_limit: Some(over_limit.clone()),
+                excerpt: e.excerpt.clone(),
             }
         }
-        Err(e) => {
-            tracing::error!(error = %e, "commission answered 413 with an unparsable body");
+        None => {
+            tracing::error!("commission answered 413 with an unparsable body");
             QuotaLimitError {
                 message: "Payload Too Large".to_owned(),
                 details: String::new(),
                 over_limit: None,
-                excerpt,
+                excerpt: e.excerpt.clone(),
             }
         }
     }
@@ -173,23 +170,20 @@ impl<'a> Commissions<'a> {
         let op = Operation::new(OP, Method::POST, "{ACCOUNT}/commissions")
             .raw_path(path)
             .body("application/json", json);
-        let (name, status, body) = c.exchange_keep(op, &[413]).await?;
-        if status == 413 {
-            let excerpt = c.excerpt(&body);
-            return Err(AstakosError::QuotaLimit(Box::new(quota_limit(
-                &body, excerpt,
-            ))));
+        let resp = c.inner.pipeline.send_raw(&op).await?;
+        let status = resp.status().as_u16();
+        if !(200..300).contains(&status) {
+            // Read through Astakos's error parser: a 413's `overLimit` object
+            // is its typed detail.
+            return Err(match c.inner.pipeline.status_error(OP, &resp) {
+                tenantry_core::Error::Api(e) if status == 413 => {
+                    AstakosError::QuotaLimit(Box::new(quota_limit(&e)))
+                }
+                other => other.into(),
+            });
         }
-        // The usual answer, `{"serial": N}`, decoded straight; anything else
-        // goes the long way, for a precise error.
-        #[derive(serde::Deserialize)]
-        struct Issued {
-            serial: Serial,
-        }
-        if let Ok(Issued { serial }) = serde_json::from_slice(&body) {
-            return Ok(serial);
-        }
-        let reply: Value = crate::client::decode_body(name, status, &body, &c.inner.token)?;
+        let body = resp.into_body();
+        let reply: Value = crate::client::decode_body(OP, status, &body, &c.inner.token)?;
         match reply.get("serial").cloned() {
             Some(s) => serde_json::from_value::<Serial>(s).map_err(|e| {
                 AstakosError::invalid(OP, status, format!("bad serial: {e}"), c.excerpt(&body))

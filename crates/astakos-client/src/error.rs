@@ -148,11 +148,16 @@ pub enum AstakosError {
 impl From<tenantry_core::Error> for AstakosError {
     /// Input errors of the core (an id that fails its check, a body that
     /// cannot be encoded) become [`AstakosError::BadValue`], so bad input is
-    /// always reported the same way.
+    /// always reported the same way; error answers become the reference's
+    /// exception kinds (400, 401, 403, 404, the rest); decode errors
+    /// [`AstakosError::InvalidResponse`].
     fn from(e: tenantry_core::Error) -> Self {
         match e {
             tenantry_core::Error::InvalidInput { field, reason } => {
                 AstakosError::BadValue { field, reason }
+            }
+            tenantry_core::Error::Api(a) => {
+                AstakosError::from_status(&a.operation, a.status, a.excerpt)
             }
             tenantry_core::Error::Decode {
                 operation,
@@ -271,10 +276,13 @@ pub fn parse_error(
     _headers: &http::HeaderMap,
     body: &[u8],
 ) -> Option<tenantry_core::ParsedError> {
-    let v: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body).ok()?;
-    let mut entries = v.into_iter();
-    let (name, inner) = entries.next()?;
-    if entries.next().is_some() || !inner.is_object() {
+    let mut v: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body).ok()?;
+    let (name, inner) = match v.remove_entry("overLimit") {
+        Some(entry) => entry,
+        None if v.len() == 1 => v.into_iter().next()?,
+        None => return None,
+    };
+    if !inner.is_object() {
         return None;
     }
     let message = inner

@@ -6,28 +6,34 @@
 //!   implementation, with pool, timeouts, a streaming body cap and TLS settings;
 //! - [`auth`]: CAS SSO, Keystone v3, bearer (static or Keycloak) and
 //!   static-header strategies;
-//! - [`retry`]: attempts, backoff with full jitter, `Retry-After`, and the
+//! - [`retry`]: attempts, backoff with full jitter, `Retry-After`, the
 //!   rule that a request that may have reached the server is sent again only
-//!   when it is idempotent;
-//! - [`pipeline`]: the single request path (auth, retry, tracing, decoding);
-//! - [`error`]: one error type that keeps status and a redacted body excerpt;
+//!   when it is idempotent, and a retry token bucket shared by clones;
+//! - [`pipeline`]: the single request path: an operation declared once
+//!   ([`Decl`]), then [`Pipeline::call`] does path, auth, send, retry,
+//!   status → [`Error::Api`] through the service's [`ErrorParser`],
+//!   decoding with the field path, scrubbing;
+//! - [`error`]: one error type that keeps status, code, message, a redacted
+//!   body excerpt, the request id and typed service detail;
+//! - [`endpoint`]: a base discovered from a catalog, resolved once,
+//!   single-flight, shared by clones;
+//! - [`encode`]: query strings from serde builders, Python-style JSON;
+//! - [`ids`]: `id_type!` and `string_enum!`;
 //! - [`Secret`] and [`redact`]: secrets never show in Debug, Display, logs
 //!   or errors;
 //! - [`page`]: paged and chunked listings as streams.
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use http::Method;
-//! use tenantry_core::{auth::header::HeaderToken, pipeline::{Operation, Pipeline}, RetryConfig, Secret};
+//! use tenantry_core::{auth::header::HeaderToken, Decl, Pipeline, RetryConfig, Secret};
+//! const GET_QUOTAS: Decl = Decl::get("astakos.get_quotas", "/quotas");
 //! # async fn run() -> tenantry_core::Result<()> {
 //! let pipeline = Pipeline::builder("astakos")
 //!     .base_url("https://accounts.example.com/account/v1.0")
 //!     .auth(Arc::new(HeaderToken::x_auth_token(Secret::new("token"))?))
 //!     .retry(RetryConfig::standard())
 //!     .build()?;
-//! let quotas: serde_json::Value = pipeline
-//!     .json(&Operation::new("astakos.get_quotas", Method::GET, "/quotas"))
-//!     .await?;
+//! let quotas: serde_json::Value = pipeline.call(&GET_QUOTAS.op()).await?;
 //! # let _ = quotas; Ok(()) }
 //! ```
 #![warn(missing_docs)]
