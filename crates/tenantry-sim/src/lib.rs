@@ -62,8 +62,8 @@ pub struct Simulators {
 
 impl Simulators {
     /// Start the seeded CAS, Keystone, Keycloak and Astakos simulators on
-    /// `127.0.0.1`, each on a random port. The CAS, Keystone and Keycloak
-    /// servers answer `POST /_sim/reset` and `POST /_sim/seed`.
+    /// `127.0.0.1`, each on a random port. Every server answers
+    /// `POST /_sim/reset` and `POST /_sim/seed`.
     ///
     /// ```no_run
     /// # async fn demo() -> std::io::Result<()> {
@@ -83,7 +83,8 @@ impl Simulators {
         let keycloak_server =
             SimServer::start_with(keycloak.router(), with(Arc::new(keycloak.clone()))).await?;
         let astakos = AstakosSim::seeded();
-        let astakos_server = SimServer::start(astakos.router()).await?;
+        let astakos_server =
+            SimServer::start_with(astakos.router(), with(Arc::new(astakos.clone()))).await?;
         Ok(Simulators {
             cas,
             cas_server,

@@ -182,13 +182,6 @@ async fn serve(
         ));
     }
     let seed = seed.as_deref().map(read_seed).transpose()?;
-    if let Some(doc) = &seed {
-        if doc.get("astakos").is_some() {
-            return Err(invalid(
-                "--seed: the astakos simulator cannot load seeds yet".to_owned(),
-            ));
-        }
-    }
     let tls = if tls {
         Some(SimTls::self_signed()?)
     } else {
@@ -242,7 +235,13 @@ async fn serve(
     }
     if matches!(service, Service::Astakos | Service::All) {
         let sim = AstakosSim::seeded();
-        let server = start(&opts, &mut offset, sim.router(), None).await?;
+        let server = start(
+            &opts,
+            &mut offset,
+            sim.router(),
+            Some(Arc::new(sim.clone())),
+        )
+        .await?;
         services.insert("astakos".into(), sim.seed_json(&server.base_url()));
         servers.push(server);
     }

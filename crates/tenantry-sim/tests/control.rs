@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
-use tenantry_sim::{CasSim, KeycloakSim, SimControl, SimOptions, SimServer, SimTls};
+use tenantry_sim::{AstakosSim, CasSim, KeycloakSim, SimControl, SimOptions, SimServer, SimTls};
 
 async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
     let resp = req.send().await.unwrap();
@@ -221,6 +221,94 @@ async fn seed_then_reset_keeps_the_seed_and_drops_the_rest() {
     )
     .await;
     assert_eq!(status, 400);
+}
+
+/// The Astakos simulator over the control plane: a user from a loaded seed
+/// can authenticate; reset brings back the built-in seed plus the loaded
+/// seeds, and drops what was added otherwise (in the in-process handle
+/// too). A bad seed names its field and changes nothing.
+#[tokio::test]
+async fn astakos_seed_and_reset_over_http() {
+    let sim = AstakosSim::seeded();
+    let server = SimServer::start_with(
+        sim.router(),
+        SimOptions::new().control(Arc::new(sim.clone())),
+    )
+    .await
+    .unwrap();
+    let c = reqwest::Client::new();
+    let base = server.base_url();
+    let uuid = "0e5c2f3a-1b2c-4d5e-8f90-a1b2c3d4e5f6";
+    let whoami = |token: &'static str| {
+        c.post(format!("{base}/identity/v2.0/tokens"))
+            .header("X-Auth-Token", token)
+            .header("Content-Type", "application/json")
+            .body(format!(r#"{{"auth": {{"token": {{"id": "{token}"}}}}}}"#))
+    };
+    assert_eq!(send(whoami("ops-token-1")).await.0, 401);
+    let seed = json!({"astakos": {
+        "users": [{"uuid": uuid, "display_name": "ops@example.org", "realname": "Ops Person",
+                   "token": "ops-token-1"}],
+        "components": [{"name": "ops", "token": "ops-component-token"}]
+    }});
+    let (status, body) = send(c.post(format!("{base}/_sim/seed")).j(&seed)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, who) = send(whoami("ops-token-1")).await;
+    assert_eq!(status, 200, "{who}");
+    assert_eq!(who["access"]["user"]["id"], uuid);
+    assert_eq!(who["access"]["user"]["name"], "Ops Person");
+    // A change through the in-process handle, seen by reset.
+    sim.add_user(
+        "7a1c2f3a-1b2c-4d5e-8f90-a1b2c3d4e5f6",
+        "x@example.org",
+        "X",
+        "x-token-1",
+    );
+    assert!(sim
+        .quota(&format!("project:{uuid}"), None, "cyclades.vm")
+        .is_some());
+
+    assert_eq!(send(whoami("x-token-1")).await.0, 200);
+
+    // Reset: the built-in seed plus the seeds loaded so far; what was
+    // added otherwise is gone, in the in-process handle too.
+    let (status, body) = send(c.post(format!("{base}/_sim/reset"))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["seeds"], 1, "{body}");
+    assert_eq!(send(whoami("ops-token-1")).await.0, 200);
+    assert_eq!(send(whoami("x-token-1")).await.0, 401);
+    assert!(sim
+        .quota(
+            "project:7a1c2f3a-1b2c-4d5e-8f90-a1b2c3d4e5f6",
+            None,
+            "cyclades.vm"
+        )
+        .is_none());
+
+    // Bad seeds name the field and change nothing.
+    for (bad, field) in [
+        (
+            json!({"users": [{"uuid": "nope", "display_name": "a", "token": "t"}]}),
+            "users[0].uuid",
+        ),
+        (
+            json!({"users": [{"uuid": uuid, "display_name": "", "token": "t"}]}),
+            "users[0].display_name",
+        ),
+        (json!({"components": [{"name": "c"}]}), "token"),
+    ] {
+        let (status, err) = send(
+            c.post(format!("{base}/_sim/seed"))
+                .j(&json!({"astakos": bad})),
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert!(
+            err["error"].as_str().unwrap().contains(field),
+            "{field}: {err}"
+        );
+    }
+    assert_eq!(send(whoami("t")).await.0, 401);
 }
 
 #[tokio::test]

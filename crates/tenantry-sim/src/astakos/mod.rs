@@ -164,6 +164,83 @@ impl Default for AstakosSim {
     }
 }
 
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AstakosSeed {
+    #[serde(default)]
+    users: Vec<AstakosSeedUser>,
+    #[serde(default)]
+    components: Vec<AstakosSeedComponent>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AstakosSeedUser {
+    uuid: String,
+    display_name: String,
+    #[serde(default)]
+    realname: String,
+    token: String,
+    #[serde(default)]
+    admin: bool,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AstakosSeedComponent {
+    name: String,
+    token: String,
+}
+
+/// `POST /_sim/reset` and the `astakos` section of a seed file:
+/// `{"users": [{"uuid", "display_name", "realname"?, "token", "admin"?}],
+/// "components": [{"name", "token"}]}` (each user gets its base project
+/// with the default base quotas).
+impl crate::kit::SimControl for AstakosSim {
+    fn service(&self) -> &'static str {
+        "astakos"
+    }
+
+    /// Back to [`AstakosSim::seeded`]. The only place a poisoned state is
+    /// recovered: it is replaced whole, so nothing half-changed survives.
+    fn reset(&self) {
+        let mut fresh = State::new();
+        fresh.seed();
+        let mut st = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *st = fresh;
+        drop(st);
+        self.state.clear_poison();
+    }
+
+    fn load_seed(&self, section: &Value) -> Result<(), String> {
+        let seed: AstakosSeed = crate::kit::parse_seed(section)?;
+        for (i, u) in seed.users.iter().enumerate() {
+            if uuid::Uuid::parse_str(&u.uuid).is_err() {
+                return Err(format!("`users[{i}].uuid` is not a uuid"));
+            }
+            crate::kit::non_empty(&format!("users[{i}].display_name"), &u.display_name)?;
+            crate::kit::non_empty(&format!("users[{i}].token"), &u.token)?;
+        }
+        for (i, c) in seed.components.iter().enumerate() {
+            crate::kit::non_empty(&format!("components[{i}].name"), &c.name)?;
+            crate::kit::non_empty(&format!("components[{i}].token"), &c.token)?;
+        }
+        let mut st = self
+            .try_lock()
+            .ok_or("the simulator state is poisoned: reset it")?;
+        for u in &seed.users {
+            st.add_user(&u.uuid, &u.display_name, &u.realname, &u.token, u.admin);
+        }
+        for c in &seed.components {
+            st.add_component(&c.name, &c.token);
+        }
+        Ok(())
+    }
+}
+
 impl AstakosSim {
     /// A server with the standard components (`astakos`, `cyclades`,
     /// `pithos`, the last two with the tokens [`CYCLADES_TOKEN`] and
