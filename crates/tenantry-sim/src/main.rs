@@ -144,7 +144,7 @@ async fn start(
     opts: &Opts,
     offset: &mut u16,
     router: axum::Router,
-    control: Option<Arc<dyn SimControl>>,
+    control: Arc<dyn SimControl>,
 ) -> std::io::Result<SimServer> {
     let mut o = SimOptions::new()
         .addr(addr(opts.bind, opts.port, *offset)?)
@@ -152,20 +152,43 @@ async fn start(
             opts.limits.header_read_timeout,
         ))
         .max_connections(opts.limits.max_connections)
-        .max_body_bytes(opts.limits.max_body_bytes);
+        .max_body_bytes(opts.limits.max_body_bytes)
+        .control(control);
     *offset = offset.saturating_add(1);
     if let Some(tls) = &opts.tls {
         o = o.tls(tls.clone());
     }
-    let has_control = control.is_some();
-    if let Some(c) = control {
-        o = o.control(c);
-    }
     let server = SimServer::start_with(router, o).await?;
-    if let (Some(seed), true) = (&opts.seed, has_control) {
+    if let Some(seed) = &opts.seed {
         server.load_seed(seed).map_err(invalid)?;
     }
     Ok(server)
+}
+
+/// The servers started so far, and the startup line's `services`.
+#[derive(Default)]
+struct Started {
+    services: serde_json::Map<String, serde_json::Value>,
+    servers: Vec<SimServer>,
+    offset: u16,
+}
+
+impl Started {
+    /// Starts `sim` (its router and its control plane) on the next port and
+    /// keeps its seed object under its service name.
+    async fn add<S: SimControl + Clone>(
+        &mut self,
+        opts: &Opts,
+        sim: &S,
+        router: axum::Router,
+        seed_json: impl FnOnce(&str) -> serde_json::Value,
+    ) -> std::io::Result<()> {
+        let server = start(opts, &mut self.offset, router, Arc::new(sim.clone())).await?;
+        self.services
+            .insert(sim.service().into(), seed_json(&server.base_url()));
+        self.servers.push(server);
+        Ok(())
+    }
 }
 
 async fn serve(
@@ -194,57 +217,34 @@ async fn serve(
         seed,
         limits,
     };
-    let mut services = serde_json::Map::new();
-    let mut servers: Vec<SimServer> = Vec::new();
-    let mut offset = 0;
+    let mut started = Started::default();
     if matches!(service, Service::Cas | Service::All) {
         let sim = CasSim::seeded();
-        let server = start(
-            &opts,
-            &mut offset,
-            sim.router(),
-            Some(Arc::new(sim.clone())),
-        )
-        .await?;
-        services.insert("cas".into(), sim.seed_json(&server.base_url()));
-        servers.push(server);
+        started
+            .add(&opts, &sim, sim.router(), |u| sim.seed_json(u))
+            .await?;
     }
     if matches!(service, Service::Keystone | Service::All) {
         let sim = KeystoneSim::seeded();
-        let server = start(
-            &opts,
-            &mut offset,
-            sim.router(),
-            Some(Arc::new(sim.clone())),
-        )
-        .await?;
-        services.insert("keystone".into(), sim.seed_json(&server.base_url()));
-        servers.push(server);
+        started
+            .add(&opts, &sim, sim.router(), |u| sim.seed_json(u))
+            .await?;
     }
     if matches!(service, Service::Keycloak | Service::All) {
         let sim = KeycloakSim::seeded();
-        let server = start(
-            &opts,
-            &mut offset,
-            sim.router(),
-            Some(Arc::new(sim.clone())),
-        )
-        .await?;
-        services.insert("keycloak".into(), sim.seed_json(&server.base_url()));
-        servers.push(server);
+        started
+            .add(&opts, &sim, sim.router(), |u| sim.seed_json(u))
+            .await?;
     }
     if matches!(service, Service::Astakos | Service::All) {
         let sim = AstakosSim::seeded();
-        let server = start(
-            &opts,
-            &mut offset,
-            sim.router(),
-            Some(Arc::new(sim.clone())),
-        )
-        .await?;
-        services.insert("astakos".into(), sim.seed_json(&server.base_url()));
-        servers.push(server);
+        started
+            .add(&opts, &sim, sim.router(), |u| sim.seed_json(u))
+            .await?;
     }
+    let Started {
+        services, servers, ..
+    } = started;
     let mut line = serde_json::json!({ "services": services });
     let cert_path = match &opts.tls {
         Some(tls) => Some(write_cert(tls)?),
