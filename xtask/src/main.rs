@@ -372,22 +372,27 @@ fn str_field<'a>(v: &'a Value, key: &str) -> Result<&'a str> {
         .ok_or_else(|| Failure::Error(format!("cargo metadata: missing `{key}` in {v}")))
 }
 
-/// The publishable workspace members, with their workspace dependencies.
-/// Checks that every dependency between workspace crates can be published:
-/// it points at a publishable crate and requires exactly that crate's version.
-fn publishable_crates(metadata: &Value) -> Result<BTreeMap<String, Krate>> {
+/// The packages of `cargo metadata` that are workspace members.
+fn workspace_packages(metadata: &Value) -> Vec<&Value> {
     let members: BTreeSet<&str> = metadata["workspace_members"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
         .collect();
-    let packages: Vec<&Value> = metadata["packages"]
+    metadata["packages"]
         .as_array()
         .into_iter()
         .flatten()
         .filter(|p| p["id"].as_str().is_some_and(|id| members.contains(id)))
-        .collect();
+        .collect()
+}
+
+/// The publishable workspace members, with their workspace dependencies.
+/// Checks that every dependency between workspace crates can be published:
+/// it points at a publishable crate and requires exactly that crate's version.
+fn publishable_crates(metadata: &Value) -> Result<BTreeMap<String, Krate>> {
+    let packages = workspace_packages(metadata);
 
     // name -> (version, publishable) for every workspace member
     let mut workspace = BTreeMap::new();
@@ -605,17 +610,8 @@ fn opens_with_quick_start(readme: &str) -> bool {
 
 /// Every publishable workspace member is ready for crates.io.
 fn check_package_metadata(metadata: &Value, read: impl Fn(&Path) -> Option<String>) -> Result<()> {
-    let members: BTreeSet<&str> = metadata["workspace_members"]
-        .as_array()
+    let problems: Vec<String> = workspace_packages(metadata)
         .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    let problems: Vec<String> = metadata["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|p| p["id"].as_str().is_some_and(|id| members.contains(id)))
         .filter(|p| is_publishable(p))
         .flat_map(|p| package_problems(p, &read))
         .collect();

@@ -216,14 +216,9 @@ impl CasSim {
         CasSim {
             state: Arc::new(Mutex::new(State {
                 apps,
-                users: HashMap::new(),
-                tgts: HashMap::new(),
-                sts: HashMap::new(),
-                sessions: HashMap::new(),
-                tgt_seq: 0,
-                st_seq: 0,
                 session_ttl: Duration::from_secs(30 * 60),
                 tgt_ttl: Duration::from_secs(8 * 3600),
+                ..State::empty()
             })),
         }
     }
