@@ -6,12 +6,13 @@
 //! any I/O, and the retry rules (a commission POST is never re-sent, a GET
 //! is).
 
+use astakos_client::models::commissions::QUOTA_LIMIT_MESSAGE;
 use astakos_client::models::{
-    ApplicationAction, MemberPolicy, MembershipAction, MembershipState, NewProject, ProjectAction,
-    ProjectMode, ProjectState, ResourceCapacity,
+    ApplicationAction, MemberPolicy, MembershipAction, MembershipState, NewProject, OverLimit,
+    ProjectAction, ProjectMode, ProjectState, ResourceCapacity,
 };
 use astakos_client::{
-    AstakosClient, AstakosError, MembershipId, ProjectId, RetryConfig, Secret, Serial, Uuid,
+    AstakosClient, Error, MembershipId, ProjectId, RetryConfig, Secret, Serial, Uuid,
 };
 use std::time::Duration;
 use tenantry_sim::astakos::{self as sim, AstakosSim, CommissionState};
@@ -219,7 +220,7 @@ async fn authenticate_and_endpoints() {
         .send()
         .await
         .expect_err("foreign tenant");
-    assert!(matches!(e, AstakosError::BadRequest(_)), "{e:?}");
+    assert!(matches!(e, Error::Api(ref a) if a.status == 400), "{e:?}");
 
     // get_endpoints: public, re-fetched every time, oauth2 on request.
     let svc = env.client(sim::CYCLADES_TOKEN);
@@ -308,7 +309,7 @@ async fn oauth2_code_exchange_and_token_validation() {
         .send()
         .await
         .expect_err("reused code");
-    assert!(matches!(e, AstakosError::BadRequest(_)), "{e:?}");
+    assert!(matches!(e, Error::Api(ref a) if a.status == 400), "{e:?}");
 
     // Validation (no discovery: the tokens path is known).
     let svc = env.client(sim::CYCLADES_TOKEN);
@@ -387,7 +388,8 @@ async fn user_catalogs_both_ways() {
         .await
         .expect_err("unknown uuid");
     assert!(
-        matches!(&e, AstakosError::NoUserName { uuid } if uuid == "1234"),
+        matches!(&e, Error::Decode { path, message, .. }
+            if path == "uuid_catalog.1234" && message == "No display name for the given uuid: 1234"),
         "{e:?}"
     );
 
@@ -412,7 +414,9 @@ async fn user_catalogs_both_ways() {
         .await
         .expect_err("unknown name");
     assert!(
-        matches!(&e, AstakosError::NoUuid { display_name } if display_name == "nobody@example.org"),
+        matches!(&e, Error::Decode { path, message, .. }
+            if path == "displayname_catalog.nobody@example.org"
+                && message == "No uuid for the given display name: nobody@example.org"),
         "{e:?}"
     );
 
@@ -436,11 +440,11 @@ async fn user_catalogs_both_ways() {
     );
     assert!(matches!(
         svc.service_users().username(&uuid("1234")).await,
-        Err(AstakosError::NoUserName { .. })
+        Err(Error::Decode { ref message, .. }) if message.starts_with("No display name")
     ));
     assert!(matches!(
         svc.service_users().uuid("x@y").await,
-        Err(AstakosError::NoUuid { .. })
+        Err(Error::Decode { ref message, .. }) if message.starts_with("No uuid")
     ));
 
     // Token kinds are checked by the server: the real one looks a user
@@ -451,13 +455,13 @@ async fn user_catalogs_both_ways() {
         .usernames(&[uuid(A)])
         .await
         .expect_err("user token on a service route");
-    assert!(matches!(e, AstakosError::Unauthorized(_)), "{e:?}");
+    assert!(matches!(e, Error::Api(ref a) if a.status == 401), "{e:?}");
     let e = svc
         .users()
         .usernames(&[uuid(A)])
         .await
         .expect_err("service token on a user route");
-    assert!(matches!(e, AstakosError::Unauthorized(_)), "{e:?}");
+    assert!(matches!(e, Error::Api(ref a) if a.status == 401), "{e:?}");
 }
 
 // ------------------------------------------ services, resources, feedback
@@ -522,7 +526,7 @@ async fn services_resources_and_feedback() {
         .await
         .expect_err("service token");
     // A service token is unknown on a user route: 401.
-    assert!(matches!(e, AstakosError::Unauthorized(_)), "{e:?}");
+    assert!(matches!(e, Error::Api(ref a) if a.status == 401), "{e:?}");
     assert_eq!(env.sim.feedback().len(), 1);
 }
 
@@ -830,18 +834,22 @@ async fn over_limit_is_a_parsed_quota_limit_error() {
         .await
         .expect_err("over the limit");
     assert_eq!(e.status(), Some(413));
-    let AstakosError::QuotaLimit(q) = &e else {
-        panic!("not a QuotaLimit: {e:?}");
+    let Error::Api(q) = &e else {
+        panic!("not an error answer: {e:?}");
     };
-    assert_eq!(q.message, "Resource Limit Exceeded for your account.");
+    assert_eq!(q.code.as_deref(), Some("overLimit"));
+    let ol = q.detail::<OverLimit>().expect("overLimit body");
     assert_eq!(
-        q.details,
+        QUOTA_LIMIT_MESSAGE,
+        "Resource Limit Exceeded for your account."
+    );
+    assert_eq!(
+        ol.details(),
         format!(
             "Limit for resource 'RAM' exceeded for your account. Available: {}, Requested: {want}",
             limit - usage
         )
     );
-    let ol = q.over_limit.as_ref().expect("overLimit body");
     assert_eq!(ol.data.name.as_deref(), Some("NoCapacityError"));
     assert_eq!((ol.data.limit, ol.data.usage), (limit, usage));
     assert_eq!(ol.data.available(), limit - usage);
@@ -879,10 +887,11 @@ async fn unknown_token_is_unauthorized_and_unknown_serial_not_found() {
     let e = bogus.quotas().get().await.expect_err("unknown token");
     assert!(e.is_unauthorized(), "{e:?}");
     assert_eq!(e.status(), Some(401));
-    let AstakosError::Unauthorized(s) = &e else {
-        unreachable!()
-    };
-    assert_eq!(s.reason, "Unauthorized");
+    let Error::Api(s) = &e else { unreachable!() };
+    assert_eq!(
+        (s.code.as_deref(), s.message.as_str()),
+        (Some("unauthorized"), "Invalid X-Auth-Token")
+    );
     assert!(!s.excerpt.is_empty(), "an excerpt of the body");
     assert!(!s.excerpt.contains("no-such-token"), "{}", s.excerpt);
     assert!(!e.to_string().contains("no-such-token"), "{e}");
@@ -995,7 +1004,7 @@ async fn projects_list_get_create_modify_and_act() {
         .send()
         .await
         .expect_err("bad state");
-    assert!(matches!(e, AstakosError::BadRequest(_)), "{e:?}");
+    assert!(matches!(e, Error::Api(ref a) if a.status == 400), "{e:?}");
 
     let p = alice.projects().get(&pid(ER)).await.expect("get");
     assert_eq!(env.last().path, format!("/account/v1.0/projects/{ER}"));
@@ -1066,14 +1075,16 @@ async fn projects_list_get_create_modify_and_act() {
     // application actions
     let e = carol
         .applications()
-        .action((&lab, app1), ApplicationAction::Approve)
+        .action(&lab, app1)
+        .action(ApplicationAction::Approve)
         .send()
         .await
         .expect_err("applicant cannot approve");
-    assert!(matches!(e, AstakosError::Forbidden(_)), "{e:?}");
+    assert!(matches!(e, Error::Api(ref a) if a.status == 403), "{e:?}");
     admin
         .applications()
-        .action((&lab, app1), ApplicationAction::Approve)
+        .action(&lab, app1)
+        .action(ApplicationAction::Approve)
         .reason("ok")
         .send()
         .await
@@ -1107,10 +1118,11 @@ async fn projects_list_get_create_modify_and_act() {
         .modify(&lab, &NewProject::changes().description("x"))
         .await
         .expect_err("not the owner");
-    assert!(matches!(e, AstakosError::Forbidden(_)), "{e:?}");
+    assert!(matches!(e, Error::Api(ref a) if a.status == 403), "{e:?}");
     admin
         .applications()
-        .action((&lab, app2), ApplicationAction::Approve)
+        .action(&lab, app2)
+        .action(ApplicationAction::Approve)
         .send()
         .await
         .expect("approve the modification");
@@ -1119,12 +1131,13 @@ async fn projects_list_get_create_modify_and_act() {
     assert_eq!(got.resources["cyclades.vm"].member_capacity, Some(3));
     let e = admin
         .applications()
-        .action((&lab, app2), ApplicationAction::Approve)
+        .action(&lab, app2)
+        .action(ApplicationAction::Approve)
         .send()
         .await
         .expect_err("approved twice");
     assert!(
-        matches!(&e, AstakosError::Status(s) if s.status == 409 && s.excerpt.contains("conflict")),
+        matches!(&e, Error::Api(s) if s.status == 409 && s.excerpt.contains("conflict")),
         "{e:?}"
     );
 
@@ -1135,7 +1148,7 @@ async fn projects_list_get_create_modify_and_act() {
         .send()
         .await
         .expect_err("owner cannot suspend");
-    assert!(matches!(e, AstakosError::Forbidden(_)), "{e:?}");
+    assert!(matches!(e, Error::Api(ref a) if a.status == 403), "{e:?}");
     admin
         .projects()
         .action(&lab, ProjectAction::Suspend)
@@ -1158,7 +1171,7 @@ async fn projects_list_get_create_modify_and_act() {
         .await
         .expect_err("invalid transition");
     assert_eq!(e.status(), Some(409), "{e:?}");
-    assert!(matches!(e, AstakosError::Status(_)), "{e:?}");
+    assert!(matches!(e, Error::Api(_)), "{e:?}");
     for (action, state) in [
         (ProjectAction::Unsuspend, "active"),
         (ProjectAction::Terminate, "terminated"),
@@ -1192,13 +1205,15 @@ async fn projects_list_get_create_modify_and_act() {
     let app = denied.application.expect("app");
     admin
         .applications()
-        .action((&denied.id, app), ApplicationAction::Deny)
+        .action(&denied.id, app)
+        .action(ApplicationAction::Deny)
         .reason("no")
         .send()
         .await
         .expect("deny");
     bob.applications()
-        .action((&denied.id, app), ApplicationAction::Dismiss)
+        .action(&denied.id, app)
+        .action(ApplicationAction::Dismiss)
         .send()
         .await
         .expect("dismiss");
@@ -1215,10 +1230,8 @@ async fn projects_list_get_create_modify_and_act() {
         .await
         .expect("create");
     bob.applications()
-        .action(
-            (&cancelled.id, cancelled.application.expect("app")),
-            ApplicationAction::Cancel,
-        )
+        .action(&cancelled.id, cancelled.application.expect("app"))
+        .action(ApplicationAction::Cancel)
         .send()
         .await
         .expect("cancel");
@@ -1301,7 +1314,7 @@ async fn memberships_list_get_act_join_and_enroll() {
         .send()
         .await
         .expect_err("member cannot accept");
-    assert!(matches!(e, AstakosError::Forbidden(_)), "{e:?}");
+    assert!(matches!(e, Error::Api(ref a) if a.status == 403), "{e:?}");
     alice
         .memberships()
         .action(carol_m, MembershipAction::Accept)
@@ -1388,7 +1401,9 @@ async fn memberships_list_get_act_join_and_enroll() {
     // enroll (by the owner), then remove
     let en = bob
         .memberships()
-        .enroll(&pid(TEACHING), "alice@example.org")
+        .enroll(&pid(TEACHING))
+        .email("alice@example.org")
+        .send()
         .await
         .expect("enroll");
     assert_eq!(
@@ -1403,10 +1418,12 @@ async fn memberships_list_get_act_join_and_enroll() {
     assert_eq!(got.state, Some(MembershipState::Accepted));
     let e = carol
         .memberships()
-        .enroll(&pid(TEACHING), "bob@example.org")
+        .enroll(&pid(TEACHING))
+        .email("bob@example.org")
+        .send()
         .await
         .expect_err("not the owner");
-    assert!(matches!(e, AstakosError::Forbidden(_)), "{e:?}");
+    assert!(matches!(e, Error::Api(ref a) if a.status == 403), "{e:?}");
     bob.memberships()
         .action(en.id, MembershipAction::Remove)
         .send()
@@ -1426,9 +1443,9 @@ async fn bad_input_is_refused_before_anything_is_sent() {
     let alice = env.client(sim::ALICE_TOKEN);
     let svc = env.client(sim::CYCLADES_TOKEN);
     let (a, a_base) = (uuid(A), pid(A));
-    fn bad(r: Result<impl std::fmt::Debug, AstakosError>, field: &str) {
+    fn bad(r: Result<impl std::fmt::Debug, Error>, field: &str) {
         match r {
-            Err(AstakosError::BadValue { field: f, .. }) => assert_eq!(f, field),
+            Err(Error::InvalidInput { field: f, .. }) => assert_eq!(f, field),
             other => panic!("expected BadValue({field}), got {other:?}"),
         }
     }
@@ -1528,10 +1545,8 @@ async fn bad_input_is_refused_before_anything_is_sent() {
     bad(
         alice
             .applications()
-            .action(
-                (&pid(ER), 1.into()),
-                ApplicationAction::Unknown("ponder".into()),
-            )
+            .action(&pid(ER), 1.into())
+            .action(ApplicationAction::Unknown("ponder".into()))
             .send()
             .await,
         "action",
@@ -1544,7 +1559,10 @@ async fn bad_input_is_refused_before_anything_is_sent() {
             .await,
         "action",
     );
-    bad(alice.memberships().enroll(&pid(ER), " ").await, "email");
+    bad(
+        alice.memberships().enroll(&pid(ER)).email(" ").send().await,
+        "email",
+    );
 
     let j = env.journal();
     assert!(j.is_empty(), "sent {} request(s): {j:?}", j.len());
@@ -1577,7 +1595,7 @@ async fn a_commission_post_is_never_sent_twice() {
         .send()
         .await
         .expect_err("the connection was reset");
-    assert!(matches!(e, AstakosError::Core(_)), "{e:?}");
+    assert!(matches!(e, Error::Transport(_)), "{e:?}");
     assert_eq!(
         env.server
             .journal()
@@ -1649,5 +1667,5 @@ async fn a_get_hit_by_503_is_retried() {
         .await
         .expect_err("no retry");
     assert_eq!(e.status(), Some(503), "{e:?}");
-    assert!(matches!(e, AstakosError::Status(_)), "{e:?}");
+    assert!(matches!(e, Error::Api(_)), "{e:?}");
 }

@@ -368,7 +368,8 @@ async fn run_rust(base: &str) {
         .await;
     let _ = cl(admin, "application_action")
         .applications()
-        .action((&teaching, ApplicationId(4)), ApplicationAction::Approve)
+        .action(&teaching, ApplicationId(4))
+        .action(ApplicationAction::Approve)
         .reason("ok")
         .send()
         .await;
@@ -401,7 +402,9 @@ async fn run_rust(base: &str) {
         .await;
     let _ = cl(bob, "enroll_member")
         .memberships()
-        .enroll(&teaching, "admin@example.org")
+        .enroll(&teaching)
+        .email("admin@example.org")
+        .send()
         .await;
     let _ = cl(admin, "project_action")
         .projects()

@@ -60,9 +60,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .provision((&base, "cyclades.vm"), 1_000_000)
         .send()
         .await;
-    match too_much {
-        Err(astakos_client::AstakosError::QuotaLimit(q)) => println!("refused: {}", q.details),
-        other => println!("unexpected: {other:?}"),
+    use astakos_client::models::OverLimit;
+    match too_much
+        .as_ref()
+        .map_err(|e| e.api().and_then(|a| a.detail::<OverLimit>()))
+    {
+        Err(Some(over)) => println!("refused: {}", over.details()),
+        _ => println!("unexpected: {too_much:?}"),
     }
     println!("requests served: {}", server.journal().len());
     Ok(())

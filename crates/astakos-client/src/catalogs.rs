@@ -1,25 +1,61 @@
 //! User catalogs: uuid ↔ display name, with a user token
 //! (`{ACCOUNT}/user_catalogs`) or a service token
 //! (`{ACCOUNT}/service/user_catalogs`) (#5–#12 of the reference).
+//!
+//! Astakos does not page these lookups: one request answers for every id
+//! sent. For long lists, [`UsersHandler::usernames_in_chunks`] and
+//! [`UsersHandler::uuids_in_chunks`] send them in chunks, one request at a
+//! time, as a lazy stream of entries (core's [`page::chunked`]).
 
-use crate::client::{json_op, AstakosClient};
-use crate::error::{AstakosError, Result};
 use crate::ids::Uuid;
-use http::Method;
-use serde::Deserialize;
-use serde_json::{Map, Value};
+use crate::AstakosClient;
+use futures::Stream;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use tenantry_core::Idempotency;
+use tenantry_core::page;
+use tenantry_core::pipeline::Decl;
+use tenantry_core::{Error, Result};
 
 /// uuid → display name (`None` where the server maps a uuid to `null`).
 pub type UsernameCatalog = BTreeMap<Uuid, Option<String>>;
 /// display name → uuid (`None` where the server maps a name to `null`).
 pub type UuidCatalog = BTreeMap<String, Option<Uuid>>;
 
+const USERNAMES: Decl = Decl::post("astakos.get_usernames", "{ACCOUNT}/user_catalogs").idempotent();
+const UUIDS: Decl = Decl::post("astakos.get_uuids", "{ACCOUNT}/user_catalogs").idempotent();
+const SERVICE_USERNAMES: Decl = Decl::post(
+    "astakos.service_get_usernames",
+    "{ACCOUNT}/service/user_catalogs",
+)
+.idempotent();
+const SERVICE_UUIDS: Decl = Decl::post(
+    "astakos.service_get_uuids",
+    "{ACCOUNT}/service/user_catalogs",
+)
+.idempotent();
+
+/// The lookup bodies, and the answers' catalogs (a missing catalog is an
+/// [`Error::Decode`] naming it, a bad entry one whose path names it).
+#[derive(Serialize)]
+struct Lookup<'a, T> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uuids: Option<&'a [T]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    displaynames: Option<&'a [T]>,
+}
+#[derive(Deserialize)]
+struct Usernames {
+    uuid_catalog: UsernameCatalog,
+}
+#[derive(Deserialize)]
+struct Uuids {
+    displayname_catalog: UuidCatalog,
+}
+
 /// User-catalog lookups; see [`AstakosClient::users`] and
 /// [`AstakosClient::service_users`].
 #[derive(Debug, Clone, Copy)]
-pub struct UserCatalogs<'a> {
+pub struct UsersHandler<'a> {
     client: &'a AstakosClient,
     service: bool,
 }
@@ -27,8 +63,8 @@ pub struct UserCatalogs<'a> {
 impl AstakosClient {
     /// Lookups with a user token (`get_usernames`, `get_username`,
     /// `get_uuids`, `get_uuid`).
-    pub fn users(&self) -> UserCatalogs<'_> {
-        UserCatalogs {
+    pub fn users(&self) -> UsersHandler<'_> {
+        UsersHandler {
             client: self,
             service: false,
         }
@@ -36,110 +72,32 @@ impl AstakosClient {
 
     /// Lookups with a service token (`service_get_usernames`,
     /// `service_get_username`, `service_get_uuids`, `service_get_uuid`).
-    pub fn service_users(&self) -> UserCatalogs<'_> {
-        UserCatalogs {
+    pub fn service_users(&self) -> UsersHandler<'_> {
+        UsersHandler {
             client: self,
             service: true,
         }
     }
 }
 
-impl UserCatalogs<'_> {
-    fn name(&self, user: &'static str, service: &'static str) -> &'static str {
-        if self.service {
-            service
-        } else {
-            user
-        }
+/// The reference's `NoUserName`/`NoUUID`: the answer lacks the one id
+/// asked for.
+fn missing(operation: &str, path: String, message: String) -> Error {
+    let (operation, status, excerpt) = (operation.to_owned(), 200, String::new());
+    Error::Decode {
+        operation,
+        status,
+        path,
+        message,
+        excerpt,
     }
+}
 
-    /// Sends the lookup and returns the catalog under `key`
-    /// (`uuid_catalog` or `displayname_catalog`).
-    async fn lookup<B, K, V>(
-        &self,
-        op_name: &'static str,
-        body: &B,
-        key: &'static str,
-    ) -> Result<BTreeMap<K, Option<V>>>
-    where
-        B: serde::Serialize + ?Sized,
-        K: serde::de::DeserializeOwned + Ord,
-        V: serde::de::DeserializeOwned,
-    {
-        let c = self.client;
-        let rest = if self.service {
-            "service/user_catalogs"
-        } else {
-            "user_catalogs"
-        };
-        let path = c.account_path(rest).await?;
-        let op = json_op(
-            op_name,
-            Method::POST,
-            if self.service {
-                "{ACCOUNT}/service/user_catalogs"
-            } else {
-                "{ACCOUNT}/user_catalogs"
-            },
-            path,
-            body,
-        )?
-        .idempotency(Idempotency::Idempotent);
-        let (name, status, reply) = c.exchange(op).await?;
-        // The usual answer decodes straight into the catalog; anything else
-        // goes the long way, for a precise error.
-        #[derive(Deserialize)]
-        struct Reply<T> {
-            uuid_catalog: Option<T>,
-            displayname_catalog: Option<T>,
-        }
-        if let Ok(r) = serde_json::from_slice::<Reply<BTreeMap<K, Option<V>>>>(&reply) {
-            let found = if key == "uuid_catalog" {
-                r.uuid_catalog
-            } else {
-                r.displayname_catalog
-            };
-            if let Some(cat) = found {
-                return Ok(cat);
-            }
-        }
-        let reply: Value = crate::client::decode_body(name, status, &reply, &c.inner.token)?;
-        let cat = match reply {
-            Value::Object(mut m) => match m.remove(key) {
-                Some(Value::Object(cat)) => cat,
-                Some(other) => {
-                    return Err(AstakosError::invalid(
-                        op_name,
-                        status,
-                        format!("`{key}` is not an object"),
-                        c.excerpt(other.to_string().as_bytes()),
-                    ))
-                }
-                None => {
-                    return Err(AstakosError::invalid(
-                        op_name,
-                        status,
-                        format!("no {key} found"),
-                        c.excerpt(Value::Object(m).to_string().as_bytes()),
-                    ))
-                }
-            },
-            other => {
-                return Err(AstakosError::invalid(
-                    op_name,
-                    status,
-                    format!("no {key} found"),
-                    c.excerpt(other.to_string().as_bytes()),
-                ))
-            }
-        };
-        decode_catalog(c, op_name, status, key, cat)
-    }
-
+impl<'a> UsersHandler<'a> {
     /// `get_usernames(uuids)`: uuid → display name for the known uuids.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// use astakos_client::Uuid;
     /// let uuid = Uuid::new("73917abc-abcd-477e-a1f1-1763abcdefab")?;
@@ -147,20 +105,28 @@ impl UserCatalogs<'_> {
     /// # let _ = names; Ok(()) }
     /// ```
     pub async fn usernames(&self, uuids: &[Uuid]) -> Result<UsernameCatalog> {
-        let op = self.name("astakos.get_usernames", "astakos.service_get_usernames");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            uuids: &'a [Uuid],
-        }
-        self.lookup(op, &Body { uuids }, "uuid_catalog").await
+        let c = self.client;
+        let decl = if self.service {
+            &SERVICE_USERNAMES
+        } else {
+            &USERNAMES
+        };
+        let body = Lookup {
+            uuids: Some(uuids),
+            displaynames: None,
+        };
+        let answer: Usernames = c.call(c.op(decl).await?.python_json(&body)).await?;
+        Ok(answer.uuid_catalog)
     }
 
     /// `get_username(uuid)`: the display name of one user; `Ok(None)` if the
-    /// server maps the uuid to `null`, [`AstakosError::NoUserName`] if the
-    /// uuid is not in the answer.
+    /// server maps the uuid to `null`. A uuid missing from the answer (the
+    /// reference's `NoUserName`) is an [`Error::Decode`] at
+    /// `uuid_catalog.<uuid>` with the message `No display name for the given
+    /// uuid: <uuid>`.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// use astakos_client::Uuid;
     /// let name = client.service_users().username(&Uuid::new("73917abc-abcd-477e-a1f1-1763abcdefab")?).await?;
@@ -168,8 +134,9 @@ impl UserCatalogs<'_> {
     /// ```
     pub async fn username(&self, uuid: &Uuid) -> Result<Option<String>> {
         let mut cat = self.usernames(std::slice::from_ref(uuid)).await?;
-        cat.remove(uuid).ok_or_else(|| AstakosError::NoUserName {
-            uuid: uuid.to_string(),
+        cat.remove(uuid).ok_or_else(|| {
+            let message = format!("No display name for the given uuid: {uuid}");
+            missing(USERNAMES.name, format!("uuid_catalog.{uuid}"), message)
         })
     }
 
@@ -177,7 +144,7 @@ impl UserCatalogs<'_> {
     /// An empty name is refused before sending.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// let uuids = client.users().uuids(&["user@example.org"]).await?;
     /// # let _ = uuids; Ok(()) }
@@ -185,63 +152,76 @@ impl UserCatalogs<'_> {
     pub async fn uuids<S: AsRef<str>>(&self, display_names: &[S]) -> Result<UuidCatalog> {
         let names: Vec<&str> = display_names.iter().map(AsRef::as_ref).collect();
         if names.iter().any(|n| n.is_empty()) {
-            return Err(AstakosError::bad_value(
-                "display_names",
-                "a display name must not be empty",
-            ));
+            let reason = "a display name must not be empty";
+            return Err(Error::invalid_input("display_names", reason));
         }
-        let op = self.name("astakos.get_uuids", "astakos.service_get_uuids");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            displaynames: &'a [&'a str],
-        }
-        self.lookup(
-            op,
-            &Body {
-                displaynames: &names,
-            },
-            "displayname_catalog",
-        )
-        .await
+        let c = self.client;
+        let decl = if self.service { &SERVICE_UUIDS } else { &UUIDS };
+        let body = Lookup {
+            uuids: None,
+            displaynames: Some(&names),
+        };
+        let answer: Uuids = c.call(c.op(decl).await?.python_json(&body)).await?;
+        Ok(answer.displayname_catalog)
     }
 
     /// `get_uuid(display_name)`: the uuid of one user; `Ok(None)` if the
-    /// server maps the name to `null`, [`AstakosError::NoUuid`] if the name
-    /// is not in the answer.
+    /// server maps the name to `null`. A name missing from the answer (the
+    /// reference's `NoUUID`) is an [`Error::Decode`] at
+    /// `displayname_catalog.<name>` with the message `No uuid for the given
+    /// display name: <name>`.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// let uuid = client.users().uuid("user@example.org").await?;
     /// # let _ = uuid; Ok(()) }
     /// ```
     pub async fn uuid(&self, display_name: &str) -> Result<Option<Uuid>> {
         if display_name.is_empty() {
-            return Err(AstakosError::bad_value("display_name", "must not be empty"));
+            return Err(Error::invalid_input("display_name", "must not be empty"));
         }
         let mut cat = self.uuids(&[display_name]).await?;
-        cat.remove(display_name)
-            .ok_or_else(|| AstakosError::NoUuid {
-                display_name: display_name.to_owned(),
-            })
+        cat.remove(display_name).ok_or_else(|| {
+            let message = format!("No uuid for the given display name: {display_name}");
+            missing(
+                UUIDS.name,
+                format!("displayname_catalog.{display_name}"),
+                message,
+            )
+        })
     }
-}
 
-/// The catalog found under `key`, typed; a bad entry is an
-/// [`AstakosError::InvalidResponse`] whose path names it (`key.entry`).
-fn decode_catalog<K, V>(
-    client: &AstakosClient,
-    op: &str,
-    status: u16,
-    key: &str,
-    cat: Map<String, Value>,
-) -> Result<BTreeMap<K, Option<V>>>
-where
-    K: serde::de::DeserializeOwned + Ord,
-    V: serde::de::DeserializeOwned,
-{
-    let cat = Value::Object(cat);
-    tenantry_core::pipeline::decode_value(op, status, &cat).map_err(|e| {
-        crate::client::invalid_response(e, key, cat.to_string().as_bytes(), &client.inner.token)
-    })
+    /// [`usernames`](Self::usernames) in chunks of `chunk` uuids, one
+    /// request per chunk, sent only as the stream is polled.
+    ///
+    /// ```no_run
+    /// # async fn run() -> astakos_client::Result<()> {
+    /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
+    /// use futures::TryStreamExt;
+    /// let uuids = vec![astakos_client::Uuid::new("u1")?, astakos_client::Uuid::new("u2")?];
+    /// let names: Vec<_> = client.users().usernames_in_chunks(uuids, 100).try_collect().await?;
+    /// # let _ = names; Ok(()) }
+    /// ```
+    pub fn usernames_in_chunks(
+        self,
+        uuids: Vec<Uuid>,
+        chunk: usize,
+    ) -> impl Stream<Item = Result<(Uuid, Option<String>)>> + 'a {
+        page::chunked(uuids, chunk, move |ids| async move {
+            Ok(self.usernames(&ids).await?.into_iter().collect())
+        })
+    }
+
+    /// [`uuids`](Self::uuids) in chunks of `chunk` names, one request per
+    /// chunk, sent only as the stream is polled.
+    pub fn uuids_in_chunks(
+        self,
+        display_names: Vec<String>,
+        chunk: usize,
+    ) -> impl Stream<Item = Result<(String, Option<Uuid>)>> + 'a {
+        page::chunked(display_names, chunk, move |names| async move {
+            Ok(self.uuids(&names).await?.into_iter().collect())
+        })
+    }
 }

@@ -1,9 +1,8 @@
 //! The two module functions of the reference: `parse_endpoints` (catalog
 //! filtering) and `get_token_from_cookie`.
 
-use crate::error::{AstakosError, Result};
 use crate::models::identity::{AuthInfo, ServiceEntry};
-use tenantry_core::Secret;
+use tenantry_core::{Error, Result, Secret};
 
 /// The criteria of [`parse_endpoints`]; unset criteria match everything.
 ///
@@ -20,37 +19,30 @@ pub struct EndpointFilter {
     version_id: Option<String>,
 }
 
+setters! {
+    EndpointFilter {
+        /// Keep entries whose `name` equals this (`ep_name`).
+        name: String,
+        /// Keep entries whose `type` equals this (`ep_type`).
+        service_type: String,
+        /// Keep only endpoints whose `region` equals this, and the entries
+        /// that still have one (`ep_region`).
+        region: String,
+        /// Keep only endpoints whose `versionId` equals this, and the
+        /// entries that still have one (`ep_version_id`).
+        version_id: String,
+    }
+}
+
 impl EndpointFilter {
     /// No criteria.
     pub fn new() -> Self {
         Self::default()
     }
-    /// Keep entries whose `name` equals this (`ep_name`).
-    pub fn name(mut self, v: impl Into<String>) -> Self {
-        self.name = Some(v.into());
-        self
-    }
-    /// Keep entries whose `type` equals this (`ep_type`).
-    pub fn service_type(mut self, v: impl Into<String>) -> Self {
-        self.service_type = Some(v.into());
-        self
-    }
-    /// Keep only endpoints whose `region` equals this, and the entries that
-    /// still have one (`ep_region`).
-    pub fn region(mut self, v: impl Into<String>) -> Self {
-        self.region = Some(v.into());
-        self
-    }
-    /// Keep only endpoints whose `versionId` equals this, and the entries
-    /// that still have one (`ep_version_id`).
-    pub fn version_id(mut self, v: impl Into<String>) -> Self {
-        self.version_id = Some(v.into());
-        self
-    }
 
     /// `No endpoints found matching, name = N, type = T, …` with every given
     /// criterion (the reference names only the first, by a precedence bug).
-    fn no_endpoints(&self) -> AstakosError {
+    fn no_endpoints(&self) -> String {
         let parts: Vec<String> = [
             ("name", &self.name),
             ("type", &self.service_type),
@@ -60,12 +52,11 @@ impl EndpointFilter {
         .iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} = {v}")))
         .collect();
-        let message = if parts.is_empty() {
+        if parts.is_empty() {
             "No endpoints found matching.".to_owned()
         } else {
             format!("No endpoints found matching, {}", parts.join(", "))
-        };
-        AstakosError::NoEndpoints { message }
+        }
     }
 }
 
@@ -78,7 +69,9 @@ impl EndpointFilter {
 /// order; `info` is not changed (the reference rewrites its input).
 /// An entry or endpoint that lacks a key a criterion needs does not match
 /// (the reference fails the whole call). Nothing left, or no catalog, is
-/// [`AstakosError::NoEndpoints`].
+/// the reference's `NoEndpoints`: an [`Error::InvalidInput`] for the field
+/// `endpoints` whose reason is the reference's message (`No endpoints found
+/// matching, name = …`, every given criterion).
 ///
 /// ```
 /// use astakos_client::{parse_endpoints, EndpointFilter, models::AuthInfo};
@@ -89,10 +82,18 @@ impl EndpointFilter {
 /// let found = parse_endpoints(&info, &EndpointFilter::new().name("astakos_account"))?;
 /// assert_eq!(found.len(), 1);
 /// let none = parse_endpoints(&info, &EndpointFilter::new().name("cyclades"));
-/// assert!(matches!(none, Err(astakos_client::AstakosError::NoEndpoints { .. })));
+/// assert!(matches!(none, Err(astakos_client::Error::InvalidInput { ref field, .. }) if field == "endpoints"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn parse_endpoints(info: &AuthInfo, filter: &EndpointFilter) -> Result<Vec<ServiceEntry>> {
+    find_endpoints(info, filter).map_err(|reason| Error::invalid_input("endpoints", reason))
+}
+
+/// [`parse_endpoints`], failing with the reference's `NoEndpoints` message.
+pub(crate) fn find_endpoints(
+    info: &AuthInfo,
+    filter: &EndpointFilter,
+) -> std::result::Result<Vec<ServiceEntry>, String> {
     let catalog = info
         .access
         .service_catalog
@@ -169,100 +170,4 @@ pub fn token_from_cookie_value(value: &str) -> Option<Secret> {
         .ok()?;
     let token = decoded.split('|').nth(1)?;
     Some(Secret::new(token))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn catalog() -> AuthInfo {
-        serde_json::from_str(
-            r#"{"access": {"serviceCatalog": [
-            {"name": "astakos_account", "type": "account",
-             "endpoints": [{"publicURL": "https://e/account/v2", "versionId": "v2.0", "region": "default"},
-                           {"publicURL": "https://e/account_prefix", "versionId": "v1.0", "region": "default",
-                            "SNF:uiURL": "https://e/ui_prefix"}]},
-            {"name": "astakos_oauth2", "type": "astakos_auth",
-             "endpoints": [{"publicURL": "https://e/oauth2", "versionId": "", "region": "default"}]},
-            {"name": "cyclades_compute", "type": "compute",
-             "endpoints": [{"publicURL": "https://c/compute", "versionId": "v2.0", "region": "other"}]},
-            {"type": "nameless", "endpoints": [{"versionId": "v1.0"}]}]}}"#,
-        )
-        .unwrap()
-    }
-
-    #[test]
-    fn filters() {
-        let c = catalog();
-        let r = parse_endpoints(
-            &c,
-            &EndpointFilter::new()
-                .name("astakos_account")
-                .version_id("v1.0"),
-        )
-        .unwrap();
-        assert_eq!(r.len(), 1);
-        assert_eq!(r[0].endpoints.len(), 1);
-        assert_eq!(
-            r[0].endpoints[0].public_url.as_deref(),
-            Some("https://e/account_prefix")
-        );
-        // Input untouched.
-        assert_eq!(
-            c.access.service_catalog.as_ref().unwrap()[0]
-                .endpoints
-                .len(),
-            2
-        );
-        let r = parse_endpoints(&c, &EndpointFilter::new().region("default")).unwrap();
-        assert_eq!(r.len(), 2);
-        let r = parse_endpoints(&c, &EndpointFilter::new().service_type("compute")).unwrap();
-        assert_eq!(r[0].name.as_deref(), Some("cyclades_compute"));
-        let r = parse_endpoints(&c, &EndpointFilter::new()).unwrap();
-        assert_eq!(r.len(), 4);
-        let r = parse_endpoints(&c, &EndpointFilter::new().version_id("v1.0")).unwrap();
-        assert_eq!(r.len(), 2);
-    }
-
-    #[test]
-    fn no_endpoints_messages() {
-        let c = catalog();
-        let msg = |f: EndpointFilter| match parse_endpoints(&c, &f) {
-            Err(AstakosError::NoEndpoints { message }) => message,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(
-            msg(EndpointFilter::new()
-                .name("astakos_account")
-                .version_id("v9")),
-            "No endpoints found matching, name = astakos_account, version_id = v9"
-        );
-        assert_eq!(
-            msg(EndpointFilter::new().name("nope")),
-            "No endpoints found matching, name = nope"
-        );
-        assert_eq!(
-            msg(EndpointFilter::new().service_type("t")),
-            "No endpoints found matching, type = t"
-        );
-        let empty: AuthInfo = serde_json::from_str(r#"{"access": {}}"#).unwrap();
-        assert!(matches!(
-            parse_endpoints(&empty, &EndpointFilter::new().name("astakos_account")),
-            Err(AstakosError::NoEndpoints { .. })
-        ));
-    }
-
-    #[test]
-    fn cookie() {
-        let t = |h: &str| get_token_from_cookie(h, "c").map(|s| s.expose().to_owned());
-        assert_eq!(t("c=user%40x|tok%7Cen|extra").as_deref(), Some("tok"));
-        assert_eq!(t("x=1; c=a+b|c+d").as_deref(), Some("c+d"));
-        assert_eq!(t("c=\"u|quoted\"").as_deref(), Some("quoted"));
-        assert_eq!(t("c=notoken"), None);
-        assert_eq!(t("d=u|t"), None);
-        assert_eq!(t(""), None);
-        assert_eq!(t("c=u|"), Some(String::new()));
-        assert_eq!(t("c=u|%ff"), None);
-        assert_eq!(t("c=u|%zz").as_deref(), Some("%zz"));
-    }
 }

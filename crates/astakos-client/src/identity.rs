@@ -1,35 +1,34 @@
 //! Identity: authenticate, endpoint discovery, token validation, OAuth2
 //! tokens (#1–#4 of the reference).
 
-use crate::client::{bare_op, join, join_id, json_op, urlencode, with_query, AstakosClient};
-use crate::error::{AstakosError, Result};
+use crate::client::Catalog;
 use crate::models::identity::{AuthInfo, OAuth2Token};
+use crate::AstakosClient;
 use base64::Engine;
-use http::Method;
-use serde_json::json;
-use tenantry_core::pipeline::Operation;
-use tenantry_core::{Idempotency, Secret};
+use serde::Serialize;
+use tenantry_core::encode::{encode_pairs, QueryStyle};
+use tenantry_core::pipeline::Decl;
+use tenantry_core::{Error, Result, Secret};
 
-/// Identity calls; see [`AstakosClient::identity`].
-#[derive(Debug, Clone, Copy)]
-pub struct Identity<'a> {
-    client: &'a AstakosClient,
-}
+const AUTHENTICATE: Decl = Decl::post("astakos.authenticate", "{AUTH}/tokens").idempotent();
+const VALIDATE_TOKEN: Decl = Decl::get("astakos.validate_token", "{AUTH}/tokens/{token_id}")
+    .query_style(QueryStyle::PythonQuotePlus);
+const GET_TOKEN: Decl = Decl::post("astakos.get_token", "{OAUTH2}/token");
 
-impl AstakosClient {
+handler!(
+    /// Identity calls; see [`AstakosClient::identity`].
+    IdentityHandler,
     /// Identity calls: authenticate, endpoints, token validation, OAuth2.
-    pub fn identity(&self) -> Identity<'_> {
-        Identity { client: self }
-    }
-}
+    identity
+);
 
-impl<'a> Identity<'a> {
+impl<'a> IdentityHandler<'a> {
     /// `authenticate(tenant_name=None)`: `POST {AUTH_PATH}/tokens` with
     /// `{"auth": {"token": {"id": <token>}}}`; refreshes the cached account
     /// and UI prefixes.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// let info = client.identity().authenticate().send().await?;
     /// let uuid = info.access.user.and_then(|u| u.id);
@@ -47,7 +46,7 @@ impl<'a> Identity<'a> {
     /// cached prefixes.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// let catalog = client.identity().endpoints().include_oauth2().send().await?;
     /// # let _ = catalog; Ok(()) }
@@ -64,7 +63,7 @@ impl<'a> Identity<'a> {
     /// percent-encoded in the path.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// use astakos_client::Secret;
     /// let info = client
@@ -88,7 +87,7 @@ impl<'a> Identity<'a> {
     /// The grant type defaults to `authorization_code`.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// use astakos_client::Secret;
     /// let token = client
@@ -115,52 +114,53 @@ impl<'a> Identity<'a> {
     }
 }
 
-/// Builder of [`Identity::authenticate`].
+/// Builder of [`IdentityHandler::authenticate`].
 #[derive(Debug)]
 pub struct Authenticate<'a> {
     client: &'a AstakosClient,
     tenant_name: Option<String>,
 }
 
-impl Authenticate<'_> {
-    /// `tenantName` (must be the user's uuid on a real server).
-    pub fn tenant_name(mut self, v: impl Into<String>) -> Self {
-        self.tenant_name = Some(v.into());
-        self
-    }
-
-    /// Sends the request.
-    pub async fn send(self) -> Result<AuthInfo> {
-        let c = self.client;
-        #[derive(serde::Serialize)]
-        struct Auth<'s> {
-            token: serde_json::Value,
-            #[serde(rename = "tenantName", skip_serializing_if = "Option::is_none")]
-            tenant_name: Option<&'s str>,
-        }
-        #[derive(serde::Serialize)]
-        struct Body<'s> {
-            auth: Auth<'s>,
-        }
-        let auth = Auth {
-            token: json!({"id": c.inner.token.expose()}),
-            tenant_name: self.tenant_name.as_deref(),
-        };
-        let op = json_op(
-            "astakos.authenticate",
-            Method::POST,
-            "{AUTH_PATH}/tokens",
-            c.inner.api_tokens.clone(),
-            &Body { auth },
-        )?
-        .idempotency(Idempotency::Idempotent);
-        let mut info: AuthInfo = c.call(op).await?;
-        c.fill_endpoints(&mut info, false)?;
-        Ok(info)
+setters! {
+    Authenticate<'_> {
+        /// `tenantName` (must be the user's uuid on a real server).
+        tenant_name: String,
     }
 }
 
-/// Builder of [`Identity::endpoints`].
+impl Authenticate<'_> {
+    /// Sends the request.
+    pub async fn send(self) -> Result<AuthInfo> {
+        #[derive(Serialize)]
+        struct Token<'s> {
+            id: &'s str,
+        }
+        #[derive(Serialize)]
+        struct Auth<'s> {
+            token: Token<'s>,
+            #[serde(rename = "tenantName", skip_serializing_if = "Option::is_none")]
+            tenant_name: Option<&'s str>,
+        }
+        #[derive(Serialize)]
+        struct Body<'s> {
+            auth: Auth<'s>,
+        }
+        let c = self.client;
+        let token = Token {
+            id: c.token().expose(),
+        };
+        let tenant_name = self.tenant_name.as_deref();
+        let body = Body {
+            auth: Auth { token, tenant_name },
+        };
+        let catalog: Catalog = c
+            .call(c.op(&AUTHENTICATE).await?.python_json(&body))
+            .await?;
+        c.store(catalog, false)
+    }
+}
+
+/// Builder of [`IdentityHandler::endpoints`].
 #[derive(Debug)]
 pub struct GetEndpoints<'a> {
     client: &'a AstakosClient,
@@ -181,40 +181,38 @@ impl GetEndpoints<'_> {
     }
 }
 
-/// Builder of [`Identity::validate_token`].
-#[derive(Debug)]
+/// Builder of [`IdentityHandler::validate_token`]; `belongsTo` is its query.
+#[derive(Debug, Serialize)]
 pub struct ValidateToken<'a> {
+    #[serde(skip)]
     client: &'a AstakosClient,
+    #[serde(skip)]
     token_id: Secret,
+    #[serde(rename = "belongsTo", skip_serializing_if = "Option::is_none")]
     belongs_to: Option<String>,
 }
 
-impl ValidateToken<'_> {
-    /// `belongsTo`: the scope the token must belong to.
-    pub fn belongs_to(mut self, v: impl Into<String>) -> Self {
-        self.belongs_to = Some(v.into());
-        self
-    }
-
-    /// Sends the request. `None` when the answer body is empty.
-    pub async fn send(self) -> Result<Option<AuthInfo>> {
-        if self.token_id.is_empty() {
-            return Err(AstakosError::bad_value("token_id", "must not be empty"));
-        }
-        let c = self.client;
-        let path = join_id(&c.inner.api_tokens, self.token_id.expose());
-        let op = bare_op(
-            "astakos.validate_token",
-            Method::GET,
-            "{AUTH_PATH}/tokens/{token_id}",
-            with_query(path, &[("belongsTo", self.belongs_to.as_deref())]),
-        )
-        .secret(&self.token_id);
-        c.call(op).await
+setters! {
+    ValidateToken<'_> {
+        /// `belongsTo`: the scope the token must belong to.
+        belongs_to: String,
     }
 }
 
-/// Builder of [`Identity::oauth2_token`].
+impl ValidateToken<'_> {
+    /// Sends the request. `None` when the answer body is empty.
+    pub async fn send(self) -> Result<Option<AuthInfo>> {
+        if self.token_id.is_empty() {
+            return Err(Error::invalid_input("token_id", "must not be empty"));
+        }
+        let c = self.client;
+        let op = c.bare(&VALIDATE_TOKEN).await?;
+        let op = op.param("token_id", self.token_id.expose());
+        c.call(op.query_from(&self).secret(&self.token_id)).await
+    }
+}
+
+/// Builder of [`IdentityHandler::oauth2_token`].
 #[derive(Debug)]
 pub struct GetToken<'a> {
     client: &'a AstakosClient,
@@ -248,13 +246,12 @@ impl GetToken<'_> {
     /// Sends the request (after discovering the OAuth2 prefix if needed).
     pub async fn send(self) -> Result<OAuth2Token> {
         if self.client_id.is_empty() {
-            return Err(AstakosError::bad_value("client_id", "must not be empty"));
+            return Err(Error::invalid_input("client_id", "must not be empty"));
         }
         if self.grant_type.is_empty() {
-            return Err(AstakosError::bad_value("grant_type", "must not be empty"));
+            return Err(Error::invalid_input("grant_type", "must not be empty"));
         }
         let c = self.client;
-        let path = join(&c.oauth2_prefix().await?, "token");
         let mut pairs: Vec<(&str, &str)> = vec![("grant_type", self.grant_type.as_str())];
         pairs.extend(self.params.iter().map(|(k, v)| (k.as_str(), v.expose())));
         let basic = base64::engine::general_purpose::STANDARD.encode(format!(
@@ -262,13 +259,10 @@ impl GetToken<'_> {
             self.client_id,
             self.client_secret.expose()
         ));
-        let op = Operation::new("astakos.get_token", Method::POST, "{OAUTH2}/token")
-            .raw_path(path)
-            .body(
-                "application/x-www-form-urlencoded",
-                urlencode(&pairs).into_bytes(),
-            )
-            .header("authorization", &format!("Basic {basic}"));
-        c.call(op).await
+        let body = encode_pairs(&pairs, QueryStyle::PythonQuotePlus);
+        let op = c.op(&GET_TOKEN).await?;
+        let op = op.body("application/x-www-form-urlencoded", body);
+        c.call(op.header("authorization", &format!("Basic {basic}")))
+            .await
     }
 }

@@ -2,17 +2,42 @@
 //! commissions, projects, memberships), equivalent on the wire to the Python
 //! `astakosclient` 0.19.
 //!
+//! # Quick start
+//!
+//! ```toml
+//! [dependencies]
+//! astakos-client = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! ```
+//!
+//! ```no_run
+//! #[tokio::main]
+//! async fn main() -> astakos_client::Result<()> {
+//!     // TENANTRY_ASTAKOS_URL=https://accounts.example.org/identity/v2.0
+//!     // TENANTRY_ASTAKOS_TOKEN=<a user token>
+//!     let client = astakos_client::AstakosClient::from_env()?;
+//!     for (project, resources) in client.quotas().get().await? {
+//!         println!("{project}: {} resources", resources.len());
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Errors are [`tenantry_core::Error`], re-exported as [`Error`] (see
+//! [Errors](#errors)).
+//!
+//! A commission, with a service token:
+//!
 //! ```no_run
 //! use astakos_client::{AstakosClient, ProjectId, Secret, Uuid};
-//! # async fn run() -> Result<(), astakos_client::AstakosError> {
+//! # async fn run() -> astakos_client::Result<()> {
 //! let client = AstakosClient::builder("https://accounts.example.org/identity/v2.0", Secret::new("token"))
 //!     .build()?;
-//! let quotas = client.quotas().get().await?;             // discovery + GET quotas
 //! let user = Uuid::new("73917abc-abcd-477e-a1f1-1763abcdefab")?;
 //! let serial = client.commissions().issue_one(&user)
 //!     .provision((&ProjectId::from(&user), "cyclades.vm"), 1).send().await?;
 //! client.commissions().accept(serial).await?;
-//! # let _ = quotas; Ok(()) }
+//! # Ok(()) }
 //! ```
 //!
 //! # Building a client
@@ -50,39 +75,53 @@
 //! refresh them; the OAuth2 prefix needs its own discovery, as in the
 //! reference.
 //!
+//! # Errors
+//!
+//! One error type, core's [`Error`]; the reference's exceptions map onto it:
+//!
+//! | reference exception | here |
+//! |---|---|
+//! | `BadRequest` (400), `Unauthorized` (401), `Forbidden` (403), `NotFound` (404), `AstakosClientException` (any other status) | [`Error::Api`] with that `status`; `code` is Astakos's fault name (`badRequest`, `itemNotFound`, …) and `message` its message, read by [`parse_error`]; the raw text when the body is not Astakos's format; `excerpt` is the body, redacted; helpers [`Error::status`], [`Error::is_not_found`], [`Error::is_unauthorized`] |
+//! | `QuotaLimit` (413 on a commission issue) | [`Error::Api`] with status 413 and the parsed `overLimit` as typed detail: `e.api().and_then(\|a\| a.detail::<`[`OverLimit`](models::OverLimit)`>())`; the reference's message is [`QUOTA_LIMIT_MESSAGE`](models::commissions::QUOTA_LIMIT_MESSAGE), its details [`OverLimit::details`](models::OverLimit::details); a 413 whose body does not parse has no detail |
+//! | `InvalidResponse`, "no uuid_catalog / displayname_catalog", "No serial found", a malformed catalog (no `v1.0` `astakos_account`, no `publicURL`/`SNF:uiURL`, no `astakos_oauth2` when it is needed) | [`Error::Decode`] with the status, the JSON path of the bad or missing field, serde's message (or the reference's) and a redacted excerpt |
+//! | `NoUserName` / `NoUUID` (`get_username`/`get_uuid`: the id is not in the answer) | [`Error::Decode`] at `uuid_catalog.<uuid>` / `displayname_catalog.<name>` with the reference's message (`No display name for the given uuid: …`); a 2xx answer that lacks what was asked for, so no invented HTTP status |
+//! | `NoEndpoints` from [`parse_endpoints`] | [`Error::InvalidInput`] for the field `endpoints`, the reason being the reference's message (`No endpoints found matching, name = …`); from the client's own discovery it is a malformed catalog, [`Error::Decode`] |
+//! | `BadValue` | [`Error::InvalidInput`] naming the field, before anything is sent |
+//! | `ConnectionError` | [`Error::Transport`] (with whether the request may have reached the server) |
+//!
 //! # The 41 entry points
 //!
 //! | reference | here |
 //! |---|---|
-//! | `authenticate(tenant_name)` | [`client.identity().authenticate()`](identity::Identity::authenticate)`.tenant_name(..).send()` |
-//! | `get_endpoints(extra)` | [`client.identity().endpoints()`](identity::Identity::endpoints)`.include_oauth2().send()` |
-//! | `validate_token(id, belongs_to)` | [`client.identity().validate_token(&id)`](identity::Identity::validate_token)`.belongs_to(..).send()` |
-//! | `get_token(grant, id, secret, **kw)` | [`client.identity().oauth2_token(id, secret)`](identity::Identity::oauth2_token)`.code(..).redirect_uri(..).send()` |
-//! | `get_usernames` / `get_username` | [`client.users().usernames(..)`](catalogs::UserCatalogs::usernames) / [`.username(..)`](catalogs::UserCatalogs::username) |
-//! | `get_uuids` / `get_uuid` | [`client.users().uuids(..)`](catalogs::UserCatalogs::uuids) / [`.uuid(..)`](catalogs::UserCatalogs::uuid) |
+//! | `authenticate(tenant_name)` | [`client.identity().authenticate()`](identity::IdentityHandler::authenticate)`.tenant_name(..).send()` |
+//! | `get_endpoints(extra)` | [`client.identity().endpoints()`](identity::IdentityHandler::endpoints)`.include_oauth2().send()` |
+//! | `validate_token(id, belongs_to)` | [`client.identity().validate_token(&id)`](identity::IdentityHandler::validate_token)`.belongs_to(..).send()` |
+//! | `get_token(grant, id, secret, **kw)` | [`client.identity().oauth2_token(id, secret)`](identity::IdentityHandler::oauth2_token)`.code(..).redirect_uri(..).send()` |
+//! | `get_usernames` / `get_username` | [`client.users().usernames(..)`](catalogs::UsersHandler::usernames) / [`.username(..)`](catalogs::UsersHandler::username) |
+//! | `get_uuids` / `get_uuid` | [`client.users().uuids(..)`](catalogs::UsersHandler::uuids) / [`.uuid(..)`](catalogs::UsersHandler::uuid) |
 //! | `service_get_usernames` / `service_get_username` / `service_get_uuids` / `service_get_uuid` | the same on [`client.service_users()`](AstakosClient::service_users) |
-//! | `get_services` | [`client.services().list()`](services::Services::list) |
-//! | `get_resources` | [`client.resources().list()`](services::Resources::list) |
-//! | `send_feedback(msg, data)` | [`client.feedback().send(msg, data)`](services::Feedback::send) |
+//! | `get_services` | [`client.services().list()`](services::ServicesHandler::list) |
+//! | `get_resources` | [`client.resources().list()`](services::ResourcesHandler::list) |
+//! | `send_feedback(msg, data)` | [`client.feedback().send(msg, data)`](services::FeedbackHandler::send) |
 //! | `get_quotas` | [`client.quotas().get()`](quotas::QuotasHandler::get) |
 //! | `service_get_quotas(user, project_id)` | [`client.quotas().service_quotas()`](quotas::QuotasHandler::service_quotas)`.user(..).project(..).send()` |
 //! | `service_get_project_quotas(project_id)` | [`client.quotas().project_quotas()`](quotas::QuotasHandler::project_quotas)`.project(..).send()` |
-//! | `_issue_commission(request)` | [`client.commissions().issue_request(&req)`](commissions::Commissions::issue_request) |
-//! | `issue_commission_generic(...)` | [`client.commissions().issue_generic()`](commissions::Commissions::issue_generic)`.user_provision(..).project_provision(..).send()` |
-//! | `issue_one_commission(holder, provisions, ...)` | [`client.commissions().issue_one(&holder)`](commissions::Commissions::issue_one)`.provision(..).send()` |
-//! | `issue_resource_reassignment(holder, provisions, ...)` | [`client.commissions().reassign(&holder)`](commissions::Commissions::reassign)`.provision(..).send()` |
+//! | `_issue_commission(request)` | [`client.commissions().issue_request(&req)`](commissions::CommissionsHandler::issue_request) |
+//! | `issue_commission_generic(...)` | [`client.commissions().issue_generic()`](commissions::CommissionsHandler::issue_generic)`.user_provision(..).project_provision(..).send()` |
+//! | `issue_one_commission(holder, provisions, ...)` | [`client.commissions().issue_one(&holder)`](commissions::CommissionsHandler::issue_one)`.provision(..).send()` |
+//! | `issue_resource_reassignment(holder, provisions, ...)` | [`client.commissions().reassign(&holder)`](commissions::CommissionsHandler::reassign)`.provision(..).send()` |
 //! | `mk_provisions` | [`mk_provisions`] |
-//! | `get_pending_commissions` | [`client.commissions().pending()`](commissions::Commissions::pending) |
-//! | `get_commission_info(serial)` | [`client.commissions().info(serial)`](commissions::Commissions::info) |
-//! | `commission_action` / `accept_commission` / `reject_commission` | [`.action(serial, a)`](commissions::Commissions::action) / [`.accept(serial)`](commissions::Commissions::accept) / [`.reject(serial)`](commissions::Commissions::reject) |
-//! | `resolve_commissions(accept, reject)` | [`client.commissions().resolve(&accept, &reject)`](commissions::Commissions::resolve) |
-//! | `get_projects(name, state, owner, mode)` | [`client.projects().list()`](projects::Projects::list)`.name(..).state(..).owner(..).mode(..).send()` |
-//! | `get_project` / `create_project` / `modify_project` | [`client.projects().get(&id)`](projects::Projects::get) / [`.create(&spec)`](projects::Projects::create) / [`.modify(&id, &spec)`](projects::Projects::modify) |
-//! | `project_action(id, action, reason)` | [`client.projects().action(&id, action)`](projects::Projects::action)`.reason(..).send()` |
-//! | `application_action(id, app_id, action, reason)` | [`client.applications().action((&id, app_id), action)`](projects::Applications::action)`.reason(..).send()` |
-//! | `get_memberships(project_id)` / `get_membership(id)` | [`client.memberships().list()`](memberships::Memberships::list)`.project(..).send()` / [`.get(id)`](memberships::Memberships::get) |
-//! | `membership_action(id, action, reason)` | [`client.memberships().action(id, action)`](memberships::Memberships::action)`.reason(..).send()` |
-//! | `join_project(id)` / `enroll_member(id, email)` | [`client.memberships().join(&id)`](memberships::Memberships::join) / [`.enroll(&id, email)`](memberships::Memberships::enroll) |
+//! | `get_pending_commissions` | [`client.commissions().pending()`](commissions::CommissionsHandler::pending) |
+//! | `get_commission_info(serial)` | [`client.commissions().info(serial)`](commissions::CommissionsHandler::info) |
+//! | `commission_action` / `accept_commission` / `reject_commission` | [`.action(serial, a)`](commissions::CommissionsHandler::action) / [`.accept(serial)`](commissions::CommissionsHandler::accept) / [`.reject(serial)`](commissions::CommissionsHandler::reject) |
+//! | `resolve_commissions(accept, reject)` | [`client.commissions().resolve(&accept, &reject)`](commissions::CommissionsHandler::resolve) |
+//! | `get_projects(name, state, owner, mode)` | [`client.projects().list()`](projects::ProjectsHandler::list)`.name(..).state(..).owner(..).mode(..).send()` |
+//! | `get_project` / `create_project` / `modify_project` | [`client.projects().get(&id)`](projects::ProjectsHandler::get) / [`.create(&spec)`](projects::ProjectsHandler::create) / [`.modify(&id, &spec)`](projects::ProjectsHandler::modify) |
+//! | `project_action(id, action, reason)` | [`client.projects().action(&id, action)`](projects::ProjectsHandler::action)`.reason(..).send()` |
+//! | `application_action(id, app_id, action, reason)` | [`client.applications().action(&id, app_id)`](projects::ApplicationsHandler::action)`.action(a).reason(..).send()` |
+//! | `get_memberships(project_id)` / `get_membership(id)` | [`client.memberships().list()`](memberships::MembershipsHandler::list)`.project(..).send()` / [`.get(id)`](memberships::MembershipsHandler::get) |
+//! | `membership_action(id, action, reason)` | [`client.memberships().action(id, action)`](memberships::MembershipsHandler::action)`.reason(..).send()` |
+//! | `join_project(id)` / `enroll_member(id, email)` | [`client.memberships().join(&id)`](memberships::MembershipsHandler::join) / [`.enroll(&id)`](memberships::MembershipsHandler::enroll)`.email(..).send()` |
 //! | `parse_endpoints(endpoints, ...)` | [`parse_endpoints`]`(&info, &EndpointFilter)` |
 //! | `get_token_from_cookie(request, name)` | [`get_token_from_cookie`]`(cookie_header, name)` |
 //!
@@ -113,7 +152,7 @@
 //! - Non-ASCII text is sent as UTF-8 (percent-encoded in queries and forms;
 //!   `\uXXXX` in JSON, as `json.dumps` does); the reference fails. UTF-8
 //!   answers are accepted (the reference requires ASCII).
-//! - Bad input is refused before any I/O with [`AstakosError::BadValue`]
+//! - Bad input is refused before any I/O with [`Error::InvalidInput`]
 //!   naming the field: empty token, ids that are empty or contain
 //!   whitespace, `,` or `:` ([`Uuid`], [`ProjectId`]), empty display names,
 //!   an empty feedback message, a commission without provisions or with an
@@ -137,20 +176,24 @@
 //! **Answers and errors.**
 //! - Answers are typed ([`models`]), unknown fields kept in `extra`, unknown
 //!   enum values in `Unknown(String)`. A 2xx answer of the wrong shape is
-//!   [`AstakosError::InvalidResponse`] with the JSON path (the reference
-//!   returns whatever it parsed). Missing `uuid_catalog`,
-//!   `displayname_catalog` or `serial`, and a malformed catalog (missing
-//!   `publicURL`/`SNF:uiURL`, no oauth2 endpoint) are `InvalidResponse`
-//!   too, instead of a status-500 exception or a raw Python `KeyError`,
+//!   [`Error::Decode`] with the JSON path (the reference returns whatever
+//!   it parsed). Missing `uuid_catalog`, `displayname_catalog` or `serial`,
+//!   and a malformed catalog (missing `publicURL`/`SNF:uiURL`, no oauth2
+//!   endpoint) are `Error::Decode` too, instead of a status-500 exception
+//!   or a raw Python `KeyError`,
 //!   `TypeError` or `IndexError`; the prefixes are stored only when both
 //!   account URLs are present.
 //! - Error bodies are kept as a redacted excerpt of at most 1 KiB
-//!   ([`AstakosError::excerpt`]), the token masked; the status is in
-//!   [`AstakosError::status`]. The reason phrase is the canonical one of the
-//!   status, not the server's (so a 413 whose body does not parse gives the
-//!   message `Payload Too Large`).
+//!   ([`Error::excerpt`]), the token masked; the status is in
+//!   [`Error::status`]. The message of an error answer is Astakos's own
+//!   (its fault's `message`), else the raw text, else the canonical
+//!   reason phrase of the status.
 //! - The literal message `issue_commission_core request returned %r. No
-//!   serial found` (a formatting bug) is `no serial found`.
+//!   serial found` (a formatting bug) is a decode error at `serial`
+//!   (``missing field `serial` ``).
+//! - The user-catalog lookups are one request each, as in the reference
+//!   (Astakos does not page them); `usernames_in_chunks`/`uuids_in_chunks`
+//!   send long lists in chunks as a lazy stream.
 //! - `NoEndpoints` names every given criterion
 //!   (`No endpoints found matching, name = N, version_id = V`); the
 //!   reference names only the first one. For the client's own lookups the
@@ -177,11 +220,61 @@
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+/// `impl $ty { pub fn field(mut self, v: impl Into<T>) -> Self }` for each
+/// optional field: the setters of a builder or a request body (numbers and
+/// flags take the type itself, so that literals infer).
+macro_rules! setters {
+    ($ty:ty { $($(#[$m:meta])* $field:ident: $t:tt),* $(,)? }) => {
+        impl $ty {
+            $(setters!(@one $(#[$m])* $field: $t);)*
+        }
+    };
+    (@one $(#[$m:meta])* $field:ident: u64) => {
+        $(#[$m])*
+        pub fn $field(mut self, v: u64) -> Self {
+            self.$field = Some(v);
+            self
+        }
+    };
+    (@one $(#[$m:meta])* $field:ident: bool) => {
+        $(#[$m])*
+        pub fn $field(mut self, v: bool) -> Self {
+            self.$field = Some(v);
+            self
+        }
+    };
+    (@one $(#[$m:meta])* $field:ident: $t:ty) => {
+        $(#[$m])*
+        pub fn $field(mut self, v: impl Into<$t>) -> Self {
+            self.$field = Some(v.into());
+            self
+        }
+    };
+}
+
+/// A handler `$name<'a>` borrowing the client, and the client's method
+/// `$method()` that returns it.
+macro_rules! handler {
+    ($(#[$m:meta])* $name:ident, $(#[$mm:meta])* $method:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name<'a> {
+            client: &'a $crate::AstakosClient,
+        }
+
+        impl $crate::AstakosClient {
+            $(#[$mm])*
+            pub fn $method(&self) -> $name<'_> {
+                $name { client: self }
+            }
+        }
+    };
+}
+
 pub mod catalogs;
 mod client;
 pub mod commissions;
 pub mod endpoints;
-pub mod error;
 pub mod identity;
 pub mod ids;
 pub mod memberships;
@@ -190,11 +283,10 @@ pub mod projects;
 pub mod quotas;
 pub mod services;
 
-pub use client::{AstakosClient, AstakosClientBuilder, Prefixes};
+pub use client::{parse_error, AstakosClient, AstakosClientBuilder, Prefixes};
 pub use commissions::mk_provisions;
 pub use endpoints::{
     get_token_from_cookie, parse_endpoints, token_from_cookie_value, EndpointFilter,
 };
-pub use error::{AstakosError, QuotaLimitError, Result, StatusError};
 pub use ids::{ApplicationId, MembershipId, ProjectId, Serial, Uuid};
-pub use tenantry_core::{HttpTransport, RetryConfig, Secret, TransportConfig};
+pub use tenantry_core::{Error, HttpTransport, Result, RetryConfig, Secret, TransportConfig};

@@ -1,32 +1,42 @@
 //! Project memberships (#35–#39 of the reference).
 
-use crate::client::{bare_op, join, json_op, with_query, AstakosClient};
-use crate::error::{AstakosError, Result};
 use crate::ids::{MembershipId, ProjectId};
 use crate::models::projects::{Membership, MembershipAction, MembershipRef};
-use http::Method;
-use serde_json::{json, Map, Value};
+use crate::AstakosClient;
+use serde::Serialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+use tenantry_core::encode::QueryStyle::PythonQuotePlus;
+use tenantry_core::pipeline::Decl;
+use tenantry_core::{Error, Result};
 
-/// Membership calls; see [`AstakosClient::memberships`].
-#[derive(Debug, Clone, Copy)]
-pub struct Memberships<'a> {
-    client: &'a AstakosClient,
-}
+const LIST: Decl = Decl::get("astakos.get_memberships", "{ACCOUNT}/projects/memberships")
+    .query_style(PythonQuotePlus);
+const GET: Decl = Decl::get(
+    "astakos.get_membership",
+    "{ACCOUNT}/projects/memberships/{id}",
+);
+const ACTION: Decl = Decl::post(
+    "astakos.membership_action",
+    "{ACCOUNT}/projects/memberships/{id}/action",
+);
+const JOIN: Decl = Decl::post("astakos.join_project", "{ACCOUNT}/projects/memberships");
+const ENROLL: Decl = Decl::post("astakos.enroll_member", "{ACCOUNT}/projects/memberships");
 
-impl AstakosClient {
+handler!(
+    /// Membership calls; see [`AstakosClient::memberships`].
+    MembershipsHandler,
     /// Membership calls (user token).
-    pub fn memberships(&self) -> Memberships<'_> {
-        Memberships { client: self }
-    }
-}
+    memberships
+);
 
-impl<'a> Memberships<'a> {
+impl<'a> MembershipsHandler<'a> {
     /// `get_memberships(project_id=None)`: `GET
     /// {ACCOUNT}/projects/memberships[?project=…]` (with `content-type:
     /// application/json`, as the reference sends it).
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// let all = client.memberships().list().send().await?;
     /// let some = client
@@ -47,24 +57,15 @@ impl<'a> Memberships<'a> {
     /// `get_membership(memb_id)`: `GET {ACCOUNT}/projects/memberships/{id}`.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// let m = client.memberships().get(astakos_client::MembershipId(3)).await?;
     /// # let _ = m; Ok(()) }
     /// ```
     pub async fn get(&self, id: MembershipId) -> Result<Membership> {
         let c = self.client;
-        let path = join(
-            &c.account_path("projects/memberships").await?,
-            &id.to_string(),
-        );
-        c.call(bare_op(
-            "astakos.get_membership",
-            Method::GET,
-            "{ACCOUNT}/projects/memberships/{id}",
-            path,
-        ))
-        .await
+        let op = c.bare(&GET).await?.param("id", &id.to_string());
+        c.call(op).await
     }
 
     /// `membership_action(memb_id, action, reason="")`: `POST
@@ -72,7 +73,7 @@ impl<'a> Memberships<'a> {
     /// "<reason>"}`. An unknown action is refused before sending.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// use astakos_client::{models::MembershipAction, MembershipId};
     /// client
@@ -92,7 +93,7 @@ impl<'a> Memberships<'a> {
             client: self.client,
             id,
             action,
-            reason: String::new(),
+            reason: None,
         }
     }
 
@@ -100,7 +101,7 @@ impl<'a> Memberships<'a> {
     /// with `{"join": {"project": id}}`; returns the new membership's id.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// let m = client.memberships().join(&astakos_client::ProjectId::new("p1")?).await?;
     /// println!("membership {}", m.id);
@@ -108,120 +109,114 @@ impl<'a> Memberships<'a> {
     /// ```
     pub async fn join(&self, project: &ProjectId) -> Result<MembershipRef> {
         let c = self.client;
-        let path = c.account_path("projects/memberships").await?;
-        let op = json_op(
-            "astakos.join_project",
-            Method::POST,
-            "{ACCOUNT}/projects/memberships",
-            path,
-            &json!({"join": {"project": project}}),
-        )?;
-        c.call(op).await
+        let body = json!({"join": {"project": project}});
+        c.call(c.op(&JOIN).await?.python_json(&body)).await
     }
 
     /// `enroll_member(project_id, email)`: `POST
     /// {ACCOUNT}/projects/memberships` with `{"enroll": {"project": id,
-    /// "user": email}}`. An empty email is refused before sending.
+    /// "user": email}}`. The email (required, not blank) is checked before
+    /// sending.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// let m = client
     ///     .memberships()
-    ///     .enroll(&astakos_client::ProjectId::new("p1")?, "someone@example.org")
+    ///     .enroll(&astakos_client::ProjectId::new("p1")?)
+    ///     .email("someone@example.org")
+    ///     .send()
     ///     .await?;
     /// # let _ = m; Ok(()) }
     /// ```
-    pub async fn enroll(&self, project: &ProjectId, email: &str) -> Result<MembershipRef> {
-        if email.trim().is_empty() {
-            return Err(AstakosError::bad_value("email", "must not be empty"));
+    pub fn enroll(&self, project: &ProjectId) -> Enroll<'a> {
+        Enroll {
+            client: self.client,
+            project: project.clone(),
+            email: None,
         }
-        let c = self.client;
-        let path = c.account_path("projects/memberships").await?;
-        let op = json_op(
-            "astakos.enroll_member",
-            Method::POST,
-            "{ACCOUNT}/projects/memberships",
-            path,
-            &json!({"enroll": {"project": project, "user": email}}),
-        )?;
-        c.call(op).await
     }
 }
 
-/// Builder of [`Memberships::list`].
-#[derive(Debug)]
+/// Builder of [`MembershipsHandler::list`]; its fields are the query.
+#[derive(Debug, Serialize)]
 pub struct ListMemberships<'a> {
+    #[serde(skip)]
     client: &'a AstakosClient,
+    #[serde(skip_serializing_if = "Option::is_none")]
     project: Option<ProjectId>,
 }
 
-impl ListMemberships<'_> {
-    /// Only the memberships of this project.
-    pub fn project(mut self, v: ProjectId) -> Self {
-        self.project = Some(v);
-        self
-    }
-
-    /// Sends the request.
-    pub async fn send(self) -> Result<Vec<Membership>> {
-        let c = self.client;
-        let path = c.account_path("projects/memberships").await?;
-        let op = bare_op(
-            "astakos.get_memberships",
-            Method::GET,
-            "{ACCOUNT}/projects/memberships",
-            with_query(
-                path,
-                &[("project", self.project.as_ref().map(ProjectId::as_str))],
-            ),
-        )
-        .header("content-type", "application/json");
-        c.call(op).await
+setters! {
+    ListMemberships<'_> {
+        /// Only the memberships of this project.
+        project: ProjectId,
     }
 }
 
-/// Builder of [`Memberships::action`].
+impl ListMemberships<'_> {
+    /// Sends the request.
+    pub async fn send(self) -> Result<Vec<Membership>> {
+        let c = self.client;
+        let op = c.bare(&LIST).await?.query_from(&self);
+        c.call(op.header("content-type", "application/json")).await
+    }
+}
+
+/// Builder of [`MembershipsHandler::action`].
 #[derive(Debug)]
 pub struct MembershipActionRequest<'a> {
     client: &'a AstakosClient,
     id: MembershipId,
     action: MembershipAction,
-    reason: String,
+    reason: Option<String>,
+}
+
+setters! {
+    MembershipActionRequest<'_> {
+        /// The reason (default empty).
+        reason: String,
+    }
 }
 
 impl MembershipActionRequest<'_> {
-    /// The reason (default empty).
-    pub fn reason(mut self, v: impl Into<String>) -> Self {
-        self.reason = v.into();
-        self
-    }
-
     /// Sends the request.
     pub async fn send(self) -> Result<()> {
         if self.action.is_unknown() {
-            return Err(AstakosError::bad_value(
-                "action",
-                format!("`{}` is not a membership action", self.action),
-            ));
+            let reason = format!("`{}` is not a membership action", self.action);
+            return Err(Error::invalid_input("action", reason));
         }
         let c = self.client;
-        let path = join(
-            &join(
-                &c.account_path("projects/memberships").await?,
-                &self.id.to_string(),
-            ),
-            "action",
-        );
-        let mut body = Map::new();
-        body.insert(self.action.as_str().to_owned(), Value::from(self.reason));
-        let op = json_op(
-            "astakos.membership_action",
-            Method::POST,
-            "{ACCOUNT}/projects/memberships/{id}/action",
-            path,
-            &Value::Object(body),
-        )?;
-        c.call_unit(op).await
+        let body = BTreeMap::from([(self.action.as_str(), self.reason.unwrap_or_default())]);
+        let op = c.op(&ACTION).await?.param("id", &self.id.to_string());
+        c.call_unit(op.python_json(&body)).await
+    }
+}
+
+/// Builder of [`MembershipsHandler::enroll`].
+#[derive(Debug)]
+pub struct Enroll<'a> {
+    client: &'a AstakosClient,
+    project: ProjectId,
+    email: Option<String>,
+}
+
+setters! {
+    Enroll<'_> {
+        /// The email of the user to enroll (required).
+        email: String,
+    }
+}
+
+impl Enroll<'_> {
+    /// Sends the request; returns the new membership's id.
+    pub async fn send(self) -> Result<MembershipRef> {
+        let email = self.email.unwrap_or_default();
+        if email.trim().is_empty() {
+            return Err(Error::invalid_input("email", "must not be empty"));
+        }
+        let c = self.client;
+        let body = json!({"enroll": {"project": self.project, "user": email}});
+        c.call(c.op(&ENROLL).await?.python_json(&body)).await
     }
 }

@@ -1,46 +1,50 @@
 //! Projects and project applications (#29–#34 of the reference).
 
-use crate::client::{bare_op, join, join_id, json_op, with_query, AstakosClient};
-use crate::error::{AstakosError, Result};
 use crate::ids::{ApplicationId, ProjectId, Uuid};
 use crate::models::projects::{
     ApplicationAction, NewProject, Project, ProjectAction, ProjectApplicationRef, ProjectMode,
     ProjectState,
 };
-use http::Method;
-use serde_json::{json, Map, Value};
-use tenantry_core::Idempotency;
+use crate::AstakosClient;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tenantry_core::encode::QueryStyle::PythonQuotePlus;
+use tenantry_core::pipeline::Decl;
+use tenantry_core::{Error, Result};
 
-/// Project calls; see [`AstakosClient::projects`].
-#[derive(Debug, Clone, Copy)]
-pub struct Projects<'a> {
-    client: &'a AstakosClient,
-}
+const LIST: Decl =
+    Decl::get("astakos.get_projects", "{ACCOUNT}/projects").query_style(PythonQuotePlus);
+const GET: Decl = Decl::get("astakos.get_project", "{ACCOUNT}/projects/{id}");
+const CREATE: Decl = Decl::post("astakos.create_project", "{ACCOUNT}/projects");
+/// Not re-sent once it may have arrived: each PUT submits an application.
+const MODIFY: Decl =
+    Decl::put("astakos.modify_project", "{ACCOUNT}/projects/{id}").non_idempotent();
+const ACTION: Decl = Decl::post("astakos.project_action", "{ACCOUNT}/projects/{id}/action");
+const APPLICATION_ACTION: Decl = Decl::post(
+    "astakos.application_action",
+    "{ACCOUNT}/projects/{id}/action",
+);
 
-/// Application calls; see [`AstakosClient::applications`].
-#[derive(Debug, Clone, Copy)]
-pub struct Applications<'a> {
-    client: &'a AstakosClient,
-}
-
-impl AstakosClient {
+handler!(
+    /// Project calls; see [`AstakosClient::projects`].
+    ProjectsHandler,
     /// Project calls (user token).
-    pub fn projects(&self) -> Projects<'_> {
-        Projects { client: self }
-    }
+    projects
+);
+handler!(
+    /// Application calls; see [`AstakosClient::applications`].
+    ApplicationsHandler,
     /// Project application calls (user token).
-    pub fn applications(&self) -> Applications<'_> {
-        Applications { client: self }
-    }
-}
+    applications
+);
 
-impl<'a> Projects<'a> {
+impl<'a> ProjectsHandler<'a> {
     /// `get_projects(name, state, owner, mode)`: `GET {ACCOUNT}/projects`
     /// with the filters that are set (and, as the reference sends it,
     /// `content-type: application/json` on this GET).
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// use astakos_client::models::ProjectState;
     /// let projects = client
@@ -65,28 +69,22 @@ impl<'a> Projects<'a> {
     /// `get_project(project_id)`: `GET {ACCOUNT}/projects/{id}`.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// let p = client.projects().get(&astakos_client::ProjectId::new("p1")?).await?;
     /// # let _ = p; Ok(()) }
     /// ```
     pub async fn get(&self, project: &ProjectId) -> Result<Project> {
         let c = self.client;
-        let path = join_id(&c.account_path("projects").await?, project.as_str());
-        c.call(bare_op(
-            "astakos.get_project",
-            Method::GET,
-            "{ACCOUNT}/projects/{id}",
-            path,
-        ))
-        .await
+        c.call(c.bare(&GET).await?.param("id", project.as_str()))
+            .await
     }
 
     /// `create_project(specs)`: `POST {ACCOUNT}/projects`. `name` (not
     /// empty) and `end_date` are required before sending.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// use astakos_client::models::{NewProject, ResourceCapacity};
     /// let spec = NewProject::new("my.project", "2030-01-01T00:00:00Z")
@@ -96,22 +94,14 @@ impl<'a> Projects<'a> {
     /// ```
     pub async fn create(&self, spec: &NewProject) -> Result<ProjectApplicationRef> {
         match spec.name.as_deref() {
-            None | Some("") => return Err(AstakosError::bad_value("name", "must not be empty")),
+            None | Some("") => return Err(Error::invalid_input("name", "must not be empty")),
             Some(_) => {}
         }
         if spec.end_date.as_deref().unwrap_or("").is_empty() {
-            return Err(AstakosError::bad_value("end_date", "is required"));
+            return Err(Error::invalid_input("end_date", "is required"));
         }
         let c = self.client;
-        let path = c.account_path("projects").await?;
-        let op = json_op(
-            "astakos.create_project",
-            Method::POST,
-            "{ACCOUNT}/projects",
-            path,
-            spec,
-        )?;
-        c.call(op).await
+        c.call(c.op(&CREATE).await?.python_json(spec)).await
     }
 
     /// `modify_project(project_id, specs)`: `PUT {ACCOUNT}/projects/{id}`
@@ -119,7 +109,7 @@ impl<'a> Projects<'a> {
     /// have arrived: each PUT submits an application.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// use astakos_client::{models::NewProject, ProjectId};
     /// let r = client
@@ -134,19 +124,11 @@ impl<'a> Projects<'a> {
         changes: &NewProject,
     ) -> Result<ProjectApplicationRef> {
         if changes.name.as_deref() == Some("") {
-            return Err(AstakosError::bad_value("name", "must not be empty"));
+            return Err(Error::invalid_input("name", "must not be empty"));
         }
         let c = self.client;
-        let path = join_id(&c.account_path("projects").await?, project.as_str());
-        let op = json_op(
-            "astakos.modify_project",
-            Method::PUT,
-            "{ACCOUNT}/projects/{id}",
-            path,
-            changes,
-        )?
-        .idempotency(Idempotency::NonIdempotent);
-        c.call(op).await
+        let op = c.op(&MODIFY).await?.param("id", project.as_str());
+        c.call(op.python_json(changes)).await
     }
 
     /// `project_action(project_id, action, reason="")`: `POST
@@ -154,7 +136,7 @@ impl<'a> Projects<'a> {
     /// An unknown action is refused before sending.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// use astakos_client::{models::ProjectAction, ProjectId};
     /// client
@@ -170,128 +152,107 @@ impl<'a> Projects<'a> {
             client: self.client,
             project: project.clone(),
             action,
-            reason: String::new(),
+            reason: None,
         }
     }
 }
 
-/// Builder of [`Projects::list`].
-#[derive(Debug)]
+/// Builder of [`ProjectsHandler::list`]; its fields are the query, in the
+/// reference's order.
+#[derive(Debug, Serialize)]
 pub struct ListProjects<'a> {
+    #[serde(skip)]
     client: &'a AstakosClient,
-    name: Option<String>,
-    state: Option<ProjectState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     owner: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<ProjectState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     mode: Option<ProjectMode>,
 }
 
-impl ListProjects<'_> {
-    /// Only projects with this name (not empty).
-    pub fn name(mut self, v: impl Into<String>) -> Self {
-        self.name = Some(v.into());
-        self
-    }
-    /// Only projects in this state.
-    pub fn state(mut self, v: ProjectState) -> Self {
-        self.state = Some(v);
-        self
-    }
-    /// Only projects of this owner.
-    pub fn owner(mut self, v: Uuid) -> Self {
-        self.owner = Some(v);
-        self
-    }
-    /// The listing mode.
-    pub fn mode(mut self, v: ProjectMode) -> Self {
-        self.mode = Some(v);
-        self
-    }
-
-    /// Sends the request.
-    pub async fn send(self) -> Result<Vec<Project>> {
-        if self.name.as_deref() == Some("") {
-            return Err(AstakosError::bad_value("name", "must not be empty"));
-        }
-        if let Some(s) = self.state.as_ref().filter(|s| s.as_str().is_empty()) {
-            return Err(AstakosError::bad_value("state", format!("`{s}`")));
-        }
-        let c = self.client;
-        let path = c.account_path("projects").await?;
-        let q = [
-            ("owner", self.owner.as_ref().map(Uuid::as_str)),
-            ("state", self.state.as_ref().map(ProjectState::as_str)),
-            ("name", self.name.as_deref()),
-            ("mode", self.mode.as_ref().map(ProjectMode::as_str)),
-        ];
-        let op = bare_op(
-            "astakos.get_projects",
-            Method::GET,
-            "{ACCOUNT}/projects",
-            with_query(path, &q),
-        )
-        .header("content-type", "application/json");
-        c.call(op).await
+setters! {
+    ListProjects<'_> {
+        /// Only projects with this name (not empty).
+        name: String,
+        /// Only projects in this state.
+        state: ProjectState,
+        /// Only projects of this owner.
+        owner: Uuid,
+        /// The listing mode.
+        mode: ProjectMode,
     }
 }
 
-/// Builder of [`Projects::action`].
+impl ListProjects<'_> {
+    /// Sends the request.
+    pub async fn send(self) -> Result<Vec<Project>> {
+        if self.name.as_deref() == Some("") {
+            return Err(Error::invalid_input("name", "must not be empty"));
+        }
+        if let Some(s) = self.state.as_ref().filter(|s| s.as_str().is_empty()) {
+            return Err(Error::invalid_input("state", format!("`{s}`")));
+        }
+        let c = self.client;
+        let op = c.bare(&LIST).await?.query_from(&self);
+        c.call(op.header("content-type", "application/json")).await
+    }
+}
+
+/// Builder of [`ProjectsHandler::action`].
 #[derive(Debug)]
 pub struct ProjectActionRequest<'a> {
     client: &'a AstakosClient,
     project: ProjectId,
     action: ProjectAction,
-    reason: String,
+    reason: Option<String>,
+}
+
+setters! {
+    ProjectActionRequest<'_> {
+        /// The reason (default empty).
+        reason: String,
+    }
 }
 
 impl ProjectActionRequest<'_> {
-    /// The reason (default empty).
-    pub fn reason(mut self, v: impl Into<String>) -> Self {
-        self.reason = v.into();
-        self
-    }
-
     /// Sends the request.
     pub async fn send(self) -> Result<()> {
         if self.action.is_unknown() {
-            return Err(AstakosError::bad_value(
-                "action",
-                format!("`{}` is not a project action", self.action),
-            ));
+            let reason = format!("`{}` is not a project action", self.action);
+            return Err(Error::invalid_input("action", reason));
+        }
+        #[derive(Serialize)]
+        struct Reason {
+            reason: String,
         }
         let c = self.client;
-        let path = join(
-            &join_id(&c.account_path("projects").await?, self.project.as_str()),
-            "action",
-        );
-        let mut body = Map::new();
-        body.insert(
-            self.action.as_str().to_owned(),
-            json!({ "reason": self.reason }),
-        );
-        let op = json_op(
-            "astakos.project_action",
-            Method::POST,
-            "{ACCOUNT}/projects/{id}/action",
-            path,
-            &Value::Object(body),
-        )?;
-        c.call_unit(op).await
+        let reason = Reason {
+            reason: self.reason.unwrap_or_default(),
+        };
+        let body = BTreeMap::from([(self.action.as_str(), reason)]);
+        let op = c.op(&ACTION).await?.param("id", self.project.as_str());
+        c.call_unit(op.python_json(&body)).await
     }
 }
 
-impl<'a> Applications<'a> {
+impl<'a> ApplicationsHandler<'a> {
     /// `application_action(project_id, app_id, action, reason="")`: `POST
     /// {ACCOUNT}/projects/{id}/action` with `{"<action>": {"reasons": r,
     /// "app_id": id}}`. The application is named by its project and its
-    /// id. An unknown action is refused before sending.
+    /// id; the action (required) and the reason go in the builder. A
+    /// missing or unknown action is refused before sending.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// use astakos_client::{models::ApplicationAction, ApplicationId, ProjectId};
     /// client
     ///     .applications()
-    ///     .action((&ProjectId::new("p1")?, ApplicationId(7)), ApplicationAction::Approve)
+    ///     .action(&ProjectId::new("p1")?, ApplicationId(7))
+    ///     .action(ApplicationAction::Approve)
     ///     .reason("ok")
     ///     .send()
     ///     .await?;
@@ -299,71 +260,63 @@ impl<'a> Applications<'a> {
     /// ```
     pub fn action(
         &self,
-        application: (&ProjectId, ApplicationId),
-        action: ApplicationAction,
+        project: &ProjectId,
+        app_id: ApplicationId,
     ) -> ApplicationActionRequest<'a> {
         ApplicationActionRequest {
             client: self.client,
-            project: application.0.clone(),
-            application: application.1,
-            action,
-            reason: String::new(),
+            project: project.clone(),
+            app_id,
+            action: None,
+            reason: None,
         }
     }
 }
 
-#[derive(serde::Serialize)]
-struct ReasonsBody<'s> {
-    reasons: &'s str,
-    app_id: ApplicationId,
-}
-
-/// Builder of [`Applications::action`].
+/// Builder of [`ApplicationsHandler::action`].
 #[derive(Debug)]
 pub struct ApplicationActionRequest<'a> {
     client: &'a AstakosClient,
     project: ProjectId,
-    application: ApplicationId,
-    action: ApplicationAction,
-    reason: String,
+    app_id: ApplicationId,
+    action: Option<ApplicationAction>,
+    reason: Option<String>,
+}
+
+setters! {
+    ApplicationActionRequest<'_> {
+        /// The action (required).
+        action: ApplicationAction,
+        /// The reason (default empty). Sent as `reasons`, as the reference
+        /// does; a 0.19 server reads `reason` and ignores it.
+        reason: String,
+    }
 }
 
 impl ApplicationActionRequest<'_> {
-    /// The reason (default empty). Sent as `reasons`, as the reference does;
-    /// a 0.19 server reads `reason` and ignores it.
-    pub fn reason(mut self, v: impl Into<String>) -> Self {
-        self.reason = v.into();
-        self
-    }
-
     /// Sends the request.
     pub async fn send(self) -> Result<()> {
-        let action = self.action;
-        if action.is_unknown() {
-            return Err(AstakosError::bad_value(
-                "action",
-                format!("`{action}` is not an application action"),
-            ));
+        let action = match self.action {
+            Some(a) if !a.is_unknown() => a,
+            other => {
+                let shown = other.map_or("none".to_owned(), |a| a.to_string());
+                let reason = format!("`{shown}` is not an application action");
+                return Err(Error::invalid_input("action", reason));
+            }
+        };
+        #[derive(Serialize)]
+        struct Reasons {
+            reasons: String,
+            app_id: ApplicationId,
         }
         let c = self.client;
-        let path = join(
-            &join_id(&c.account_path("projects").await?, self.project.as_str()),
-            "action",
-        );
-        let body = std::collections::BTreeMap::from([(
-            action.as_str(),
-            ReasonsBody {
-                reasons: &self.reason,
-                app_id: self.application,
-            },
-        )]);
-        let op = json_op(
-            "astakos.application_action",
-            Method::POST,
-            "{ACCOUNT}/projects/{id}/action",
-            path,
-            &body,
-        )?;
-        c.call_unit(op).await
+        let reasons = Reasons {
+            reasons: self.reason.unwrap_or_default(),
+            app_id: self.app_id,
+        };
+        let body = BTreeMap::from([(action.as_str(), reasons)]);
+        let op = c.op(&APPLICATION_ACTION).await?;
+        let op = op.param("id", self.project.as_str());
+        c.call_unit(op.python_json(&body)).await
     }
 }

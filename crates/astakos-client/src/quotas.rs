@@ -1,27 +1,37 @@
 //! Quotas of the user, of every user of a service, of projects (#16–#18 of
 //! the reference).
 
-use crate::client::{bare_op, with_query, AstakosClient};
-use crate::error::Result;
 use crate::ids::{ProjectId, Uuid};
 use crate::models::quotas::{ProjectQuotas, Quotas, ServiceQuotas};
-use http::Method;
+use crate::AstakosClient;
+use serde::Serialize;
+use tenantry_core::encode::QueryStyle::PythonQuotePlus;
+use tenantry_core::pipeline::Decl;
+use tenantry_core::Result;
 
-/// Quota calls; see [`AstakosClient::quotas`].
-#[derive(Debug, Clone, Copy)]
-pub struct QuotasHandler<'a> {
-    client: &'a AstakosClient,
-}
+const GET_QUOTAS: Decl = Decl::get("astakos.get_quotas", "{ACCOUNT}/quotas");
+const SERVICE_QUOTAS: Decl = Decl::get("astakos.service_get_quotas", "{ACCOUNT}/service_quotas")
+    .query_style(PythonQuotePlus);
+const PROJECT_QUOTAS: Decl = Decl::get(
+    "astakos.service_get_project_quotas",
+    "{ACCOUNT}/service_project_quotas",
+)
+.query_style(PythonQuotePlus);
 
-impl AstakosClient {
+handler!(
+    /// Quota calls; see [`AstakosClient::quotas`].
+    QuotasHandler,
     /// Quota calls.
-    pub fn quotas(&self) -> QuotasHandler<'_> {
-        QuotasHandler { client: self }
-    }
-}
+    quotas
+);
 
-fn joined<T: AsRef<str>>(v: &[T]) -> String {
-    v.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(",")
+/// Serializes a list filter comma-joined, as the reference sends it.
+pub(crate) fn comma<T: AsRef<str>, S: serde::Serializer>(
+    v: &Option<Vec<T>>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    let joined = v.iter().flatten().map(AsRef::as_ref);
+    s.serialize_str(&joined.collect::<Vec<_>>().join(","))
 }
 
 impl<'a> QuotasHandler<'a> {
@@ -29,7 +39,7 @@ impl<'a> QuotasHandler<'a> {
     /// token).
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// for (source, resources) in client.quotas().get().await? {
     ///     for (resource, q) in resources {
@@ -40,14 +50,7 @@ impl<'a> QuotasHandler<'a> {
     /// ```
     pub async fn get(&self) -> Result<Quotas> {
         let c = self.client;
-        let path = c.account_path("quotas").await?;
-        c.call(bare_op(
-            "astakos.get_quotas",
-            Method::GET,
-            "{ACCOUNT}/quotas",
-            path,
-        ))
-        .await
+        c.call(c.bare(&GET_QUOTAS).await?).await
     }
 
     /// `service_get_quotas(user=None, project_id=None)`: `GET
@@ -55,7 +58,7 @@ impl<'a> QuotasHandler<'a> {
     /// token), optionally filtered.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// use astakos_client::Uuid;
     /// let q = client
@@ -69,8 +72,8 @@ impl<'a> QuotasHandler<'a> {
     pub fn service_quotas(&self) -> ServiceQuotasRequest<'a> {
         ServiceQuotasRequest {
             client: self.client,
-            users: None,
-            projects: None,
+            project: None,
+            user: None,
         }
     }
 
@@ -79,7 +82,7 @@ impl<'a> QuotasHandler<'a> {
     /// token).
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// use astakos_client::ProjectId;
     /// let q = client.quotas().project_quotas().project(ProjectId::new("p1")?).send().await?;
@@ -88,91 +91,78 @@ impl<'a> QuotasHandler<'a> {
     pub fn project_quotas(&self) -> ProjectQuotasRequest<'a> {
         ProjectQuotasRequest {
             client: self.client,
-            projects: None,
+            project: None,
         }
     }
 }
 
-/// Builder of [`QuotasHandler::service_quotas`].
-#[derive(Debug)]
+/// Builder of [`QuotasHandler::service_quotas`]; its fields are the query.
+#[derive(Debug, Serialize)]
 pub struct ServiceQuotasRequest<'a> {
+    #[serde(skip)]
     client: &'a AstakosClient,
-    users: Option<Vec<Uuid>>,
-    projects: Option<Vec<ProjectId>>,
+    #[serde(serialize_with = "comma", skip_serializing_if = "Option::is_none")]
+    project: Option<Vec<ProjectId>>,
+    #[serde(serialize_with = "comma", skip_serializing_if = "Option::is_none")]
+    user: Option<Vec<Uuid>>,
 }
 
 impl ServiceQuotasRequest<'_> {
     /// Adds a user to the `user` filter (comma-joined).
     pub fn user(mut self, user: Uuid) -> Self {
-        self.users.get_or_insert_with(Vec::new).push(user);
+        self.user.get_or_insert_with(Vec::new).push(user);
         self
     }
     /// Sets the `user` filter to these users (an empty list sends `user=`,
     /// as the reference does).
     pub fn users(mut self, users: impl IntoIterator<Item = Uuid>) -> Self {
-        self.users = Some(users.into_iter().collect());
+        self.user = Some(users.into_iter().collect());
         self
     }
     /// Adds a project to the `project` filter (comma-joined).
     pub fn project(mut self, project: ProjectId) -> Self {
-        self.projects.get_or_insert_with(Vec::new).push(project);
+        self.project.get_or_insert_with(Vec::new).push(project);
         self
     }
     /// Sets the `project` filter to these projects.
     pub fn projects(mut self, projects: impl IntoIterator<Item = ProjectId>) -> Self {
-        self.projects = Some(projects.into_iter().collect());
+        self.project = Some(projects.into_iter().collect());
         self
     }
 
     /// Sends the request.
     pub async fn send(self) -> Result<ServiceQuotas> {
         let c = self.client;
-        let path = c.account_path("service_quotas").await?;
-        let project = self.projects.as_deref().map(joined);
-        let user = self.users.as_deref().map(joined);
-        c.call(bare_op(
-            "astakos.service_get_quotas",
-            Method::GET,
-            "{ACCOUNT}/service_quotas",
-            with_query(
-                path,
-                &[("project", project.as_deref()), ("user", user.as_deref())],
-            ),
-        ))
-        .await
+        c.call(c.bare(&SERVICE_QUOTAS).await?.query_from(&self))
+            .await
     }
 }
 
-/// Builder of [`QuotasHandler::project_quotas`].
-#[derive(Debug)]
+/// Builder of [`QuotasHandler::project_quotas`]; its fields are the query.
+#[derive(Debug, Serialize)]
 pub struct ProjectQuotasRequest<'a> {
+    #[serde(skip)]
     client: &'a AstakosClient,
-    projects: Option<Vec<ProjectId>>,
+    #[serde(serialize_with = "comma", skip_serializing_if = "Option::is_none")]
+    project: Option<Vec<ProjectId>>,
 }
 
 impl ProjectQuotasRequest<'_> {
     /// Adds a project to the `project` filter (comma-joined).
     pub fn project(mut self, project: ProjectId) -> Self {
-        self.projects.get_or_insert_with(Vec::new).push(project);
+        self.project.get_or_insert_with(Vec::new).push(project);
         self
     }
     /// Sets the `project` filter to these projects.
     pub fn projects(mut self, projects: impl IntoIterator<Item = ProjectId>) -> Self {
-        self.projects = Some(projects.into_iter().collect());
+        self.project = Some(projects.into_iter().collect());
         self
     }
 
     /// Sends the request.
     pub async fn send(self) -> Result<ProjectQuotas> {
         let c = self.client;
-        let path = c.account_path("service_project_quotas").await?;
-        let project = self.projects.as_deref().map(joined);
-        c.call(bare_op(
-            "astakos.service_get_project_quotas",
-            Method::GET,
-            "{ACCOUNT}/service_project_quotas",
-            with_query(path, &[("project", project.as_deref())]),
-        ))
-        .await
+        c.call(c.bare(&PROJECT_QUOTAS).await?.query_from(&self))
+            .await
     }
 }

@@ -1,50 +1,39 @@
 //! Services, resources and feedback (#13–#15 of the reference).
 
-use crate::client::{bare_op, join, urlencode, AstakosClient};
-use crate::error::{AstakosError, Result};
 use crate::models::catalog::{Resource, Service};
-use http::Method;
 use std::collections::BTreeMap;
-use tenantry_core::pipeline::Operation;
+use tenantry_core::encode::{encode_pairs, QueryStyle};
+use tenantry_core::pipeline::Decl;
+use tenantry_core::{Error, Result};
 
-/// Registered services; see [`AstakosClient::services`].
-#[derive(Debug, Clone, Copy)]
-pub struct Services<'a> {
-    client: &'a AstakosClient,
-}
+const GET_SERVICES: Decl = Decl::get("astakos.get_services", "{UI}/get_services");
+const GET_RESOURCES: Decl = Decl::get("astakos.get_resources", "{ACCOUNT}/resources");
+const SEND_FEEDBACK: Decl = Decl::post("astakos.send_feedback", "{ACCOUNT}/feedback");
 
-/// Quota resources; see [`AstakosClient::resources`].
-#[derive(Debug, Clone, Copy)]
-pub struct Resources<'a> {
-    client: &'a AstakosClient,
-}
-
-/// Feedback; see [`AstakosClient::feedback`].
-#[derive(Debug, Clone, Copy)]
-pub struct Feedback<'a> {
-    client: &'a AstakosClient,
-}
-
-impl AstakosClient {
+handler!(
+    /// Registered services; see [`AstakosClient::services`](crate::AstakosClient::services).
+    ServicesHandler,
     /// The registered services (`get_services`).
-    pub fn services(&self) -> Services<'_> {
-        Services { client: self }
-    }
+    services
+);
+handler!(
+    /// Quota resources; see [`AstakosClient::resources`](crate::AstakosClient::resources).
+    ResourcesHandler,
     /// The quota resources (`get_resources`).
-    pub fn resources(&self) -> Resources<'_> {
-        Resources { client: self }
-    }
+    resources
+);
+handler!(
+    /// Feedback; see [`AstakosClient::feedback`](crate::AstakosClient::feedback).
+    FeedbackHandler,
     /// Feedback to the operators (`send_feedback`).
-    pub fn feedback(&self) -> Feedback<'_> {
-        Feedback { client: self }
-    }
-}
+    feedback
+);
 
-impl Services<'_> {
+impl ServicesHandler<'_> {
     /// `get_services()`: `GET {UI}/get_services`, the component descriptors.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// for s in client.services().list().await? {
     ///     println!("{:?} {:?}", s.name, s.url);
@@ -53,23 +42,16 @@ impl Services<'_> {
     /// ```
     pub async fn list(&self) -> Result<Vec<Service>> {
         let c = self.client;
-        let path = join(&c.ui_prefix().await?, "get_services");
-        c.call(bare_op(
-            "astakos.get_services",
-            Method::GET,
-            "{UI}/get_services",
-            path,
-        ))
-        .await
+        c.call(c.bare(&GET_SERVICES).await?).await
     }
 }
 
-impl Resources<'_> {
+impl ResourcesHandler<'_> {
     /// `get_resources()`: `GET {ACCOUNT}/resources`, resource name →
     /// description.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// let resources = client.resources().list().await?;
     /// let ram_unit = resources.get("cyclades.ram").and_then(|r| r.unit.clone());
@@ -77,39 +59,31 @@ impl Resources<'_> {
     /// ```
     pub async fn list(&self) -> Result<BTreeMap<String, Resource>> {
         let c = self.client;
-        let path = c.account_path("resources").await?;
-        c.call(bare_op(
-            "astakos.get_resources",
-            Method::GET,
-            "{ACCOUNT}/resources",
-            path,
-        ))
-        .await
+        c.call(c.bare(&GET_RESOURCES).await?).await
     }
 }
 
-impl Feedback<'_> {
+impl FeedbackHandler<'_> {
     /// `send_feedback(message, data)`: `POST {ACCOUNT}/feedback` with the
     /// form `feedback_data=…&feedback_msg=…`. An empty message is refused
     /// before sending. Unlike the reference, the body is labelled
     /// `application/x-www-form-urlencoded` (see the crate docs).
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), astakos_client::AstakosError> {
+    /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// client.feedback().send("the VM console is slow", "vm=42").await?;
     /// # Ok(()) }
     /// ```
     pub async fn send(&self, message: &str, data: &str) -> Result<()> {
         if message.is_empty() {
-            return Err(AstakosError::bad_value("message", "must not be empty"));
+            return Err(Error::invalid_input("message", "must not be empty"));
         }
         let c = self.client;
-        let path = c.account_path("feedback").await?;
-        let body = urlencode(&[("feedback_data", data), ("feedback_msg", message)]);
-        let op = Operation::new("astakos.send_feedback", Method::POST, "{ACCOUNT}/feedback")
-            .raw_path(path)
-            .body("application/x-www-form-urlencoded", body.into_bytes());
-        c.call_unit(op).await
+        let pairs = [("feedback_data", data), ("feedback_msg", message)];
+        let body = encode_pairs(&pairs, QueryStyle::PythonQuotePlus);
+        let op = c.op(&SEND_FEEDBACK).await?;
+        c.call_unit(op.body("application/x-www-form-urlencoded", body))
+            .await
     }
 }

@@ -112,5 +112,5 @@ async fn redirects_are_errors() {
     .unwrap();
     let e = client.identity().authenticate().send().await.unwrap_err();
     assert_eq!(e.status(), Some(302));
-    assert!(matches!(e, astakos_client::AstakosError::Status(_)));
+    assert!(matches!(e, astakos_client::Error::Api(_)), "{e:?}");
 }

@@ -3,11 +3,12 @@
 
 mod common;
 
+use astakos_client::models::commissions::QUOTA_LIMIT_MESSAGE;
 use astakos_client::models::{
     ApplicationAction, CommissionAction, CommissionRequest, MembershipAction, NewProject,
-    ProjectAction, ProjectMode, ProjectState, Provision,
+    OverLimit, ProjectAction, ProjectMode, ProjectState, Provision,
 };
-use astakos_client::{AstakosError, MembershipId, ProjectId, RetryConfig, Secret, Serial, Uuid};
+use astakos_client::{Error, MembershipId, ProjectId, RetryConfig, Secret, Serial, Uuid};
 use common::*;
 use serde_json::json;
 
@@ -107,7 +108,7 @@ async fn a_failed_discovery_fails_all_its_waiters_at_once() {
     gate.add_permits(1);
     for h in calls {
         match h.await.unwrap() {
-            Err(AstakosError::Unauthorized(e)) => assert_eq!(e.status, 401),
+            Err(Error::Api(e)) => assert_eq!(e.status, 401),
             other => panic!("every waiter gets the discovery's 401: {other:?}"),
         }
     }
@@ -287,7 +288,8 @@ async fn user_catalogs() {
     assert_eq!(s.header("content-type"), Some("application/json"));
     let e = c.users().username(&uid("1234")).await.unwrap_err();
     assert!(
-        matches!(e, AstakosError::NoUserName { ref uuid } if uuid == "1234"),
+        matches!(e, Error::Decode { ref path, ref message, .. }
+            if path == "uuid_catalog.1234" && message == "No display name for the given uuid: 1234"),
         "{e:?}"
     );
     assert_eq!(
@@ -305,14 +307,16 @@ async fn user_catalogs() {
     );
     assert_eq!(c.service_users().uuid("ghost").await.unwrap(), None);
     let e = c.service_users().uuid("nobody").await.unwrap_err();
-    assert!(matches!(e, AstakosError::NoUuid { .. }));
-    assert_eq!(e.to_string(), "No uuid for the given display name: nobody");
+    assert!(
+        matches!(e, Error::Decode { ref message, .. } if message == "No uuid for the given display name: nobody"),
+        "{e:?}"
+    );
 }
 
 /// The error of `usernames([USER])` when the catalog call answers 200
 /// with `answer`; the lookup sent must be the usual one whatever the
 /// answer.
-async fn usernames_error(answer: serde_json::Value) -> AstakosError {
+async fn usernames_error(answer: serde_json::Value) -> Error {
     let rec = Recorder::new();
     rec.with_catalog();
     rec.json("POST", "/account_prefix/user_catalogs", 200, answer);
@@ -340,7 +344,7 @@ async fn usernames_error(answer: serde_json::Value) -> AstakosError {
 async fn missing_catalog_key_is_invalid_response() {
     let e = usernames_error(json!({"other": 1})).await;
     assert!(
-        matches!(e, AstakosError::InvalidResponse { ref message, .. } if message.contains("uuid_catalog")),
+        matches!(e, Error::Decode { ref message, .. } if message.contains("uuid_catalog")),
         "{e:?}"
     );
 }
@@ -351,7 +355,7 @@ async fn missing_catalog_key_is_invalid_response() {
 async fn a_bad_catalog_entry_names_its_path() {
     let e = usernames_error(json!({"uuid_catalog": {USER: 7, "note": TOKEN}})).await;
     match &e {
-        AstakosError::InvalidResponse {
+        Error::Decode {
             status,
             path,
             message,
@@ -552,21 +556,24 @@ async fn quota_limit_413() {
         .send()
         .await
         .unwrap_err();
-    let AstakosError::QuotaLimit(q) = &e else {
-        panic!("{e:?}")
-    };
-    assert_eq!(q.message, "Resource Limit Exceeded for your account.");
+    let Error::Api(api) = &e else { panic!("{e:?}") };
+    assert_eq!((api.status, api.code.as_deref()), (413, Some("overLimit")));
+    assert_eq!(api.message, "a human-readable error message");
+    let ol = api.detail::<OverLimit>().unwrap();
     assert_eq!(
-        q.details,
+        QUOTA_LIMIT_MESSAGE,
+        "Resource Limit Exceeded for your account."
+    );
+    assert_eq!(
+        ol.details(),
         "Limit for resource 'RAM' exceeded for your account. Available: 420000000, Requested: 520000000"
     );
-    let ol = q.over_limit.as_ref().unwrap();
     assert_eq!(ol.data.limit, 600000000);
     assert_eq!(ol.data.available(), 420000000);
     assert_eq!(ol.data.name.as_deref(), Some("NoCapacityError"));
     assert_eq!(e.status(), Some(413));
     assert_eq!(rec.count("POST", "/account_prefix/commissions"), 1);
-    // Garbage body: fallback, still QuotaLimit.
+    // Garbage body: the raw text, no detail.
     let rec = Recorder::new();
     rec.with_catalog();
     rec.route("POST", "/account_prefix/commissions", 413, "garbage");
@@ -577,11 +584,10 @@ async fn quota_limit_413() {
         .send()
         .await
         .unwrap_err();
-    let AstakosError::QuotaLimit(q) = &e else {
-        panic!("{e:?}")
-    };
-    assert_eq!(q.details, "");
-    assert_eq!(q.excerpt, "garbage");
+    let Error::Api(api) = &e else { panic!("{e:?}") };
+    assert_eq!((api.status, api.message.as_str()), (413, "garbage"));
+    assert!(api.detail::<OverLimit>().is_none());
+    assert_eq!(api.excerpt, "garbage");
     // 413 elsewhere stays generic.
     let rec = Recorder::new();
     rec.with_catalog();
@@ -592,7 +598,7 @@ async fn quota_limit_413() {
         .await
         .unwrap_err();
     assert!(
-        matches!(e, AstakosError::Status(ref s) if s.status == 413),
+        matches!(e, Error::Api(ref s) if s.status == 413 && s.detail::<OverLimit>().is_none()),
         "{e:?}"
     );
 }
@@ -615,7 +621,7 @@ async fn commission_without_serial() {
         .await
         .unwrap_err();
     assert!(
-        matches!(e, AstakosError::InvalidResponse { ref message, .. } if message.contains("serial")),
+        matches!(e, Error::Decode { ref message, .. } if message.contains("serial")),
         "{e:?}"
     );
 }
@@ -754,10 +760,8 @@ async fn project_wire() {
     );
     // #34
     c.applications()
-        .action(
-            (&pid("p1"), astakos_client::ApplicationId(7)),
-            ApplicationAction::Approve,
-        )
+        .action(&pid("p1"), astakos_client::ApplicationId(7))
+        .action(ApplicationAction::Approve)
         .reason("ok")
         .send()
         .await
@@ -830,7 +834,9 @@ async fn membership_wire() {
     );
     assert_eq!(rec.last().json(), json!({"join": {"project": "p1"}}));
     c.memberships()
-        .enroll(&pid("p1"), "x@example.org")
+        .enroll(&pid("p1"))
+        .email("x@example.org")
+        .send()
         .await
         .unwrap();
     assert_eq!(
@@ -862,11 +868,11 @@ async fn status_mapping() {
         );
         let e = client(&rec).quotas().get().await.unwrap_err();
         let got = match &e {
-            AstakosError::BadRequest(_) => "BadRequest",
-            AstakosError::Unauthorized(_) => "Unauthorized",
-            AstakosError::Forbidden(_) => "Forbidden",
-            AstakosError::NotFound(_) => "NotFound",
-            AstakosError::Status(_) => "Status",
+            Error::Api(a) if a.status == 400 => "BadRequest",
+            Error::Api(a) if a.status == 401 => "Unauthorized",
+            Error::Api(a) if a.status == 403 => "Forbidden",
+            Error::Api(a) if a.status == 404 => "NotFound",
+            Error::Api(_) => "Status",
             _ => "other",
         };
         assert_eq!(&got, want, "{status}: {e:?}");
@@ -907,19 +913,16 @@ async fn invalid_2xx_bodies() {
     );
     let c = client(&rec);
     let e = c.quotas().get().await.unwrap_err();
-    assert!(
-        matches!(e, AstakosError::InvalidResponse { status: 200, .. }),
-        "{e:?}"
-    );
+    assert!(matches!(e, Error::Decode { status: 200, .. }), "{e:?}");
     let e = c.commissions().accept(Serial(57)).await.unwrap_err();
-    assert!(matches!(e, AstakosError::InvalidResponse { .. }), "{e:?}");
+    assert!(matches!(e, Error::Decode { .. }), "{e:?}");
     // Wrong shape names the path.
     let rec = Recorder::new();
     rec.with_catalog();
     rec.json("GET", "/account_prefix/commissions", 200, json!([1, "x"]));
     let e = client(&rec).commissions().pending().await.unwrap_err();
     assert!(
-        matches!(e, AstakosError::InvalidResponse { ref path, .. } if path == "[1]"),
+        matches!(e, Error::Decode { ref path, .. } if path == "[1]"),
         "{e:?}"
     );
 }
@@ -935,10 +938,12 @@ async fn bad_catalogs() {
     );
     let e = client(&rec).quotas().get().await.unwrap_err();
     match e {
-        AstakosError::NoEndpoints { message } => {
-            assert_eq!(
-                message,
-                "No endpoints found matching, name = astakos_account, version_id = v1.0"
+        Error::Decode { message, .. } => {
+            assert!(
+                message.starts_with(
+                    "No endpoints found matching, name = astakos_account, version_id = v1.0"
+                ),
+                "{message}"
             )
         }
         other => panic!("{other:?}"),
@@ -947,7 +952,7 @@ async fn bad_catalogs() {
     rec.route("POST", "/identity/v2.0/tokens", 200, "");
     assert!(matches!(
         client(&rec).quotas().get().await.unwrap_err(),
-        AstakosError::InvalidResponse { .. }
+        Error::Decode { .. }
     ));
     let rec = Recorder::new();
     rec.json("POST", "/identity/v2.0/tokens", 200, json!({"access": {"serviceCatalog": [
@@ -955,7 +960,7 @@ async fn bad_catalogs() {
     let c = client(&rec);
     assert!(matches!(
         c.quotas().get().await.unwrap_err(),
-        AstakosError::InvalidResponse { .. }
+        Error::Decode { .. }
     ));
     assert_eq!(c.cached_prefixes().await.account, None);
     // No oauth2 entry: NoEndpoints, but account/ui are cached.
@@ -973,9 +978,9 @@ async fn bad_catalogs() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "No endpoints found matching, name = astakos_oauth2"
+    assert!(
+        matches!(&e, Error::Decode { message, .. } if message == "No endpoints found matching, name = astakos_oauth2"),
+        "{e:?}"
     );
     assert_eq!(
         c.cached_prefixes().await.account.as_deref(),
@@ -1021,7 +1026,7 @@ async fn retries_only_when_safe() {
         .get()
         .await
         .unwrap_err();
-    assert!(matches!(e, AstakosError::Core(_)), "{e:?}");
+    assert!(matches!(e, Error::Transport(_)), "{e:?}");
     assert_eq!(rec.sent().len(), 3);
 }
 
@@ -1029,8 +1034,8 @@ async fn retries_only_when_safe() {
 async fn bad_input_is_refused_before_any_io() {
     let rec = Recorder::refusing();
     let c = client(&rec);
-    let field = |e: AstakosError| match e {
-        AstakosError::BadValue { field, .. } => field,
+    let field = |e: Error| match e {
+        Error::InvalidInput { field, .. } => field,
         other => panic!("{other:?}"),
     };
     assert_eq!(field(c.users().uuid("").await.unwrap_err()), "display_name");
@@ -1096,10 +1101,8 @@ async fn bad_input_is_refused_before_any_io() {
     assert_eq!(
         field(
             c.applications()
-                .action(
-                    (&pid("p"), astakos_client::ApplicationId(1)),
-                    ApplicationAction::from("x")
-                )
+                .action(&pid("p"), astakos_client::ApplicationId(1))
+                .action(ApplicationAction::from("x"))
                 .send()
                 .await
                 .unwrap_err()
@@ -1139,7 +1142,14 @@ async fn bad_input_is_refused_before_any_io() {
         "name"
     );
     assert_eq!(
-        field(c.memberships().enroll(&pid("p"), " ").await.unwrap_err()),
+        field(
+            c.memberships()
+                .enroll(&pid("p"))
+                .email(" ")
+                .send()
+                .await
+                .unwrap_err()
+        ),
         "email"
     );
     assert_eq!(

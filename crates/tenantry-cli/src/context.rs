@@ -153,8 +153,6 @@ pub enum CliError {
     Core(tenantry::core::Error),
     /// A step did not give the expected result.
     Failed(String),
-    /// An Astakos call failed (the message never holds the token).
-    Astakos(tenantry::astakos::AstakosError),
     /// Reading stdin or writing stdout failed.
     Io(std::io::Error),
 }
@@ -179,7 +177,6 @@ impl fmt::Display for CliError {
             CliError::Invalid(msg) => f.write_str(msg),
             CliError::Core(e) => write!(f, "{e}"),
             CliError::Failed(msg) => f.write_str(msg),
-            CliError::Astakos(e) => write!(f, "{e}"),
             CliError::Io(e) => write!(f, "I/O error: {e}"),
         }
     }
@@ -190,12 +187,6 @@ impl std::error::Error for CliError {}
 impl From<tenantry::core::Error> for CliError {
     fn from(e: tenantry::core::Error) -> Self {
         CliError::Core(e)
-    }
-}
-
-impl From<tenantry::astakos::AstakosError> for CliError {
-    fn from(e: tenantry::astakos::AstakosError) -> Self {
-        CliError::Astakos(e)
     }
 }
 

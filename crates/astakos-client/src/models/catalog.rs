@@ -42,26 +42,3 @@ pub struct Resource {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeMap;
-
-    #[test]
-    fn resources_round_trip() {
-        let j = r#"{"cyclades.ram": {"unit": "bytes", "description": "Virtual machine memory",
-                    "service": "cyclades", "allow_in_projects": true}}"#;
-        let r: BTreeMap<String, Resource> = serde_json::from_str(j).unwrap();
-        let ram = &r["cyclades.ram"];
-        assert_eq!(ram.unit.as_deref(), Some("bytes"));
-        assert_eq!(ram.extra["allow_in_projects"], true);
-        let back: BTreeMap<String, Resource> =
-            serde_json::from_value(serde_json::to_value(&r).unwrap()).unwrap();
-        assert_eq!(back, r);
-        let s: Vec<Service> =
-            serde_json::from_str(r#"[{"name": "cyclades", "url": "/ui", "icon": "x.png"}]"#)
-                .unwrap();
-        assert_eq!(s[0].extra["icon"], "x.png");
-    }
-}

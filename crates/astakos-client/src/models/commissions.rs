@@ -198,6 +198,25 @@ pub struct OverLimitData {
     pub extra: Map<String, Value>,
 }
 
+/// The message of the reference's `QuotaLimit` exception.
+pub const QUOTA_LIMIT_MESSAGE: &str = "Resource Limit Exceeded for your account.";
+
+impl OverLimit {
+    /// The details of the reference's `QuotaLimit` exception: `Limit for
+    /// resource '<name>' exceeded for your account. Available: <limit −
+    /// usage>, Requested: <quantity>` (the name as
+    /// [`resource_display_name`] renders it).
+    pub fn details(&self) -> String {
+        let d = &self.data;
+        format!(
+            "Limit for resource '{}' exceeded for your account. Available: {}, Requested: {}",
+            resource_display_name(&d.provision.resource),
+            i128::from(d.limit) - i128::from(d.usage),
+            d.provision.quantity
+        )
+    }
+}
+
 impl OverLimitData {
     /// `limit − usage` (saturating).
     pub fn available(&self) -> i64 {
@@ -218,60 +237,5 @@ pub fn resource_display_name(resource: &str) -> &str {
         "pithos.diskspace" => "Storage space",
         "astakos.pending_app" => "Pending Applications",
         other => other,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn commission_info_round_trip() {
-        let j = r#"{"serial": 57, "issue_time": "2013-04-08T10:19:15.0373+00:00", "name": "a commission",
-          "provisions": [
-            {"holder": "c02f315b-7d84-45bc-a383-552a3f97d2ad", "source": "system", "resource": "cyclades.vm", "quantity": 1},
-            {"holder": "project:p", "source": null, "resource": "cyclades.ram", "quantity": 536870912, "new": 1}],
-          "state": "pending"}"#;
-        let c: CommissionInfo = serde_json::from_str(j).unwrap();
-        assert_eq!(c.serial, Serial(57));
-        assert_eq!(c.provisions[1].source, None);
-        assert_eq!(c.provisions[1].extra["new"], 1);
-        assert_eq!(c.extra["state"], "pending");
-        let back: CommissionInfo =
-            serde_json::from_value(serde_json::to_value(&c).unwrap()).unwrap();
-        assert_eq!(back, c);
-    }
-
-    #[test]
-    fn resolve_result() {
-        let j = r#"{"accepted": [57], "rejected": [59],
-          "failed": [[56, {"badRequest": {"message": "cannot both accept and reject serial 56", "code": 400}}],
-                     [58, {"itemNotFound": {"message": "serial 58 does not exist", "code": 404}}]]}"#;
-        let r: ResolveResult = serde_json::from_str(j).unwrap();
-        assert_eq!(r.accepted, vec![Serial(57)]);
-        assert_eq!(r.failed[1].serial(), Serial(58));
-        let (name, fault) = r.failed[1].fault().unwrap();
-        assert_eq!(name, "itemNotFound");
-        assert_eq!(fault.code, Some(404));
-        let v = serde_json::to_value(&r).unwrap();
-        let want: Value = serde_json::from_str(j).unwrap();
-        assert_eq!(v, want);
-    }
-
-    #[test]
-    fn commission_action_enum() {
-        for a in CommissionAction::KNOWN {
-            let s = serde_json::to_string(a).unwrap();
-            let back: CommissionAction = serde_json::from_str(&s).unwrap();
-            assert_eq!(&back, a);
-        }
-        let u: CommissionAction = serde_json::from_str("\"postpone\"").unwrap();
-        assert_eq!(u, CommissionAction::Unknown("postpone".into()));
-        assert_eq!(u.to_string(), "postpone");
-        assert_eq!(serde_json::to_string(&u).unwrap(), "\"postpone\"");
-        assert_eq!(
-            "accept".parse::<CommissionAction>().unwrap(),
-            CommissionAction::Accept
-        );
     }
 }

@@ -45,27 +45,3 @@ pub type ServiceQuotas = BTreeMap<Uuid, Quotas>;
 
 /// `service_get_project_quotas`: project → resource → counters.
 pub type ProjectQuotas = BTreeMap<ProjectId, BTreeMap<String, QuotaCounters>>;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quotas_fixture() {
-        let j = r#"{
-          "system": {
-            "cyclades.ram": {"pending": 0, "limit": 1073741824, "usage": 536870912},
-            "cyclades.vm":  {"pending": 0, "limit": 2, "usage": 2}},
-          "project:1": {
-            "cyclades.ram": {"pending": 0, "limit": 2147483648, "usage": 2147483648},
-            "cyclades.vm":  {"pending": 1, "limit": 5, "usage": 2, "project_limit": 9}}}"#;
-        let q: Quotas = serde_json::from_str(j).unwrap();
-        let system = ProjectId::new("system").unwrap();
-        assert_eq!(q[&system]["cyclades.ram"].limit, Some(1073741824));
-        let vm = &q.iter().next().unwrap().1["cyclades.vm"];
-        assert_eq!(vm.pending, Some(1));
-        assert_eq!(vm.project_limit, Some(9));
-        let back: Quotas = serde_json::from_value(serde_json::to_value(&q).unwrap()).unwrap();
-        assert_eq!(back, q);
-    }
-}

@@ -1371,7 +1371,8 @@ async fn projects_action(ctx: &Context, args: ProjectActionArgs) -> Result<Outpu
 async fn applications_action(ctx: &Context, args: ApplicationActionArgs) -> Result<Output> {
     client(ctx)?
         .applications()
-        .action((&args.project, args.application), args.action.clone())
+        .action(&args.project, args.application)
+        .action(args.action.clone())
         .reason(args.reason)
         .send()
         .await?;
@@ -1414,7 +1415,9 @@ async fn memberships_join(ctx: &Context, args: ProjectIdArg) -> Result<Output> {
 async fn memberships_enroll(ctx: &Context, args: EnrollArgs) -> Result<Output> {
     out(&client(ctx)?
         .memberships()
-        .enroll(&args.project, &args.email)
+        .enroll(&args.project)
+        .email(args.email)
+        .send()
         .await?)
 }
 
