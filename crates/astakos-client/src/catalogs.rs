@@ -7,6 +7,7 @@
 //! [`UsersHandler::uuids_in_chunks`] send them in chunks, one request at a
 //! time, as a lazy stream of entries (core's [`page::chunked`]).
 
+use crate::client::answer_lacks as missing;
 use crate::ids::Uuid;
 use crate::AstakosClient;
 use futures::Stream;
@@ -77,19 +78,6 @@ impl AstakosClient {
             client: self,
             service: true,
         }
-    }
-}
-
-/// The reference's `NoUserName`/`NoUUID`: the answer lacks the one id
-/// asked for.
-fn missing(operation: &str, path: String, message: String) -> Error {
-    let (operation, status, excerpt) = (operation.to_owned(), 200, String::new());
-    Error::Decode {
-        operation,
-        status,
-        path,
-        message,
-        excerpt,
     }
 }
 

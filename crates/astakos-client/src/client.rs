@@ -270,58 +270,44 @@ impl AstakosClient {
     /// The account API prefix (`/account/v1.0`), discovering it first if
     /// needed (one `POST tokens`, shared by concurrent callers).
     pub async fn account_prefix(&self) -> Result<String> {
-        Ok(self
-            .prefixes(false)
-            .await?
-            .account
-            .clone()
-            .unwrap_or_default())
+        self.prefix(false, |p| &p.account).await
     }
 
     /// The UI prefix (`/ui`), discovering it first if needed.
     pub async fn ui_prefix(&self) -> Result<String> {
-        Ok(self.prefixes(false).await?.ui.clone().unwrap_or_default())
+        self.prefix(false, |p| &p.ui).await
     }
 
     /// The OAuth2 prefix (`/oauth2/`), discovering it first if needed. Like
     /// the reference, this needs its own discovery even after
     /// `authenticate`.
     pub async fn oauth2_prefix(&self) -> Result<String> {
-        Ok(self
-            .prefixes(true)
-            .await?
-            .oauth2
-            .clone()
-            .unwrap_or_default())
+        self.prefix(true, |p| &p.oauth2).await
     }
 
-    /// The prefixes (with the OAuth2 one when `oauth2`), through the
-    /// shared single-flight discovery: concurrent first callers share one
+    /// One prefix, through the shared single-flight discovery (with the
+    /// OAuth2 prefix when `oauth2`): concurrent first callers share one
     /// `POST tokens`, and if it fails they all get its error at once.
-    async fn prefixes(&self, oauth2: bool) -> Result<Arc<Prefixes>> {
+    async fn prefix(&self, oauth2: bool, pick: fn(&Prefixes) -> &Option<String>) -> Result<String> {
         let resolver = if oauth2 {
             &self.inner.oauth2
         } else {
             &self.inner.base
         };
         let c = self.clone();
-        resolver
-            .get_or_discover(move || async move {
-                c.discover(oauth2).await?;
-                let r = if oauth2 {
-                    &c.inner.oauth2
-                } else {
-                    &c.inner.base
-                };
-                r.get()
-                    .ok_or_else(|| Error::Config("discovery kept no prefixes".into()))
-            })
-            .await
+        let discovery = move || async move { Ok(c.fetch(oauth2).await?.1) };
+        let prefixes = resolver.get_or_discover(discovery).await?;
+        Ok(pick(&prefixes).clone().unwrap_or_default())
     }
 
     /// The bodyless `POST tokens` (the reference's `get_endpoints`): always
     /// re-fetches, and refreshes the shared prefixes.
     pub(crate) async fn discover(&self, oauth2: bool) -> Result<AuthInfo> {
+        Ok(self.fetch(oauth2).await?.0)
+    }
+
+    /// [`discover`](Self::discover), with the prefixes it stored.
+    async fn fetch(&self, oauth2: bool) -> Result<(AuthInfo, Arc<Prefixes>)> {
         const DISCOVER: Decl = Decl::post("astakos.get_endpoints", "{AUTH}/tokens").idempotent();
         let op = prefixed(&DISCOVER, &self.inner.auth_path).header("content-length", "0");
         let op = op.header("content-type", "application/json");
@@ -331,28 +317,25 @@ impl AstakosClient {
     /// Stores the prefixes of a new catalog (they replace what was known);
     /// with `oauth2`, the OAuth2 prefix too, which must then be there (the
     /// account and UI prefixes are stored even if it is missing).
-    pub(crate) fn store(&self, c: Catalog, oauth2: bool) -> Result<AuthInfo> {
+    pub(crate) fn store(&self, c: Catalog, oauth2: bool) -> Result<(AuthInfo, Arc<Prefixes>)> {
         tracing::debug!(account = ?c.prefixes.account, ui = ?c.prefixes.ui, "astakos prefixes");
         let with_oauth2 = Arc::new(c.prefixes);
-        let base = Prefixes {
+        let base = Arc::new(Prefixes {
             oauth2: None,
             oauth2_url: None,
             ..(*with_oauth2).clone()
-        };
-        self.inner.base.set(Arc::new(base));
+        });
+        self.inner.base.set(base.clone());
         if oauth2 {
             if with_oauth2.oauth2.is_none() {
-                return Err(Error::Decode {
-                    operation: "astakos.get_endpoints".into(),
-                    status: 200,
-                    path: "access.serviceCatalog".into(),
-                    message: "No endpoints found matching, name = astakos_oauth2".into(),
-                    excerpt: String::new(),
-                });
+                let message = "No endpoints found matching, name = astakos_oauth2";
+                let path = "access.serviceCatalog".to_owned();
+                return Err(answer_lacks("astakos.get_endpoints", path, message.into()));
             }
-            self.inner.oauth2.set(with_oauth2);
+            self.inner.oauth2.set(with_oauth2.clone());
+            return Ok((c.info, with_oauth2));
         }
-        Ok(c.info)
+        Ok((c.info, base))
     }
 
     /// A new operation of `decl` whose path template starts with one of
@@ -387,6 +370,19 @@ impl AstakosClient {
     /// body, or any JSON).
     pub(crate) async fn call_unit(&self, op: Operation) -> Result<()> {
         self.call::<serde::de::IgnoredAny>(op).await.map(drop)
+    }
+}
+
+/// A 2xx answer that lacks what was asked for (the reference's
+/// `NoUserName`, `NoUUID`, `NoEndpoints`): an [`Error::Decode`] at `path`.
+pub(crate) fn answer_lacks(operation: &str, path: String, message: String) -> Error {
+    let (operation, excerpt) = (operation.to_owned(), String::new());
+    Error::Decode {
+        operation,
+        status: 200,
+        path,
+        message,
+        excerpt,
     }
 }
 

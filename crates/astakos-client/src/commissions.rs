@@ -140,11 +140,7 @@ impl<'a> CommissionsHandler<'a> {
     /// # let _ = serial; Ok(()) }
     /// ```
     pub fn issue_generic(&self) -> IssueGeneric<'a> {
-        IssueGeneric {
-            client: self.client,
-            project: Vec::new(),
-            request: CommissionRequest::default(),
-        }
+        IssueGeneric::new(self.client, Vec::new())
     }
 
     /// `issue_one_commission(holder, provisions, …)`: each `(source,
@@ -167,11 +163,7 @@ impl<'a> CommissionsHandler<'a> {
     /// # let _ = serial; Ok(()) }
     /// ```
     pub fn issue_one(&self, holder: &Uuid) -> IssueOne<'a> {
-        IssueOne {
-            client: self.client,
-            holder: holder.clone(),
-            request: CommissionRequest::default(),
-        }
+        IssueOne::new(self.client, holder.clone())
     }
 
     /// `issue_resource_reassignment(holder, provisions, …)`: each `(from,
@@ -192,12 +184,7 @@ impl<'a> CommissionsHandler<'a> {
     /// # let _ = serial; Ok(()) }
     /// ```
     pub fn reassign(&self, holder: &Uuid) -> Reassign<'a> {
-        Reassign {
-            client: self.client,
-            holder: holder.clone(),
-            error: None,
-            request: CommissionRequest::default(),
-        }
+        Reassign::new(self.client, holder.clone(), None)
     }
 
     /// `get_pending_commissions()`: `GET {ACCOUNT}/commissions`, the serials
@@ -310,7 +297,11 @@ macro_rules! issue_builder {
             request: CommissionRequest,
         }
 
-        impl $name<'_> {
+        impl<'a> $name<'a> {
+            fn new(client: &'a AstakosClient, $($field: $ty),*) -> Self {
+                let request = CommissionRequest::default();
+                $name { client, $($field,)* request }
+            }
             /// `name` (default empty).
             pub fn name(mut self, name: impl Into<String>) -> Self {
                 self.request.name = name.into();

@@ -156,7 +156,7 @@ impl Authenticate<'_> {
         let catalog: Catalog = c
             .call(c.op(&AUTHENTICATE).await?.python_json(&body))
             .await?;
-        c.store(catalog, false)
+        c.store(catalog, false).map(|(info, _)| info)
     }
 }
 

@@ -220,34 +220,42 @@
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
-/// `impl $ty { pub fn field(mut self, v: impl Into<T>) -> Self }` for each
-/// optional field: the setters of a builder or a request body (numbers and
-/// flags take the type itself, so that literals infer).
+/// `impl $ty { pub fn field(mut self, v: T) -> Self }` for each optional
+/// field: the setters of a builder or a request body (`String` fields take
+/// `impl Into<String>`).
 macro_rules! setters {
     ($ty:ty { $($(#[$m:meta])* $field:ident: $t:tt),* $(,)? }) => {
         impl $ty {
             $(setters!(@one $(#[$m])* $field: $t);)*
         }
     };
-    (@one $(#[$m:meta])* $field:ident: u64) => {
+    (@one $(#[$m:meta])* $field:ident: String) => {
         $(#[$m])*
-        pub fn $field(mut self, v: u64) -> Self {
-            self.$field = Some(v);
-            self
-        }
-    };
-    (@one $(#[$m:meta])* $field:ident: bool) => {
-        $(#[$m])*
-        pub fn $field(mut self, v: bool) -> Self {
-            self.$field = Some(v);
+        pub fn $field(mut self, v: impl Into<String>) -> Self {
+            self.$field = Some(v.into());
             self
         }
     };
     (@one $(#[$m:meta])* $field:ident: $t:ty) => {
         $(#[$m])*
-        pub fn $field(mut self, v: impl Into<$t>) -> Self {
-            self.$field = Some(v.into());
+        pub fn $field(mut self, v: $t) -> Self {
+            self.$field = Some(v);
             self
+        }
+    };
+    // A list filter: `$one` adds a value, `$many` sets them all.
+    ($ty:ty { $($(#[$m:meta])* $one:ident / $many:ident => $field:ident: $t:ty),* $(,)? }) => {
+        impl $ty {
+            $($(#[$m])*
+            pub fn $one(mut self, v: $t) -> Self {
+                self.$field.get_or_insert_with(Vec::new).push(v);
+                self
+            }
+            /// Sets the filter to these values.
+            pub fn $many(mut self, v: impl IntoIterator<Item = $t>) -> Self {
+                self.$field = Some(v.into_iter().collect());
+                self
+            })*
         }
     };
 }

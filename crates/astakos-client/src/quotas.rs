@@ -107,29 +107,17 @@ pub struct ServiceQuotasRequest<'a> {
     user: Option<Vec<Uuid>>,
 }
 
-impl ServiceQuotasRequest<'_> {
-    /// Adds a user to the `user` filter (comma-joined).
-    pub fn user(mut self, user: Uuid) -> Self {
-        self.user.get_or_insert_with(Vec::new).push(user);
-        self
+setters! {
+    ServiceQuotasRequest<'_> {
+        /// Adds a user to the `user` filter (comma-joined; an empty list
+        /// sends `user=`, as the reference does).
+        user / users => user: Uuid,
+        /// Adds a project to the `project` filter (comma-joined).
+        project / projects => project: ProjectId,
     }
-    /// Sets the `user` filter to these users (an empty list sends `user=`,
-    /// as the reference does).
-    pub fn users(mut self, users: impl IntoIterator<Item = Uuid>) -> Self {
-        self.user = Some(users.into_iter().collect());
-        self
-    }
-    /// Adds a project to the `project` filter (comma-joined).
-    pub fn project(mut self, project: ProjectId) -> Self {
-        self.project.get_or_insert_with(Vec::new).push(project);
-        self
-    }
-    /// Sets the `project` filter to these projects.
-    pub fn projects(mut self, projects: impl IntoIterator<Item = ProjectId>) -> Self {
-        self.project = Some(projects.into_iter().collect());
-        self
-    }
+}
 
+impl ServiceQuotasRequest<'_> {
     /// Sends the request.
     pub async fn send(self) -> Result<ServiceQuotas> {
         let c = self.client;
@@ -147,18 +135,14 @@ pub struct ProjectQuotasRequest<'a> {
     project: Option<Vec<ProjectId>>,
 }
 
-impl ProjectQuotasRequest<'_> {
-    /// Adds a project to the `project` filter (comma-joined).
-    pub fn project(mut self, project: ProjectId) -> Self {
-        self.project.get_or_insert_with(Vec::new).push(project);
-        self
+setters! {
+    ProjectQuotasRequest<'_> {
+        /// Adds a project to the `project` filter (comma-joined).
+        project / projects => project: ProjectId,
     }
-    /// Sets the `project` filter to these projects.
-    pub fn projects(mut self, projects: impl IntoIterator<Item = ProjectId>) -> Self {
-        self.project = Some(projects.into_iter().collect());
-        self
-    }
+}
 
+impl ProjectQuotasRequest<'_> {
     /// Sends the request.
     pub async fn send(self) -> Result<ProjectQuotas> {
         let c = self.client;
