@@ -22,14 +22,15 @@ pub type UsernameCatalog = BTreeMap<Uuid, Option<String>>;
 /// display name → uuid (`None` where the server maps a name to `null`).
 pub type UuidCatalog = BTreeMap<String, Option<Uuid>>;
 
-const USERNAMES: Decl = Decl::post("astakos.get_usernames", "{ACCOUNT}/user_catalogs").idempotent();
-const UUIDS: Decl = Decl::post("astakos.get_uuids", "{ACCOUNT}/user_catalogs").idempotent();
-const SERVICE_USERNAMES: Decl = Decl::post(
+static USERNAMES: Decl =
+    Decl::post("astakos.get_usernames", "{ACCOUNT}/user_catalogs").idempotent();
+static UUIDS: Decl = Decl::post("astakos.get_uuids", "{ACCOUNT}/user_catalogs").idempotent();
+static SERVICE_USERNAMES: Decl = Decl::post(
     "astakos.service_get_usernames",
     "{ACCOUNT}/service/user_catalogs",
 )
 .idempotent();
-const SERVICE_UUIDS: Decl = Decl::post(
+static SERVICE_UUIDS: Decl = Decl::post(
     "astakos.service_get_uuids",
     "{ACCOUNT}/service/user_catalogs",
 )
@@ -82,6 +83,15 @@ impl AstakosClient {
 }
 
 impl<'a> UsersHandler<'a> {
+    /// The user-token or the service-token declaration.
+    fn pick(&self, user: &'static Decl, service: &'static Decl) -> &'static Decl {
+        if self.service {
+            service
+        } else {
+            user
+        }
+    }
+
     /// `get_usernames(uuids)`: uuid → display name for the known uuids.
     ///
     /// ```no_run
@@ -94,11 +104,7 @@ impl<'a> UsersHandler<'a> {
     /// ```
     pub async fn usernames(&self, uuids: &[Uuid]) -> Result<UsernameCatalog> {
         let c = self.client;
-        let decl = if self.service {
-            &SERVICE_USERNAMES
-        } else {
-            &USERNAMES
-        };
+        let decl = self.pick(&USERNAMES, &SERVICE_USERNAMES);
         let body = Lookup {
             uuids: Some(uuids),
             displaynames: None,
@@ -124,7 +130,8 @@ impl<'a> UsersHandler<'a> {
         let mut cat = self.usernames(std::slice::from_ref(uuid)).await?;
         cat.remove(uuid).ok_or_else(|| {
             let message = format!("No display name for the given uuid: {uuid}");
-            missing(USERNAMES.name, format!("uuid_catalog.{uuid}"), message)
+            let op = self.pick(&USERNAMES, &SERVICE_USERNAMES).name;
+            missing(op, format!("uuid_catalog.{uuid}"), message)
         })
     }
 
@@ -144,7 +151,7 @@ impl<'a> UsersHandler<'a> {
             return Err(Error::invalid_input("display_names", reason));
         }
         let c = self.client;
-        let decl = if self.service { &SERVICE_UUIDS } else { &UUIDS };
+        let decl = self.pick(&UUIDS, &SERVICE_UUIDS);
         let body = Lookup {
             uuids: None,
             displaynames: Some(&names),
@@ -173,7 +180,7 @@ impl<'a> UsersHandler<'a> {
         cat.remove(display_name).ok_or_else(|| {
             let message = format!("No uuid for the given display name: {display_name}");
             missing(
-                UUIDS.name,
+                self.pick(&UUIDS, &SERVICE_UUIDS).name,
                 format!("displayname_catalog.{display_name}"),
                 message,
             )

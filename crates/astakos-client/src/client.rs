@@ -1,7 +1,7 @@
 //! The client, its builder, endpoint discovery and Astakos's error format.
 
 use crate::endpoints::{find_endpoints, EndpointFilter};
-use crate::models::commissions::OverLimit;
+use crate::models::commissions::{OverLimit, QUOTA_LIMIT_MESSAGE};
 use crate::models::identity::AuthInfo;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -9,7 +9,9 @@ use tenantry_core::auth::header::HeaderToken;
 use tenantry_core::endpoint::Resolver;
 use tenantry_core::pipeline::{Decl, Operation, Pipeline};
 use tenantry_core::transport::HttpTransport;
-use tenantry_core::{Error, ReqwestTransport, Result, RetryConfig, Secret, TransportConfig};
+use tenantry_core::{
+    Error, ParsedError, ReqwestTransport, Result, RetryConfig, Secret, TransportConfig,
+};
 use url::Url;
 
 /// The prefixes learnt from the service catalog (§3.4 of the protocol
@@ -412,15 +414,16 @@ fn url_path(u: &str) -> String {
 
 /// Astakos's error format, for the core pipeline (registered on every
 /// client's pipeline): `{"<faultName>": {"message": …, "code": …,
-/// "details": …, "data": …}}`. The fault name is the code; an `overLimit`
-/// fault's parsed object is the typed detail
+/// "details": …, "data": …}}`. The fault name is the code and its
+/// `message` the message, except for an `overLimit` fault: its parsed
+/// object is the typed detail
 /// ([`ApiError::detail::<OverLimit>()`](tenantry_core::ApiError::detail)),
-/// with its limit, usage and requested provision.
-pub fn parse_error(
-    _status: u16,
-    _headers: &http::HeaderMap,
-    body: &[u8],
-) -> Option<tenantry_core::ParsedError> {
+/// with its limit, usage and requested provision, and the message is the
+/// reference's `QuotaLimit` text, `Resource Limit Exceeded for your
+/// account. Limit for resource '<name>' exceeded for your account.
+/// Available: <n>, Requested: <n>` (the server's own message stays in the
+/// excerpt).
+pub fn parse_error(_status: u16, _headers: &http::HeaderMap, body: &[u8]) -> Option<ParsedError> {
     let mut v: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body).ok()?;
     let (name, inner) = match v.remove_entry("overLimit") {
         Some(entry) => entry,
@@ -434,9 +437,11 @@ pub fn parse_error(
         .get("message")
         .and_then(|m| m.as_str())
         .map(str::to_owned);
-    let parsed = tenantry_core::ParsedError::new(Some(name.clone()), message);
     match serde_json::from_value::<OverLimit>(inner) {
-        Ok(over) if name == "overLimit" => Some(parsed.with_detail(over)),
-        _ => Some(parsed),
+        Ok(over) if name == "overLimit" => {
+            let message = format!("{QUOTA_LIMIT_MESSAGE} {}", over.details());
+            Some(ParsedError::new(Some(name), Some(message)).with_detail(over))
+        }
+        _ => Some(ParsedError::new(Some(name), message)),
     }
 }

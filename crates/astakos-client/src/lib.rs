@@ -82,7 +82,7 @@
 //! | reference exception | here |
 //! |---|---|
 //! | `BadRequest` (400), `Unauthorized` (401), `Forbidden` (403), `NotFound` (404), `AstakosClientException` (any other status) | [`Error::Api`] with that `status`; `code` is Astakos's fault name (`badRequest`, `itemNotFound`, …) and `message` its message, read by [`parse_error`]; the raw text when the body is not Astakos's format; `excerpt` is the body, redacted; helpers [`Error::status`], [`Error::is_not_found`], [`Error::is_unauthorized`] |
-//! | `QuotaLimit` (413 on a commission issue) | [`Error::Api`] with status 413 and the parsed `overLimit` as typed detail: `e.api().and_then(\|a\| a.detail::<`[`OverLimit`](models::OverLimit)`>())`; the reference's message is [`QUOTA_LIMIT_MESSAGE`](models::commissions::QUOTA_LIMIT_MESSAGE), its details [`OverLimit::details`](models::OverLimit::details); a 413 whose body does not parse has no detail |
+//! | `QuotaLimit` (413 on a commission issue) | [`Error::Api`] with status 413 and the parsed `overLimit` as typed detail: `e.api().and_then(\|a\| a.detail::<`[`OverLimit`](models::OverLimit)`>())`; the error's `message` is the reference's text, [`QUOTA_LIMIT_MESSAGE`](models::commissions::QUOTA_LIMIT_MESSAGE) then [`OverLimit::details`](models::OverLimit::details) (`Limit for resource 'RAM' exceeded for your account. Available: …, Requested: …`); a 413 whose body does not parse has no detail and its raw text as message |
 //! | `InvalidResponse`, "no uuid_catalog / displayname_catalog", "No serial found", a malformed catalog (no `v1.0` `astakos_account`, no `publicURL`/`SNF:uiURL`, no `astakos_oauth2` when it is needed) | [`Error::Decode`] with the status, the JSON path of the bad or missing field, serde's message (or the reference's) and a redacted excerpt |
 //! | `NoUserName` / `NoUUID` (`get_username`/`get_uuid`: the id is not in the answer) | [`Error::Decode`] at `uuid_catalog.<uuid>` / `displayname_catalog.<name>` with the reference's message (`No display name for the given uuid: …`); a 2xx answer that lacks what was asked for, so no invented HTTP status |
 //! | `NoEndpoints` from [`parse_endpoints`] | [`Error::InvalidInput`] for the field `endpoints`, the reason being the reference's message (`No endpoints found matching, name = …`); from the client's own discovery it is a malformed catalog, [`Error::Decode`] |
@@ -124,6 +124,21 @@
 //! | `join_project(id)` / `enroll_member(id, email)` | [`client.memberships().join(&id)`](memberships::MembershipsHandler::join) / [`.enroll(&id)`](memberships::MembershipsHandler::enroll)`.email(..).send()` |
 //! | `parse_endpoints(endpoints, ...)` | [`parse_endpoints`]`(&info, &EndpointFilter)` |
 //! | `get_token_from_cookie(request, name)` | [`get_token_from_cookie`]`(cookie_header, name)` |
+//!
+//! Each row is a row of `tests/table.rs` (the call, the exact request, a
+//! canned answer, the value or error expected), run through core's
+//! `MockTransport`.
+//!
+//! # Paging
+//!
+//! Astakos pages none of these calls: every listing is one answer, so no
+//! call returns a [`Page`](tenantry_core::page::Page) (inventing a cursor
+//! the server lacks would only hide that). The one place where a caller
+//! splits work is the user-catalog lookup of a long list of ids:
+//! [`usernames_in_chunks`](catalogs::UsersHandler::usernames_in_chunks) and
+//! [`uuids_in_chunks`](catalogs::UsersHandler::uuids_in_chunks) send it in
+//! chunks, one request at a time, as a lazy stream of entries built on
+//! core's [`page::chunked`](tenantry_core::page::chunked).
 //!
 //! # Differences from astakosclient 0.19
 //!

@@ -406,7 +406,10 @@ mod error_format {
             str::to_owned,
         );
         assert_eq!(e.code.as_deref(), Some("overLimit"));
-        assert_eq!(e.message, "Resource Limit Exceeded for your account.");
+        assert_eq!(
+            e.message,
+            "Resource Limit Exceeded for your account. Limit for resource 'Virtual Machine' exceeded for your account. Available: 1, Requested: 3"
+        );
         let over = e.detail::<OverLimit>().unwrap();
         assert_eq!(
             (

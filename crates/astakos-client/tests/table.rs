@@ -447,10 +447,12 @@ fn rows() -> Vec<Row> {
                 let Some(over) = api.detail::<OverLimit>() else {
                     return false;
                 };
-                (api.status, api.code.as_deref(), api.message.as_str()) == (413, Some("overLimit"), "over")
+                let text = "Limit for resource 'RAM' exceeded for your account. Available: 420, Requested: 520";
+                (api.status, api.code.as_deref()) == (413, Some("overLimit"))
+                    && over.details() == text
+                    && api.message == format!("{QUOTA_LIMIT_MESSAGE} {text}")
                     && QUOTA_LIMIT_MESSAGE == "Resource Limit Exceeded for your account."
-                    && over.details()
-                        == "Limit for resource 'RAM' exceeded for your account. Available: 420, Requested: 520"
+                    && api.excerpt.contains("\"over\"")
             }),
         ),
         row(

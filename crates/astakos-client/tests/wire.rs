@@ -558,7 +558,11 @@ async fn quota_limit_413() {
         .unwrap_err();
     let Error::Api(api) = &e else { panic!("{e:?}") };
     assert_eq!((api.status, api.code.as_deref()), (413, Some("overLimit")));
-    assert_eq!(api.message, "a human-readable error message");
+    assert_eq!(
+        api.message,
+        "Resource Limit Exceeded for your account. Limit for resource 'RAM' exceeded for your account. Available: 420000000, Requested: 520000000"
+    );
+    assert!(api.excerpt.contains("a human-readable error message"));
     let ol = api.detail::<OverLimit>().unwrap();
     assert_eq!(
         QUOTA_LIMIT_MESSAGE,
