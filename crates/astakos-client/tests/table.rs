@@ -770,6 +770,38 @@ fn refused() -> Vec<(&'static str, Call, &'static str)> {
             "resource",
         ),
         (
+            "issue_commission_generic",
+            call!(|c| {
+                let key = (&pid("p"), "nbsp\u{a0}");
+                c.commissions()
+                    .issue_generic()
+                    .project_provision(key, 1)
+                    .send()
+                    .await
+            }),
+            "resource",
+        ),
+        (
+            "_issue_commission",
+            call!(|c| {
+                let p = Provision::new("", None, "cyclades.vm", 1);
+                c.commissions()
+                    .issue_request(&CommissionRequest::new(vec![p]))
+                    .await
+            }),
+            "holder",
+        ),
+        (
+            "get_uuids",
+            call!(|c| c.users().uuids(&["a", ""]).await),
+            "display_names",
+        ),
+        (
+            "get_projects",
+            call!(|c| c.projects().list().name("").send().await),
+            "name",
+        ),
+        (
             "issue_resource_reassignment",
             call!(|c| {
                 let key = (&pid("a"), &pid("b"), "r");
