@@ -157,6 +157,8 @@ pub enum CliError {
     Astakos(tenantry::astakos::AstakosError),
     /// Reading stdin or writing stdout failed.
     Io(std::io::Error),
+    /// Some ids did not resolve (exit 4); each was reported on stderr.
+    Missing(String),
 }
 
 impl fmt::Display for CliError {
@@ -181,6 +183,7 @@ impl fmt::Display for CliError {
             CliError::Failed(msg) => f.write_str(msg),
             CliError::Astakos(e) => write!(f, "{e}"),
             CliError::Io(e) => write!(f, "I/O error: {e}"),
+            CliError::Missing(msg) => f.write_str(msg),
         }
     }
 }

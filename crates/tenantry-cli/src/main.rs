@@ -10,7 +10,9 @@
 mod cli;
 mod context;
 mod demo;
+mod dry_run;
 mod families;
+mod input;
 mod output;
 
 use cli::{Cli, Command};
@@ -66,7 +68,12 @@ fn main() -> ExitCode {
             // Core errors are redacted at the source; mask every secret the
             // process knows and stray CAS tickets too.
             eprintln!("error: {}", context::scrub(&e.to_string()));
-            ExitCode::FAILURE
+            match e {
+                // Not found (INTERFACES.md §3); the other codes come with
+                // the CLI-infrastructure branch.
+                context::CliError::Missing(_) => ExitCode::from(4),
+                _ => ExitCode::FAILURE,
+            }
         }
     }
 }

@@ -165,6 +165,7 @@ async fn usernames_from_file_in_chunks() {
                 "usernames",
                 "--chunk-size",
                 "2",
+                "--allow-missing",
                 "--from-file",
                 file.to_str().unwrap(),
             ],
