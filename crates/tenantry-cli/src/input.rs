@@ -22,6 +22,8 @@ use tenantry::core::Secret;
 pub trait BatchId: Clone + Eq + Hash + Ord + Display + Serialize + Send + Sync + 'static {
     /// The column it goes under in rows (and the CSV header it is read from).
     const COLUMN: &'static str;
+    /// Its placeholder in help (`UUID|-`).
+    const VALUE_NAME: &'static str;
     /// Other CSV headers naming it (lower case).
     const HEADERS: &'static [&'static str] = &[];
     /// Parses one id (the message says what is wrong).
@@ -54,7 +56,7 @@ pub const DEFAULT_MAX_IDS: usize = 1_000_000;
 #[derive(Debug, Clone, clap::Args)]
 pub struct Batch<T: BatchId> {
     /// The ids; `-` reads more from stdin, one per line.
-    #[arg(value_name = "ID|-", value_parser = arg::<T>, required_unless_present = "from_file")]
+    #[arg(value_name = T::VALUE_NAME, value_parser = arg::<T>, required_unless_present = "from_file")]
     pub ids: Vec<Arg<T>>,
     /// Read ids from FILE (`-`: stdin; repeatable): one per line (blank lines
     /// and #comments skipped) or, for a FILE ending in .csv, the first column

@@ -288,6 +288,7 @@ pub struct Oauth2TokenArgs {
 
 impl BatchId for Uuid {
     const COLUMN: &'static str = "uuid";
+    const VALUE_NAME: &'static str = "UUID|-";
     const HEADERS: &'static [&'static str] = &["user_uuid", "user"];
     fn parse(s: &str) -> std::result::Result<Self, String> {
         Uuid::new(s).map_err(|e| e.to_string())
@@ -296,6 +297,7 @@ impl BatchId for Uuid {
 
 impl BatchId for String {
     const COLUMN: &'static str = "name";
+    const VALUE_NAME: &'static str = "NAME|-";
     const HEADERS: &'static [&'static str] = &["displayname", "display_name", "email", "username"];
     fn parse(s: &str) -> std::result::Result<Self, String> {
         Ok(s.to_owned())
