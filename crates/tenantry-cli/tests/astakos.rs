@@ -977,7 +977,9 @@ async fn dry_run_prints_the_request_and_changes_nothing() {
     );
     let spec = r#"{"name": "dry.example.org", "end_date": "2031-01-01T00:00:00Z"}"#;
     let c = CYCLADES_TOKEN;
-    let cases: Vec<(&str, Vec<&str>, &str, &str, Option<&str>)> = vec![
+    // (token, args, method, path, stdin)
+    type Case<'a> = (&'a str, Vec<&'a str>, &'a str, &'a str, Option<&'a str>);
+    let cases: Vec<Case> = vec![
         (
             c,
             vec![
