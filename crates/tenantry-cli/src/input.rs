@@ -253,7 +253,7 @@ impl<T: BatchId> Batch<T> {
     fn read_lines(&self, reader: impl Read, name: &str, ids: &mut Unique<T>) -> Result<()> {
         let mut reader = BufReader::new(reader);
         let mut line = String::new();
-        for n in 1.. {
+        for n in 1u64.. {
             line.clear();
             let read = reader
                 .read_line(&mut line)
