@@ -1169,3 +1169,73 @@ async fn dry_run_prints_the_request_and_changes_nothing() {
     .await;
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `tenantry ARGS` (no configuration needed: help only).
+async fn help(args: &[&str]) -> String {
+    let mut c = tenantry();
+    c.args(args);
+    let out = run(c, None).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_says_what_a_command_does_and_names_the_reference_only_in_long_help() {
+    let families = [
+        "identity",
+        "users",
+        "service-users",
+        "services",
+        "resources",
+        "feedback",
+        "quotas",
+        "commissions",
+        "projects",
+        "applications",
+        "memberships",
+        "endpoints",
+    ];
+    for family in families {
+        let listing = help(&["astakos", family, "--help"]).await;
+        let commands: Vec<&str> = listing
+            .lines()
+            .skip_while(|l| *l != "Commands:")
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .collect();
+        assert!(!commands.is_empty(), "{listing}");
+        for line in commands {
+            // `  name  Short help`: a sentence for a person, not `get_quotas`.
+            let about = line
+                .split_whitespace()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(!about.contains("astakosclient"), "{family}: {line}");
+            assert!(about.starts_with(char::is_uppercase), "{family}: {line}");
+        }
+    }
+    let short = help(&["astakos", "quotas", "get", "-h"]).await;
+    assert!(
+        short.starts_with("Show the quotas of the current user"),
+        "{short}"
+    );
+    assert!(!short.contains("astakosclient"), "{short}");
+    let long = help(&["astakos", "quotas", "get", "--help"]).await;
+    assert!(
+        long.contains("Reference: `astakosclient.get_quotas`"),
+        "{long}"
+    );
+    // --dry-run on commands that change state only.
+    assert!(help(&["astakos", "commissions", "accept", "--help"])
+        .await
+        .contains("--dry-run"));
+    assert!(!help(&["astakos", "commissions", "info", "--help"])
+        .await
+        .contains("--dry-run"));
+}

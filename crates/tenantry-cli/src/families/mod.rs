@@ -180,6 +180,8 @@ pub(crate) use known;
 /// Declares a family: a `clap::Subcommand` enum with one tuple variant per
 /// command, and its [`Family`] impl (see the module docs for the kinds).
 /// Doc comments and `#[command(...)]` attributes pass through to clap.
+/// (The bindings are written `fn(c, a)`, not `|c, a|`: a closure head could
+/// also start the expression, which `macro_rules` refuses as ambiguous.)
 macro_rules! family {
     ($(#[$meta:meta])* $vis:vis $name:ident { $($arms:tt)* }) => {
         $crate::families::family! { $(#[$meta])* $vis $name uses () { $($arms)* } }
