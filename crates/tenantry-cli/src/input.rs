@@ -8,7 +8,7 @@
 //! resolves a chunk.
 
 use crate::context::{remember, CliError, Context, Result};
-use crate::output::{Format, Output};
+use crate::output::Output;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
@@ -368,7 +368,7 @@ impl<T: BatchId> Batch<T> {
             bar.inc(chunk.len() as u64);
         }
         bar.finish_and_clear();
-        let json = matches!(ctx.format, Format::Json);
+        let json = !crate::families::tabular(ctx);
         let (mut map, mut rows, mut resolved) = (Map::new(), Vec::new(), HashSet::new());
         for (id, v) in merged {
             let v = serde_json::to_value(v)

@@ -68,9 +68,11 @@ fn main() -> ExitCode {
             // Core errors are redacted at the source; mask every secret the
             // process knows and stray CAS tickets too.
             eprintln!("error: {}", context::scrub(&e.to_string()));
+            // The codes of INTERFACES.md §3 this branch's commands need (a
+            // bad input 2, ids not found 4); the CLI-infrastructure branch
+            // maps them all.
             match e {
-                // Not found (INTERFACES.md §3); the other codes come with
-                // the CLI-infrastructure branch.
+                context::CliError::Invalid(_) => ExitCode::from(2),
                 context::CliError::Missing(_) => ExitCode::from(4),
                 _ => ExitCode::FAILURE,
             }

@@ -448,7 +448,7 @@ async fn bad_inputs_send_nothing() {
         (vec!["users", "username", "a,b"], 2, "Uuid"),
         (
             vec!["users", "usernames", "-"],
-            1,
+            2,
             "stdin, line 2: `not a uuid`",
         ),
     ] {
@@ -861,7 +861,7 @@ async fn csv_input_by_header_or_first_column() {
     ];
     let out = run(astakos(&sims, ALICE_TOKEN, &args), None).await;
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("no column `uuid`"), "{stderr}");
     assert_eq!(sims.astakos_server.journal().len(), before);
     for f in [with_header, plain, named] {
@@ -933,7 +933,7 @@ async fn over_cap_input_is_refused_before_sending() {
         args.extend(flags);
         let out = run(astakos(&sims, ALICE_TOKEN, &args), None).await;
         let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{flags:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {stderr}");
         assert!(stderr.contains(needle), "{flags:?}: {stderr}");
         assert!(stderr.contains(path), "names the file: {stderr}");
         assert!(out.stdout.is_empty());
@@ -1150,7 +1150,7 @@ async fn dry_run_prints_the_request_and_changes_nothing() {
     let v = ok_json(&run(astakos(&sims, CYCLADES_TOKEN, &args), None).await);
     assert_eq!(v["body"]["name"], "dry");
     assert_eq!(v["body"]["provisions"][0]["holder"], holder.as_str());
-    // Bad input is refused as without --dry-run (exit 2 from clap, or 1).
+    // Bad input is refused as without --dry-run (exit 2).
     let out = run(
         astakos(
             &sims,
@@ -1160,7 +1160,7 @@ async fn dry_run_prints_the_request_and_changes_nothing() {
         None,
     )
     .await;
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     // Read-only commands have no --dry-run.
     let out = run(
         astakos(&sims, ALICE_TOKEN, &["quotas", "get", "--dry-run"]),

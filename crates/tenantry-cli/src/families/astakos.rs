@@ -6,7 +6,7 @@
 //! service calls); `mk-provisions`, `parse-endpoints` and
 //! `token-from-cookie` need neither. Ids are parsed with the client's id
 //! types by clap (a bad id on the command line exits 2); ids read from files
-//! or stdin are checked before anything is sent (exit 1). Tokens in answers
+//! or stdin are checked before anything is sent (exit 2). Tokens in answers
 //! are printed as `***`.
 
 use super::{cols, family, known, nested, rows_of, to_value, Cols, Maybe, NoArgs, Service};

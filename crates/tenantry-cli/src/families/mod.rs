@@ -246,6 +246,12 @@ macro_rules! family {
 }
 pub(crate) use family;
 
+/// Whether the output format shows rows (tables, CSV) rather than the
+/// answer's own shape (JSON).
+pub(crate) fn tabular(ctx: &Context) -> bool {
+    !matches!(ctx.format, crate::output::Format::Json)
+}
+
 /// Renders `output` in the invocation's format on stdout, every secret the
 /// process knows masked (an answer may echo one back).
 pub(crate) fn print(ctx: &Context, output: &Output) -> Result<()> {
