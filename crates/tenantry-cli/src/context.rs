@@ -155,6 +155,8 @@ pub enum CliError {
     Failed(String),
     /// Reading stdin or writing stdout failed.
     Io(std::io::Error),
+    /// Some ids did not resolve (exit 4); each was reported on stderr.
+    Missing(String),
 }
 
 impl fmt::Display for CliError {
@@ -178,6 +180,7 @@ impl fmt::Display for CliError {
             CliError::Core(e) => write!(f, "{e}"),
             CliError::Failed(msg) => f.write_str(msg),
             CliError::Io(e) => write!(f, "I/O error: {e}"),
+            CliError::Missing(msg) => f.write_str(msg),
         }
     }
 }

@@ -10,7 +10,9 @@
 mod cli;
 mod context;
 mod demo;
+mod dry_run;
 mod families;
+mod input;
 mod output;
 
 use cli::{Cli, Command};
@@ -66,7 +68,14 @@ fn main() -> ExitCode {
             // Core errors are redacted at the source; mask every secret the
             // process knows and stray CAS tickets too.
             eprintln!("error: {}", context::scrub(&e.to_string()));
-            ExitCode::FAILURE
+            // The codes of INTERFACES.md §3 this branch's commands need (a
+            // bad input 2, ids not found 4); the CLI-infrastructure branch
+            // maps them all.
+            match e {
+                context::CliError::Invalid(_) => ExitCode::from(2),
+                context::CliError::Missing(_) => ExitCode::from(4),
+                _ => ExitCode::FAILURE,
+            }
         }
     }
 }

@@ -34,6 +34,13 @@ impl Output {
     pub fn value(v: Value) -> Self {
         Output(v)
     }
+
+    /// Declares the columns of tabular output: `key` first and by default,
+    /// `wide` added by `-o wide`. (Stub on this branch: ignored; the table
+    /// renderer of the CLI-infrastructure branch implements it.)
+    pub fn columns(self, _key: &'static [&'static str], _wide: &'static [&'static str]) -> Self {
+        self
+    }
 }
 
 impl From<Value> for Output {

@@ -165,6 +165,7 @@ async fn usernames_from_file_in_chunks() {
                 "usernames",
                 "--chunk-size",
                 "2",
+                "--allow-missing",
                 "--from-file",
                 file.to_str().unwrap(),
             ],
@@ -447,7 +448,7 @@ async fn bad_inputs_send_nothing() {
         (vec!["users", "username", "a,b"], 2, "Uuid"),
         (
             vec!["users", "usernames", "-"],
-            1,
+            2,
             "stdin, line 2: `not a uuid`",
         ),
     ] {
@@ -747,4 +748,494 @@ async fn oauth2_code_exchange_then_validation() {
     let call = sims.astakos_server.journal().entries().pop().unwrap();
     assert_eq!(call.method, "GET");
     assert!(call.path.starts_with("/identity/v2.0/tokens/"), "{call:?}");
+}
+
+/// The uuids each user-catalog request asked for, in order.
+fn catalog_requests(sims: &Simulators) -> Vec<Value> {
+    account_calls(sims)
+        .iter()
+        .map(|e| {
+            assert_eq!(e.path, "/account/v1.0/user_catalogs", "{e:?}");
+            e.json().unwrap()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unresolved_ids_are_listed_and_exit_4_unless_allowed() {
+    let sims = Simulators::start_all().await.unwrap();
+    let (u1, u2) = (
+        "00000000-0000-4000-8000-00000000dea1",
+        "00000000-0000-4000-8000-00000000dea2",
+    );
+    let args = ["users", "usernames", ALICE_UUID, u1, BOB_UUID, u2];
+    let out = run(astakos(&sims, ALICE_TOKEN, &args), None).await;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(4), "{stdout}\n{stderr}");
+    // What did resolve is still printed, as without missing ids.
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout).unwrap(),
+        json!({ALICE_UUID: "alice@example.org", BOB_UUID: "bob@example.org"})
+    );
+    // Every unresolved id on stderr, one a line, in input order.
+    let listed: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("not found: "))
+        .collect();
+    assert_eq!(listed, vec![u1, u2], "{stderr}");
+    assert!(stderr.contains("2 of 4 ids not found"), "{stderr}");
+    assert_no_tokens(&stderr);
+
+    let mut allowed = args.to_vec();
+    allowed.push("--allow-missing");
+    let out = run(astakos(&sims, ALICE_TOKEN, &allowed), None).await;
+    assert_eq!(
+        ok_json(&out),
+        json!({ALICE_UUID: "alice@example.org", BOB_UUID: "bob@example.org"})
+    );
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+
+    // Display names too (service variant); the table shows rows.
+    let out = run(
+        astakos(
+            &sims,
+            CYCLADES_TOKEN,
+            &[
+                "-o",
+                "table",
+                "service-users",
+                "uuids",
+                "bob@example.org",
+                "nobody@example.org",
+            ],
+        ),
+        None,
+    )
+    .await;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(4), "{stdout}\n{stderr}");
+    assert!(stderr.contains("not found: nobody@example.org"), "{stderr}");
+    let header = stdout.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("NAME") && header.contains("UUID"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(BOB_UUID), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_input_by_header_or_first_column() {
+    let sims = Simulators::start_all().await.unwrap();
+    // A header names the column (here the second).
+    let with_header = temp_file(
+        "with-header.csv",
+        &format!("email,uuid\nbob@example.org,{BOB_UUID}\n\"a, quoted\",{ALICE_UUID}\n"),
+    );
+    // No header: the first column.
+    let plain = temp_file("plain.csv", &format!("{CAROL_UUID},x\n{BOB_UUID},y\n"));
+    // --column picks another header.
+    let named = temp_file("named.csv", &format!("who,other\n{ADMIN_UUID},z\n"));
+    for (file, column, sent) in [
+        (&with_header, None, json!([BOB_UUID, ALICE_UUID])),
+        (&plain, None, json!([CAROL_UUID, BOB_UUID])),
+        (&named, Some("who"), json!([ADMIN_UUID])),
+    ] {
+        let mut args = vec!["users", "usernames", "--from-file", file.to_str().unwrap()];
+        if let Some(c) = column {
+            args.extend(["--column", c]);
+        }
+        let out = run(astakos(&sims, ALICE_TOKEN, &args), None).await;
+        ok_json(&out);
+        let last = catalog_requests(&sims).pop().unwrap();
+        assert_eq!(last, json!({ "uuids": sent }), "{file:?}");
+    }
+    // A --column the header lacks is named, and nothing is sent.
+    let before = sims.astakos_server.journal().len();
+    let args = [
+        "users",
+        "usernames",
+        "--from-file",
+        plain.to_str().unwrap(),
+        "--column",
+        "uuid",
+    ];
+    let out = run(astakos(&sims, ALICE_TOKEN, &args), None).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no column `uuid`"), "{stderr}");
+    assert_eq!(sims.astakos_server.journal().len(), before);
+    for f in [with_header, plain, named] {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundred_thousand_ids_are_deduplicated_in_first_seen_order() {
+    let sims = Simulators::start_all().await.unwrap();
+    // 100,000 lines: 50,000 distinct ids, then the same again in reverse.
+    let n = 50_000;
+    let ids: Vec<String> = (0..n).map(|i| format!("u{i:05}")).collect();
+    let mut body = String::with_capacity(12 * 2 * n);
+    for id in ids.iter().chain(ids.iter().rev()) {
+        body.push_str(id);
+        body.push('\n');
+    }
+    let file = temp_file("100k.txt", &body);
+    let out = run(
+        astakos(
+            &sims,
+            ALICE_TOKEN,
+            &[
+                "users",
+                "usernames",
+                ALICE_UUID,
+                "--from-file",
+                file.to_str().unwrap(),
+                "--chunk-size",
+                "5000",
+                "--allow-missing",
+            ],
+        ),
+        None,
+    )
+    .await;
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(ok_json(&out), json!({ALICE_UUID: "alice@example.org"}));
+    // The work done: ceil(50,001 / 5,000) = 11 requests, each id once, in
+    // first-seen order.
+    let sent: Vec<String> = catalog_requests(&sims)
+        .iter()
+        .flat_map(|b| b["uuids"].as_array().unwrap().clone())
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(catalog_requests(&sims).len(), 11);
+    let mut expected = vec![ALICE_UUID.to_owned()];
+    expected.extend(ids);
+    assert_eq!(sent, expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_cap_input_is_refused_before_sending() {
+    let sims = Simulators::start_all().await.unwrap();
+    let file = temp_file(
+        "cap.txt",
+        &format!("{ALICE_UUID}\n{BOB_UUID}\n{CAROL_UUID}\n{ADMIN_UUID}\n"),
+    );
+    let path = file.to_str().unwrap();
+    for (flags, needle) in [
+        (["--max-ids", "3"], "more than 3 ids (--max-ids)"),
+        (
+            ["--max-input-bytes", "40"],
+            "over the input cap of 40 bytes",
+        ),
+    ] {
+        let mut args = vec!["users", "usernames", "--from-file", path];
+        args.extend(flags);
+        let out = run(astakos(&sims, ALICE_TOKEN, &args), None).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {stderr}");
+        assert!(stderr.contains(needle), "{flags:?}: {stderr}");
+        assert!(stderr.contains(path), "names the file: {stderr}");
+        assert!(out.stdout.is_empty());
+        let journal = sims.astakos_server.journal();
+        assert!(journal.is_empty(), "{flags:?} sent {:?}", journal.entries());
+    }
+    let _ = std::fs::remove_file(&file);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_prints_the_request_and_changes_nothing() {
+    let sims = Simulators::start_all().await.unwrap();
+    // A real pending commission to act on.
+    let provision = format!("{ALICE_UUID}:cyclades.vm=1");
+    let issue = [
+        "commissions",
+        "issue-one",
+        ALICE_UUID,
+        "--provision",
+        &provision,
+    ];
+    let serial = ok_json(&run(astakos(&sims, CYCLADES_TOKEN, &issue), None).await)["serial"]
+        .as_u64()
+        .unwrap();
+    let s = serial.to_string();
+    let holder = format!("user:{ALICE_UUID}");
+    let source = format!("project:{ALICE_UUID}");
+    let quota = || sims.astakos.quota(&holder, Some(&source), "cyclades.vm");
+    let before = (
+        quota(),
+        sims.astakos.pending_serials(),
+        sims.astakos.project_state(ERESEARCH_ID),
+        sims.astakos.membership_state(TEACHING_ID, CAROL_UUID),
+    );
+    let user_provision = format!("{ALICE_UUID}:{ALICE_UUID}:cyclades.vm=1");
+    let project_provision = format!("{ERESEARCH_ID}:cyclades.vm=1");
+    let move_provision = format!("{ALICE_UUID}:{ERESEARCH_ID}:cyclades.vm=1");
+    let request = format!(
+        r#"{{"force": false, "auto_accept": false, "name": "r", "provisions":
+            [{{"holder": "{holder}", "source": "{source}", "resource": "cyclades.vm", "quantity": 1}}]}}"#
+    );
+    let spec = r#"{"name": "dry.example.org", "end_date": "2031-01-01T00:00:00Z"}"#;
+    let c = CYCLADES_TOKEN;
+    // (token, args, method, path, stdin)
+    type Case<'a> = (&'a str, Vec<&'a str>, &'a str, &'a str, Option<&'a str>);
+    let cases: Vec<Case> = vec![
+        (
+            c,
+            vec![
+                "commissions",
+                "issue-one",
+                ALICE_UUID,
+                "--provision",
+                &provision,
+            ],
+            "POST",
+            "/account/v1.0/commissions",
+            None,
+        ),
+        (
+            c,
+            vec![
+                "commissions",
+                "issue-generic",
+                "--user-provision",
+                &user_provision,
+                "--project-provision",
+                &project_provision,
+            ],
+            "POST",
+            "/account/v1.0/commissions",
+            None,
+        ),
+        (
+            c,
+            vec![
+                "commissions",
+                "reassign",
+                ALICE_UUID,
+                "--provision",
+                &move_provision,
+            ],
+            "POST",
+            "/account/v1.0/commissions",
+            None,
+        ),
+        (
+            c,
+            vec!["commissions", "issue-request", "--request", "-"],
+            "POST",
+            "/account/v1.0/commissions",
+            Some(&request),
+        ),
+        (
+            c,
+            vec!["commissions", "accept", &s],
+            "POST",
+            "/account/v1.0/commissions/{s}/action",
+            None,
+        ),
+        (
+            c,
+            vec!["commissions", "reject", &s],
+            "POST",
+            "/account/v1.0/commissions/{s}/action",
+            None,
+        ),
+        (
+            c,
+            vec!["commissions", "action", &s, "accept"],
+            "POST",
+            "/account/v1.0/commissions/{s}/action",
+            None,
+        ),
+        (
+            c,
+            vec!["commissions", "resolve", "--accept", &s],
+            "POST",
+            "/account/v1.0/commissions/action",
+            None,
+        ),
+        (
+            ALICE_TOKEN,
+            vec!["projects", "create", "--spec", "-"],
+            "POST",
+            "/account/v1.0/projects",
+            Some(spec),
+        ),
+        (
+            ALICE_TOKEN,
+            vec!["projects", "modify", ERESEARCH_ID, "--spec", "-"],
+            "PUT",
+            "/account/v1.0/projects/{p}",
+            Some(spec),
+        ),
+        (
+            ADMIN_TOKEN,
+            vec!["projects", "action", ERESEARCH_ID, "suspend"],
+            "POST",
+            "/account/v1.0/projects/{p}/action",
+            None,
+        ),
+        (
+            ADMIN_TOKEN,
+            vec!["applications", "action", ERESEARCH_ID, "7", "approve"],
+            "POST",
+            "/account/v1.0/projects/{p}/action",
+            None,
+        ),
+        (
+            ALICE_TOKEN,
+            vec!["memberships", "action", "3", "remove"],
+            "POST",
+            "/account/v1.0/projects/memberships/3/action",
+            None,
+        ),
+        (
+            CAROL_TOKEN,
+            vec!["memberships", "join", TEACHING_ID],
+            "POST",
+            "/account/v1.0/projects/memberships",
+            None,
+        ),
+        (
+            ALICE_TOKEN,
+            vec!["memberships", "enroll", TEACHING_ID, "dave@example.org"],
+            "POST",
+            "/account/v1.0/projects/memberships",
+            None,
+        ),
+        (
+            BOB_TOKEN,
+            vec!["feedback", "send", "--message", "hi"],
+            "POST",
+            "/account/v1.0/feedback",
+            None,
+        ),
+    ];
+    for (token, mut args, method, path, stdin) in cases {
+        let path = path.replace("{s}", &s).replace("{p}", ERESEARCH_ID);
+        args.push("--dry-run");
+        sims.astakos_server.journal().clear();
+        let out = run(astakos(&sims, token, &args), stdin).await;
+        let v = ok_json(&out);
+        assert_eq!(v["dry_run"], true, "{args:?}: {v}");
+        assert_eq!(v["method"], method, "{args:?}: {v}");
+        let url = v["url"].as_str().unwrap();
+        assert!(
+            url.split('?').next().unwrap().ends_with(&path),
+            "{args:?}: {url} vs {path}"
+        );
+        assert_eq!(v["headers"]["x-auth-token"], "***", "{args:?}: {v}");
+        // Nothing but the bodyless discovery reached the server.
+        for e in sims.astakos_server.journal().entries() {
+            assert_eq!(
+                (e.method.as_str(), e.path.as_str(), e.body.is_empty()),
+                ("POST", "/identity/v2.0/tokens", true),
+                "{args:?} sent {e:?}"
+            );
+        }
+    }
+    let after = (
+        quota(),
+        sims.astakos.pending_serials(),
+        sims.astakos.project_state(ERESEARCH_ID),
+        sims.astakos.membership_state(TEACHING_ID, CAROL_UUID),
+    );
+    assert_eq!(before, after);
+    assert!(sims.astakos.feedback().is_empty());
+
+    // The body is the one the command would send.
+    let mut args = issue.to_vec();
+    args.extend(["--name", "dry", "--dry-run"]);
+    let v = ok_json(&run(astakos(&sims, CYCLADES_TOKEN, &args), None).await);
+    assert_eq!(v["body"]["name"], "dry");
+    assert_eq!(v["body"]["provisions"][0]["holder"], holder.as_str());
+    // Bad input is refused as without --dry-run (exit 2).
+    let out = run(
+        astakos(
+            &sims,
+            CYCLADES_TOKEN,
+            &["commissions", "resolve", "--dry-run"],
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    // Read-only commands have no --dry-run.
+    let out = run(
+        astakos(&sims, ALICE_TOKEN, &["quotas", "get", "--dry-run"]),
+        None,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `tenantry ARGS` (no configuration needed: help only).
+async fn help(args: &[&str]) -> String {
+    let mut c = tenantry();
+    c.args(args);
+    let out = run(c, None).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_says_what_a_command_does_and_names_the_reference_only_in_long_help() {
+    let families = [
+        "identity",
+        "users",
+        "service-users",
+        "services",
+        "resources",
+        "feedback",
+        "quotas",
+        "commissions",
+        "projects",
+        "applications",
+        "memberships",
+        "endpoints",
+    ];
+    for family in families {
+        let listing = help(&["astakos", family, "--help"]).await;
+        let commands: Vec<&str> = listing
+            .lines()
+            .skip_while(|l| *l != "Commands:")
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .collect();
+        assert!(!commands.is_empty(), "{listing}");
+        for line in commands {
+            // `  name  Short help`: a sentence for a person, not `get_quotas`.
+            let about = line
+                .split_whitespace()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(!about.contains("astakosclient"), "{family}: {line}");
+            assert!(about.starts_with(char::is_uppercase), "{family}: {line}");
+        }
+    }
+    let short = help(&["astakos", "quotas", "get", "-h"]).await;
+    assert!(
+        short.starts_with("Show the quotas of the current user"),
+        "{short}"
+    );
+    assert!(!short.contains("astakosclient"), "{short}");
+    let long = help(&["astakos", "quotas", "get", "--help"]).await;
+    assert!(
+        long.contains("Reference: `astakosclient.get_quotas`"),
+        "{long}"
+    );
+    // --dry-run on commands that change state only.
+    assert!(help(&["astakos", "commissions", "accept", "--help"])
+        .await
+        .contains("--dry-run"));
+    assert!(!help(&["astakos", "commissions", "info", "--help"])
+        .await
+        .contains("--dry-run"));
 }

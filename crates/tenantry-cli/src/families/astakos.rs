@@ -1,26 +1,24 @@
 //! `tenantry astakos`: every entry point of the Astakos client, one
-//! `family!` per resource family.
+//! `family!` per resource family, each command declared once.
 //!
 //! Configuration: `TENANTRY_ASTAKOS_URL` (the identity URL) and
 //! `TENANTRY_ASTAKOS_TOKEN` (a user token, or a component token for the
 //! service calls); `mk-provisions`, `parse-endpoints` and
 //! `token-from-cookie` need neither. Ids are parsed with the client's id
 //! types by clap (a bad id on the command line exits 2); ids read from files
-//! or stdin are checked before anything is sent (exit 1). Tokens in answers
+//! or stdin are checked before anything is sent (exit 2). Tokens in answers
 //! are printed as `***`.
 
-use super::{family, nested, NoArgs};
+use super::{cols, family, known, nested, rows_of, to_value, Cols, Maybe, NoArgs, Service};
 use crate::context::{CliError, Context, Result};
+use crate::input::{key_value, read_json, read_secret_line, Batch, BatchId};
 use crate::output::Output;
-use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Args;
-use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::fmt::Display;
-use std::future::Future;
-use std::io::{IsTerminal, Read};
 use std::str::FromStr;
+use std::sync::Arc;
 use tenantry::astakos::models::{
     ApplicationAction, AuthInfo, CommissionAction, CommissionRequest, MembershipAction, NewProject,
     ProjectAction, ProjectMode, ProjectState, QuotaCounters,
@@ -29,43 +27,87 @@ use tenantry::astakos::{
     get_token_from_cookie, mk_provisions, parse_endpoints, ApplicationId, AstakosClient,
     EndpointFilter, MembershipId, ProjectId, Serial, Uuid,
 };
-use tenantry::core::Secret;
+use tenantry::core::http::Method;
+use tenantry::core::transport::HttpRequest;
+use tenantry::core::{HttpTransport, Secret};
+
+/// The Astakos service: its client from the configuration.
+#[derive(Debug)]
+pub struct Api;
+
+impl Service for Api {
+    type Client = AstakosClient;
+
+    fn client(ctx: &Context, transport: Arc<dyn HttpTransport>) -> Result<AstakosClient> {
+        let url = ctx.var("TENANTRY_ASTAKOS_URL")?;
+        let token = ctx.secret("TENANTRY_ASTAKOS_TOKEN")?;
+        Ok(AstakosClient::builder(url, token)
+            .transport(transport)
+            .build()?)
+    }
+
+    /// Only the bodyless discovery `POST {auth_url}/tokens` (the public
+    /// service catalog, from which the client builds every account URL).
+    fn dry_run_passes(request: &HttpRequest) -> bool {
+        request.method() == Method::POST
+            && request.body().is_empty()
+            && request.uri().path().ends_with("/tokens")
+    }
+}
+
+// Key columns of each resource (then the ones `-o wide` adds).
+const PROJECTS: Cols = cols!(id name state owner resources; end_date creation_date homepage
+    description join_policy leave_policy max_members private system_project last_application);
+const MEMBERSHIPS: Cols = cols!(id project user state; allowed_actions);
+const COMMISSIONS: Cols = cols!(serial name issue_time provisions);
+const PROVISIONS: Cols = cols!(holder source resource quantity);
+const QUOTAS: Cols = cols!(source resource limit usage pending; project_limit project_usage
+    project_pending);
+const SERVICE_QUOTAS: Cols = cols!(user source resource limit usage pending; project_limit
+    project_usage project_pending);
+const PROJECT_QUOTAS: Cols = cols!(project resource limit usage pending);
+const SERVICES: Cols = cols!(name url);
+const RESOURCES: Cols = cols!(name service unit description; ui_visible api_visible);
+const ENDPOINTS: Cols = cols!(name type endpoints);
+const USERNAMES: &[&str; 2] = &["uuid", "name"];
+const UUIDS: &[&str; 2] = &["name", "uuid"];
 
 family! {
     /// Synnefo Astakos (TENANTRY_ASTAKOS_URL, TENANTRY_ASTAKOS_TOKEN).
     #[command(after_long_help = ASTAKOS_HELP)]
     pub Astakos {
-        /// Authenticate, the service catalog, token validation, OAuth2 tokens.
+        /// Log in, the service catalog, token validation, OAuth2 tokens.
         #[command(subcommand)]
         Identity(Identity) => nested,
-        /// User catalogs (uuid <-> display name) with a user token.
+        /// Look up users by uuid or display name (user token).
         #[command(subcommand)]
         Users(Users) => nested,
-        /// User catalogs with a component (service) token.
+        /// Look up users by uuid or display name (component token).
         #[command(subcommand)]
         ServiceUsers(ServiceUsers) => nested,
-        /// The registered services (components).
+        /// List the registered services (components).
         #[command(subcommand)]
         Services(Services) => nested,
-        /// The registered resources.
+        /// List the registered resources.
         #[command(subcommand)]
         Resources(Resources) => nested,
-        /// Send feedback.
+        /// Send feedback to the operators.
         #[command(subcommand)]
         Feedback(FeedbackCmd) => nested,
-        /// Quotas: the caller's, a service's users', projects'.
+        /// Show quotas: yours, a service's users', projects'.
         #[command(subcommand)]
         Quotas(Quotas) => nested,
-        /// Commissions (component token): issue, inspect, accept, reject, resolve.
+        /// Reserve and release resources (component token): issue, inspect,
+        /// accept, reject, resolve commissions.
         #[command(subcommand)]
         Commissions(Commissions) => nested,
-        /// Projects: list, show, create, modify, act on.
+        /// List, show, create, modify, suspend or terminate projects.
         #[command(subcommand)]
         Projects(Projects) => nested,
-        /// Project applications: approve, deny, dismiss, cancel.
+        /// Approve, deny, dismiss or cancel project applications.
         #[command(subcommand)]
         Applications(Applications) => nested,
-        /// Project memberships: list, show, act on, join, enroll.
+        /// List, show, join and manage project memberships.
         #[command(subcommand)]
         Memberships(Memberships) => nested,
         /// Offline helpers: filter a service catalog, extract a cookie token.
@@ -94,268 +136,99 @@ Inputs:
                     join_policy, leave_policy, max_members, private, resources: {RES:
                     {member_capacity, project_capacity}}; other keys are sent as given).
   batch lookups     users/service-users usernames|uuids: arguments, --from-file FILE or `-`
-                    (stdin), one per line (blank lines and #comments skipped), sent in chunks of
-                    --chunk-size; results merged into one map.
+                    (stdin), one per line (blank lines and #comments skipped) or CSV (FILE.csv:
+                    the first column, or the one --column or a `uuid`/`name` header names);
+                    duplicates dropped, sent in chunks of --chunk-size; results merged into one
+                    map. Unresolved ids are listed on stderr and exit 4 unless --allow-missing.
+                    Inputs over --max-ids / --max-input-bytes are refused before sending.
+
+Commands that change state take --dry-run: the request is printed (method, URL, headers
+with secrets masked, body) and nothing that changes state is sent. Only the bodyless
+discovery POST {auth_url}/tokens (the public service catalog) is sent, to build the URL.
 ";
 
 // ---------------------------------------------------------------------------
 // Shared helpers.
 
-/// The client from the configuration, on the invocation's transport.
-fn client(ctx: &Context) -> Result<AstakosClient> {
-    let url = ctx.var("TENANTRY_ASTAKOS_URL")?;
-    let token = ctx.secret("TENANTRY_ASTAKOS_TOKEN")?;
-    Ok(AstakosClient::builder(url, token)
-        .transport(ctx.transport())
-        .build()?)
-}
-
-fn to_value<T: Serialize>(v: &T) -> Result<Value> {
-    serde_json::to_value(v).map_err(|e| CliError::Failed(format!("cannot render the answer: {e}")))
-}
-
-fn out<T: Serialize>(v: &T) -> Result<Output> {
-    to_value(v).map(Output::value)
-}
-
 /// An authenticate/validate answer with its token masked.
-fn masked_auth(info: &AuthInfo) -> Result<Output> {
+fn masked_auth(info: &AuthInfo) -> Result<Value> {
     let mut v = to_value(info)?;
-    if let Some(id) = v.pointer_mut("/access/token/id") {
-        if !id.is_null() {
-            *id = json!("***");
-        }
+    if let Some(id) = v.pointer_mut("/access/token/id").filter(|id| !id.is_null()) {
+        *id = json!("***");
     }
-    Ok(v.into())
+    Ok(v)
 }
 
-/// The whole text of `path` (`-`: stdin).
-fn read_input(path: &str) -> Result<String> {
-    let mut text = String::new();
-    if path == "-" {
-        std::io::stdin().read_to_string(&mut text)?;
-    } else {
-        text = std::fs::read_to_string(path)
-            .map_err(|e| CliError::Invalid(format!("cannot read `{path}`: {e}")))?;
-    }
-    Ok(text)
+/// `None` for an empty filter (which would still be sent, as `user=`, and
+/// match nothing).
+fn some<T>(v: Vec<T>) -> Option<Vec<T>> {
+    Some(v).filter(|v| !v.is_empty())
 }
 
-/// The first line of `path` (`-`: stdin), as a secret.
-fn read_secret_line(path: &str, what: &str) -> Result<Secret> {
-    let text = read_input(path)?;
-    let line = text.lines().next().unwrap_or_default().trim();
-    if line.is_empty() {
-        let from = if path == "-" { "stdin" } else { path };
-        return Err(CliError::Invalid(format!(
-            "{what}: the first line of {from} is empty"
-        )));
-    }
-    Ok(Secret::new(line))
-}
-
-/// A JSON document from `path` (`-`: stdin).
-fn read_json<T: serde::de::DeserializeOwned>(path: &str, what: &str) -> Result<T> {
-    let text = read_input(path)?;
-    serde_json::from_str(&text).map_err(|e| {
-        let from = if path == "-" { "stdin" } else { path };
-        CliError::Invalid(format!("{what}: {from} is not valid JSON for it: {e}"))
-    })
-}
-
-/// An `astakos_client` string enum usable as a clap value (only its known
-/// values are accepted).
-trait Wire: Clone + Send + Sync + 'static + for<'a> From<&'a str> {
-    fn known() -> &'static [Self];
-    fn wire(&self) -> &str;
-}
-
-macro_rules! wire {
-    ($($t:ty),*) => {$(
-        impl Wire for $t {
-            fn known() -> &'static [Self] {
-                <$t>::KNOWN
-            }
-            fn wire(&self) -> &str {
-                self.as_str()
-            }
-        }
-    )*};
-}
-wire!(
-    ProjectState,
-    ProjectMode,
-    ProjectAction,
-    ApplicationAction,
-    MembershipAction,
-    CommissionAction
-);
-
-fn known<T: Wire>() -> impl TypedValueParser<Value = T> {
-    PossibleValuesParser::new(T::known().iter().map(Wire::wire)).map(|s| T::from(s.as_str()))
-}
-
-/// A value on the command line, or `-` for "read them from stdin".
-#[derive(Debug, Clone)]
-pub enum Arg<T> {
-    /// `-`.
-    Stdin,
-    /// A value.
-    Value(T),
-}
-
-impl<T: FromStr> FromStr for Arg<T>
-where
-    T::Err: Display,
-{
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        if s == "-" {
-            Ok(Arg::Stdin)
-        } else {
-            s.parse().map(Arg::Value).map_err(|e: T::Err| e.to_string())
-        }
-    }
-}
-
-/// Collects the ids of a batch lookup: the arguments, then each file, one
-/// per line (blank lines and `#` comments skipped), parsed with `parse`;
-/// order kept, duplicates dropped. Nothing is sent before they all parse.
-fn collect_ids<T: Clone + PartialEq>(
-    args: &[Arg<T>],
-    files: &[String],
-    parse: impl Fn(&str) -> std::result::Result<T, String>,
-) -> Result<Vec<T>> {
-    let mut ids: Vec<T> = Vec::new();
-    let mut push = |v: T| {
-        if !ids.contains(&v) {
-            ids.push(v);
-        }
-    };
-    let mut sources: Vec<&str> = Vec::new();
-    for a in args {
-        match a {
-            Arg::Value(v) => push(v.clone()),
-            Arg::Stdin => sources.push("-"),
-        }
-    }
-    sources.extend(files.iter().map(String::as_str));
-    let mut stdin_read = false;
-    for src in sources {
-        if src == "-" {
-            if stdin_read {
-                continue;
-            }
-            stdin_read = true;
-        }
-        let text = read_input(src)?;
-        let name = if src == "-" { "stdin" } else { src };
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let v = parse(line)
-                .map_err(|e| CliError::Invalid(format!("{name}, line {}: `{line}`: {e}", n + 1)))?;
-            push(v);
-        }
-    }
-    if ids.is_empty() {
-        return Err(CliError::Invalid(
-            "nothing to look up: give ids as arguments, --from-file FILE, or `-` for stdin".into(),
-        ));
-    }
-    Ok(ids)
-}
-
-/// Runs `fetch` over `ids` in chunks of `chunk_size`, one chunk at a time,
-/// and merges the answers. With more than one chunk and stderr a terminal, a
-/// progress bar shows on stderr.
-async fn chunked_lookup<I, K, V, F, Fut>(
-    ctx: &Context,
-    ids: Vec<I>,
-    chunk_size: usize,
-    what: &'static str,
-    mut fetch: F,
-) -> Result<BTreeMap<K, V>>
-where
-    I: Clone,
-    K: Ord,
-    F: FnMut(Vec<I>) -> Fut,
-    Fut: Future<Output = tenantry::astakos::Result<BTreeMap<K, V>>>,
-{
-    let chunk_size = chunk_size.max(1);
-    let chunks: Vec<Vec<I>> = ids.chunks(chunk_size).map(<[I]>::to_vec).collect();
-    let bar = if chunks.len() > 1 && std::io::stderr().is_terminal() {
-        let bar = ctx
-            .progress()
-            .add(indicatif::ProgressBar::new(ids.len() as u64));
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ids")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        bar.set_message(what);
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let mut merged = BTreeMap::new();
-    for chunk in chunks {
-        let n = chunk.len() as u64;
-        let answer = fetch(chunk).await;
-        let answer = match answer {
-            Ok(a) => a,
-            Err(e) => {
-                bar.abandon();
-                return Err(e.into());
-            }
-        };
-        merged.extend(answer);
-        bar.inc(n);
-    }
-    bar.finish_and_clear();
-    Ok(merged)
-}
-
-/// A map of objects as rows, the key under `key` first.
-fn rows_of(map: Value, key: &str) -> Value {
-    match map {
-        Value::Object(m) => Value::Array(
-            m.into_iter()
-                .map(|(k, v)| {
-                    let mut row = Map::new();
-                    row.insert(key.to_owned(), json!(k));
-                    match v {
-                        Value::Object(fields) => row.extend(fields),
-                        other => {
-                            row.insert("value".into(), other);
-                        }
-                    }
-                    Value::Object(row)
-                })
-                .collect(),
-        ),
-        other => other,
-    }
+/// What an action that answers nothing reports.
+fn done(what: &[(&str, Value)], action: &str) -> Value {
+    let mut v: Map<String, Value> = what
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    v.insert("action".into(), json!(action));
+    v.insert("done".into(), json!(true));
+    Value::Object(v)
 }
 
 // ---------------------------------------------------------------------------
 // identity
 
 family! {
-    /// Authenticate, the service catalog, token validation, OAuth2 tokens.
-    pub Identity {
-        /// `authenticate`: POST tokens with the configured token; shows the user,
-        /// the catalog and the token's facts (the token itself as ***).
-        Authenticate(AuthenticateArgs) => authenticate,
-        /// `get_endpoints`: the public service catalog (bodyless POST tokens).
-        Endpoints(EndpointsArgs) => endpoints,
-        /// `validate_token`: validate an OAuth2 access token (read from a file or stdin).
-        ValidateToken(ValidateTokenArgs) => validate_token,
-        /// `get_token`: exchange an OAuth2 authorization code for an access token
-        /// (client secret from TENANTRY_ASTAKOS_OAUTH2_CLIENT_SECRET).
-        Oauth2Token(Oauth2TokenArgs) => oauth2_token,
+    /// Log in, the service catalog, token validation, OAuth2 tokens.
+    pub Identity uses Api {
+        /// Log in with the configured token and show the user, the service
+        /// catalog and the token's facts (the token itself as ***).
+        ///
+        /// Reference: `astakosclient.authenticate` (POST {auth_url}/tokens).
+        Authenticate(AuthenticateArgs) => fn(c, a) {
+            let req = c.identity().authenticate().maybe(a.tenant_name, |r, t| r.tenant_name(t));
+            masked_auth(&req.send().await?)?
+        },
+        /// Show the public service catalog (no login needed).
+        ///
+        /// Reference: `astakosclient.get_endpoints` (bodyless POST {auth_url}/tokens).
+        Endpoints(EndpointsArgs) => fn(c, a) {
+            let req = c.identity().endpoints();
+            let req = if a.include_oauth2 { req.include_oauth2() } else { req };
+            masked_auth(&req.send().await?)?
+        },
+        /// Check an OAuth2 access token (read from a file or stdin) and show
+        /// whose it is.
+        ///
+        /// Reference: `astakosclient.validate_token`.
+        ValidateToken(ValidateTokenArgs) => fn(c, a) {
+            let token = read_secret_line(&a.token_file, "the token to validate")?;
+            let req = c.identity().validate_token(&token);
+            let req = req.maybe(a.belongs_to, |r, b| r.belongs_to(b));
+            match req.send().await? {
+                Some(info) => masked_auth(&info)?,
+                None => Value::Null,
+            }
+        },
+        /// Exchange an OAuth2 authorization code for an access token (client
+        /// secret from TENANTRY_ASTAKOS_OAUTH2_CLIENT_SECRET).
+        ///
+        /// Reference: `astakosclient.get_token`.
+        Oauth2Token(Oauth2TokenArgs) => fn(c, a, ctx) {
+            let secret = ctx.secret_env("TENANTRY_ASTAKOS_OAUTH2_CLIENT_SECRET")?;
+            let code = a.code_file.as_deref();
+            let code = code.map(|f| read_secret_line(f, "the authorization code"));
+            let req = c.identity().oauth2_token(a.client_id, secret).grant_type(a.grant_type);
+            let req = req.maybe(code.transpose()?, |r, code| r.code(code));
+            let req = req.maybe(a.redirect_uri, |r, u| r.redirect_uri(u));
+            let req = a.param.into_iter().fold(req, |r, (k, v)| r.param(k, Secret::new(v)));
+            let mut v = to_value(&req.send().await?)?;
+            if let Some(t) = v.get_mut("access_token").filter(|t| !t.is_null() && !a.reveal) {
+                *t = json!("***");
+            }
+            v
+        },
     }
 }
 
@@ -410,135 +283,81 @@ pub struct Oauth2TokenArgs {
     pub reveal: bool,
 }
 
-fn key_value(s: &str) -> std::result::Result<(String, String), String> {
-    s.split_once('=')
-        .filter(|(k, _)| !k.is_empty())
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .ok_or_else(|| format!("expected KEY=VALUE, got `{s}`"))
-}
-
-async fn authenticate(ctx: &Context, args: AuthenticateArgs) -> Result<Output> {
-    let c = client(ctx)?;
-    let mut req = c.identity().authenticate();
-    if let Some(t) = args.tenant_name {
-        req = req.tenant_name(t);
-    }
-    masked_auth(&req.send().await?)
-}
-
-async fn endpoints(ctx: &Context, args: EndpointsArgs) -> Result<Output> {
-    let c = client(ctx)?;
-    let mut req = c.identity().endpoints();
-    if args.include_oauth2 {
-        req = req.include_oauth2();
-    }
-    masked_auth(&req.send().await?)
-}
-
-async fn validate_token(ctx: &Context, args: ValidateTokenArgs) -> Result<Output> {
-    let token =
-        crate::context::remember(read_secret_line(&args.token_file, "the token to validate")?);
-    let c = client(ctx)?;
-    let mut req = c.identity().validate_token(&token);
-    if let Some(b) = args.belongs_to {
-        req = req.belongs_to(b);
-    }
-    match req.send().await? {
-        Some(info) => masked_auth(&info),
-        None => Ok(Value::Null.into()),
-    }
-}
-
-async fn oauth2_token(ctx: &Context, args: Oauth2TokenArgs) -> Result<Output> {
-    let secret = ctx.secret_env("TENANTRY_ASTAKOS_OAUTH2_CLIENT_SECRET")?;
-    let code = match &args.code_file {
-        Some(f) => Some(crate::context::remember(read_secret_line(
-            f,
-            "the authorization code",
-        )?)),
-        None => None,
-    };
-    let c = client(ctx)?;
-    let mut req = c
-        .identity()
-        .oauth2_token(args.client_id, secret)
-        .grant_type(args.grant_type);
-    if let Some(code) = code {
-        req = req.code(code);
-    }
-    if let Some(uri) = args.redirect_uri {
-        req = req.redirect_uri(uri);
-    }
-    for (k, v) in args.param {
-        req = req.param(k, Secret::new(v));
-    }
-    let token = req.send().await?;
-    let mut v = to_value(&token)?;
-    if !args.reveal {
-        if let Some(t) = v.get_mut("access_token").filter(|t| !t.is_null()) {
-            *t = json!("***");
-        }
-    }
-    Ok(v.into())
-}
-
 // ---------------------------------------------------------------------------
 // users / service-users
 
-family! {
-    /// User catalogs (uuid <-> display name), with a user token.
-    pub Users {
-        /// `get_usernames`: uuid -> display name for many uuids (chunked).
-        Usernames(UuidBatchArgs) => users_usernames,
-        /// `get_username`: the display name of one uuid (unknown: exit 1).
-        Username(UuidArg) => users_username,
-        /// `get_uuids`: display name -> uuid for many names (chunked).
-        Uuids(NameBatchArgs) => users_uuids,
-        /// `get_uuid`: the uuid of one display name (unknown: exit 1).
-        Uuid(NameArg) => users_uuid,
+impl BatchId for Uuid {
+    const COLUMN: &'static str = "uuid";
+    const VALUE_NAME: &'static str = "UUID|-";
+    const HEADERS: &'static [&'static str] = &["user_uuid", "user"];
+    fn parse(s: &str) -> std::result::Result<Self, String> {
+        Uuid::new(s).map_err(|e| e.to_string())
+    }
+}
+
+impl BatchId for String {
+    const COLUMN: &'static str = "name";
+    const VALUE_NAME: &'static str = "NAME|-";
+    const HEADERS: &'static [&'static str] = &["displayname", "display_name", "email", "username"];
+    fn parse(s: &str) -> std::result::Result<Self, String> {
+        Ok(s.to_owned())
     }
 }
 
 family! {
-    /// User catalogs with a component (service) token.
-    pub ServiceUsers {
-        /// `service_get_usernames`: uuid -> display name for many uuids (chunked).
-        Usernames(UuidBatchArgs) => service_usernames,
-        /// `service_get_username`: the display name of one uuid (unknown: exit 1).
-        Username(UuidArg) => service_username,
-        /// `service_get_uuids`: display name -> uuid for many names (chunked).
-        Uuids(NameBatchArgs) => service_uuids,
-        /// `service_get_uuid`: the uuid of one display name (unknown: exit 1).
-        Uuid(NameArg) => service_uuid,
+    /// Look up users with a user token.
+    pub Users uses Api {
+        /// Show the display names of many users, by uuid (sent in chunks).
+        ///
+        /// Reference: `astakosclient.get_usernames`.
+        Usernames(Batch<Uuid>) => fn(c, a, ctx) {
+            let u = c.users();
+            a.lookup(ctx, USERNAMES, |ids| async move { u.usernames(&ids).await }).await?
+        },
+        /// Show the display name of one user (unknown uuid: exit 1).
+        ///
+        /// Reference: `astakosclient.get_username`.
+        Username(UuidArg) => fn(c, a) c.users().username(&a.uuid).await?,
+        /// Show the uuids of many users, by display name (sent in chunks).
+        ///
+        /// Reference: `astakosclient.get_uuids`.
+        Uuids(Batch<String>) => fn(c, a, ctx) {
+            let u = c.users();
+            a.lookup(ctx, UUIDS, |names| async move { u.uuids(&names).await }).await?
+        },
+        /// Show the uuid of one user, by display name (unknown: exit 1).
+        ///
+        /// Reference: `astakosclient.get_uuid`.
+        Uuid(NameArg) => fn(c, a) c.users().uuid(&a.name).await?,
     }
 }
 
-/// A batch of uuids.
-#[derive(Debug, Clone, Args)]
-pub struct UuidBatchArgs {
-    /// User uuids; `-` reads more from stdin, one per line.
-    #[arg(value_name = "UUID|-", required_unless_present = "from_file")]
-    pub uuids: Vec<Arg<Uuid>>,
-    /// Read uuids from FILE (`-`: stdin), one per line (repeatable).
-    #[arg(long, value_name = "FILE|-")]
-    pub from_file: Vec<String>,
-    /// At most this many ids per request.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
-    pub chunk_size: u32,
-}
-
-/// A batch of display names.
-#[derive(Debug, Clone, Args)]
-pub struct NameBatchArgs {
-    /// Display names (emails); `-` reads more from stdin, one per line.
-    #[arg(value_name = "NAME|-", required_unless_present = "from_file")]
-    pub names: Vec<Arg<String>>,
-    /// Read display names from FILE (`-`: stdin), one per line (repeatable).
-    #[arg(long, value_name = "FILE|-")]
-    pub from_file: Vec<String>,
-    /// At most this many names per request.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
-    pub chunk_size: u32,
+family! {
+    /// Look up users with a component (service) token.
+    pub ServiceUsers uses Api {
+        /// Show the display names of many users, by uuid (sent in chunks).
+        ///
+        /// Reference: `astakosclient.service_get_usernames`.
+        Usernames(Batch<Uuid>) => fn(c, a, ctx) {
+            let u = c.service_users();
+            a.lookup(ctx, USERNAMES, |ids| async move { u.usernames(&ids).await }).await?
+        },
+        /// Show the display name of one user (unknown uuid: exit 1).
+        ///
+        /// Reference: `astakosclient.service_get_username`.
+        Username(UuidArg) => fn(c, a) c.service_users().username(&a.uuid).await?,
+        /// Show the uuids of many users, by display name (sent in chunks).
+        ///
+        /// Reference: `astakosclient.service_get_uuids`.
+        Uuids(Batch<String>) => fn(c, a, ctx) {
+            let u = c.service_users();
+            a.lookup(ctx, UUIDS, |names| async move { u.uuids(&names).await }).await?
+        },
+        /// Show the uuid of one user, by display name (unknown: exit 1).
+        ///
+        /// Reference: `astakosclient.service_get_uuid`.
+        Uuid(NameArg) => fn(c, a) c.service_users().uuid(&a.name).await?,
+    }
 }
 
 /// One uuid.
@@ -555,115 +374,41 @@ pub struct NameArg {
     pub name: String,
 }
 
-async fn usernames(ctx: &Context, args: UuidBatchArgs, service: bool) -> Result<Output> {
-    let ids = collect_ids(&args.uuids, &args.from_file, |s| {
-        Uuid::new(s).map_err(|e| e.to_string())
-    })?;
-    let c = client(ctx)?;
-    let cat = if service {
-        c.service_users()
-    } else {
-        c.users()
-    };
-    let merged = chunked_lookup(
-        ctx,
-        ids,
-        args.chunk_size as usize,
-        "usernames",
-        |chunk| async move { cat.usernames(&chunk).await },
-    )
-    .await?;
-    out(&merged)
-}
-
-async fn uuids(ctx: &Context, args: NameBatchArgs, service: bool) -> Result<Output> {
-    let names = collect_ids(&args.names, &args.from_file, |s| Ok(s.to_owned()))?;
-    let c = client(ctx)?;
-    let cat = if service {
-        c.service_users()
-    } else {
-        c.users()
-    };
-    let merged = chunked_lookup(
-        ctx,
-        names,
-        args.chunk_size as usize,
-        "uuids",
-        |chunk| async move { cat.uuids(&chunk).await },
-    )
-    .await?;
-    out(&merged)
-}
-
-async fn username(ctx: &Context, args: UuidArg, service: bool) -> Result<Output> {
-    let c = client(ctx)?;
-    let cat = if service {
-        c.service_users()
-    } else {
-        c.users()
-    };
-    out(&cat.username(&args.uuid).await?)
-}
-
-async fn uuid(ctx: &Context, args: NameArg, service: bool) -> Result<Output> {
-    let c = client(ctx)?;
-    let cat = if service {
-        c.service_users()
-    } else {
-        c.users()
-    };
-    out(&cat.uuid(&args.name).await?)
-}
-
-async fn users_usernames(ctx: &Context, a: UuidBatchArgs) -> Result<Output> {
-    usernames(ctx, a, false).await
-}
-async fn users_username(ctx: &Context, a: UuidArg) -> Result<Output> {
-    username(ctx, a, false).await
-}
-async fn users_uuids(ctx: &Context, a: NameBatchArgs) -> Result<Output> {
-    uuids(ctx, a, false).await
-}
-async fn users_uuid(ctx: &Context, a: NameArg) -> Result<Output> {
-    uuid(ctx, a, false).await
-}
-async fn service_usernames(ctx: &Context, a: UuidBatchArgs) -> Result<Output> {
-    usernames(ctx, a, true).await
-}
-async fn service_username(ctx: &Context, a: UuidArg) -> Result<Output> {
-    username(ctx, a, true).await
-}
-async fn service_uuids(ctx: &Context, a: NameBatchArgs) -> Result<Output> {
-    uuids(ctx, a, true).await
-}
-async fn service_uuid(ctx: &Context, a: NameArg) -> Result<Output> {
-    uuid(ctx, a, true).await
-}
-
 // ---------------------------------------------------------------------------
 // services, resources, feedback
 
 family! {
     /// The registered services (components).
-    pub Services {
-        /// `get_services`: the services and their URLs (UI get_services).
-        List(NoArgs) => services_list,
+    pub Services uses Api {
+        /// List the services and their URLs.
+        ///
+        /// Reference: `astakosclient.get_services` (the UI's get_services).
+        List(NoArgs) [SERVICES] => fn(c, _a) c.services().list().await?,
     }
 }
 
 family! {
     /// The registered resources.
-    pub Resources {
-        /// `get_resources`: one row per resource.
-        List(NoArgs) => resources_list,
+    pub Resources uses Api {
+        /// List the resources, one row each.
+        ///
+        /// Reference: `astakosclient.get_resources`.
+        List(NoArgs) [RESOURCES] => fn(c, _a) {
+            rows_of(to_value(&c.resources().list().await?)?, "name")
+        },
     }
 }
 
 family! {
     /// Send feedback.
-    pub FeedbackCmd {
-        /// `send_feedback`: a message and optional data, as the configured user.
-        Send(FeedbackArgs) => feedback_send,
+    pub FeedbackCmd uses Api {
+        /// Send a message (and optional data) to the operators, as the configured user.
+        ///
+        /// Reference: `astakosclient.send_feedback`.
+        Send(FeedbackArgs) change => fn(c, a) {
+            c.feedback().send(&a.message, &a.data).await?;
+            json!({"sent": true, "message": a.message})
+        },
     }
 }
 
@@ -678,36 +423,40 @@ pub struct FeedbackArgs {
     pub data: String,
 }
 
-async fn services_list(ctx: &Context, _: NoArgs) -> Result<Output> {
-    out(&client(ctx)?.services().list().await?)
-}
-
-async fn resources_list(ctx: &Context, _: NoArgs) -> Result<Output> {
-    let map = client(ctx)?.resources().list().await?;
-    Ok(rows_of(to_value(&map)?, "name").into())
-}
-
-async fn feedback_send(ctx: &Context, args: FeedbackArgs) -> Result<Output> {
-    client(ctx)?
-        .feedback()
-        .send(&args.message, &args.data)
-        .await?;
-    Ok(json!({"sent": true, "message": args.message}).into())
-}
-
 // ---------------------------------------------------------------------------
 // quotas
 
 family! {
     /// Quotas: one row per holding (source, resource, limit, usage, pending),
     /// or the answer as the API gives it with --raw.
-    pub Quotas {
-        /// `get_quotas`: the caller's quotas (user token).
-        Get(QuotaGetArgs) => quotas_get,
-        /// `service_get_quotas`: quotas of the service's users (component token).
-        Service(ServiceQuotaArgs) => quotas_service,
-        /// `service_get_project_quotas`: project quotas (component token).
-        Project(ProjectQuotaArgs) => quotas_project,
+    pub Quotas uses Api {
+        /// Show the quotas of the current user.
+        ///
+        /// Reference: `astakosclient.get_quotas` (user token).
+        Get(QuotaView) [QUOTAS] => fn(c, a) {
+            let q = c.quotas().get().await?;
+            a.show(&q, |rows| holdings(rows, None, "source", &q, &a))?
+        },
+        /// Show the quotas of the users of the calling service.
+        ///
+        /// Reference: `astakosclient.service_get_quotas` (component token).
+        Service(ServiceQuotaArgs) [SERVICE_QUOTAS] => fn(c, a) {
+            let req = c.quotas().service_quotas();
+            let req = req.maybe(some(a.user), |r, u| r.users(u));
+            let req = req.maybe(some(a.project), |r, p| r.projects(p));
+            let q = req.send().await?;
+            a.view.show(&q, |rows| q.iter().try_for_each(|(user, by_source)| {
+                holdings(rows, Some(user), "source", by_source, &a.view)
+            }))?
+        },
+        /// Show the quotas of projects.
+        ///
+        /// Reference: `astakosclient.service_get_project_quotas` (component token).
+        Project(ProjectQuotaArgs) [PROJECT_QUOTAS] => fn(c, a) {
+            let req = c.quotas().project_quotas();
+            let q = req.maybe(some(a.project), |r, p| r.projects(p)).send().await?;
+            a.view.show(&q, |rows| holdings(rows, None, "project", &q, &a.view))?
+        },
     }
 }
 
@@ -722,11 +471,20 @@ pub struct QuotaView {
     pub raw: bool,
 }
 
-/// `quotas get`.
-#[derive(Debug, Clone, Args)]
-pub struct QuotaGetArgs {
-    #[command(flatten)]
-    pub view: QuotaView,
+impl QuotaView {
+    /// `raw` as given with --raw, else the rows `fill` makes.
+    fn show<T: serde::Serialize>(
+        &self,
+        raw: &T,
+        fill: impl FnOnce(&mut Vec<Value>) -> Result<()>,
+    ) -> Result<Value> {
+        if self.raw {
+            return to_value(raw);
+        }
+        let mut rows = Vec::new();
+        fill(&mut rows)?;
+        Ok(Value::Array(rows))
+    }
 }
 
 /// `quotas service`.
@@ -752,23 +510,23 @@ pub struct ProjectQuotaArgs {
     pub view: QuotaView,
 }
 
-/// Rows `{<prefix columns>, resource, counters...}` from
+/// Rows `{user?, <source_key>, resource, counters...}` from
 /// `source -> resource -> counters`.
-fn quota_rows(
+fn holdings(
     rows: &mut Vec<Value>,
-    prefix: &[(&str, &str)],
+    user: Option<&Uuid>,
     source_key: &str,
     map: &BTreeMap<ProjectId, BTreeMap<String, QuotaCounters>>,
-    only: Option<&str>,
+    view: &QuotaView,
 ) -> Result<()> {
     for (source, resources) in map {
         for (resource, counters) in resources {
-            if only.is_some_and(|r| r != resource) {
+            if view.resource.as_ref().is_some_and(|r| r != resource) {
                 continue;
             }
             let mut row = Map::new();
-            for (k, v) in prefix {
-                row.insert((*k).to_owned(), json!(v));
+            if let Some(u) = user {
+                row.insert("user".into(), json!(u.as_str()));
             }
             row.insert(source_key.to_owned(), json!(source.as_str()));
             row.insert("resource".into(), json!(resource));
@@ -781,58 +539,6 @@ fn quota_rows(
     Ok(())
 }
 
-async fn quotas_get(ctx: &Context, args: QuotaGetArgs) -> Result<Output> {
-    let q = client(ctx)?.quotas().get().await?;
-    if args.view.raw {
-        return out(&q);
-    }
-    let mut rows = Vec::new();
-    quota_rows(&mut rows, &[], "source", &q, args.view.resource.as_deref())?;
-    Ok(Value::Array(rows).into())
-}
-
-async fn quotas_service(ctx: &Context, args: ServiceQuotaArgs) -> Result<Output> {
-    let c = client(ctx)?;
-    // An empty filter would still be sent (`user=`) and match nothing.
-    let mut req = c.quotas().service_quotas();
-    if !args.user.is_empty() {
-        req = req.users(args.user);
-    }
-    if !args.project.is_empty() {
-        req = req.projects(args.project);
-    }
-    let q = req.send().await?;
-    if args.view.raw {
-        return out(&q);
-    }
-    let mut rows = Vec::new();
-    for (user, by_source) in &q {
-        quota_rows(
-            &mut rows,
-            &[("user", user.as_str())],
-            "source",
-            by_source,
-            args.view.resource.as_deref(),
-        )?;
-    }
-    Ok(Value::Array(rows).into())
-}
-
-async fn quotas_project(ctx: &Context, args: ProjectQuotaArgs) -> Result<Output> {
-    let c = client(ctx)?;
-    let mut req = c.quotas().project_quotas();
-    if !args.project.is_empty() {
-        req = req.projects(args.project);
-    }
-    let q = req.send().await?;
-    if args.view.raw {
-        return out(&q);
-    }
-    let mut rows = Vec::new();
-    quota_rows(&mut rows, &[], "project", &q, args.view.resource.as_deref())?;
-    Ok(Value::Array(rows).into())
-}
-
 // ---------------------------------------------------------------------------
 // commissions
 
@@ -840,30 +546,90 @@ family! {
     /// Commissions (component token). Provisions are repeated flags
     /// (`PROJECT:RESOURCE=QTY` and friends, see each command) or, for
     /// issue-request, a JSON request.
-    pub Commissions {
-        /// `_issue_commission`: issue a request given as JSON
-        /// ({"force","auto_accept","name","provisions":[{"holder","source","resource","quantity"}]}).
-        IssueRequest(IssueRequestArgs) => issue_request,
-        /// `issue_commission_generic`: user and project provisions.
-        IssueGeneric(IssueGenericArgs) => issue_generic,
-        /// `issue_one_commission`: provisions for one user holder.
-        IssueOne(IssueOneArgs) => issue_one,
-        /// `issue_resource_reassignment`: move a user's usage between projects.
-        Reassign(ReassignArgs) => reassign,
-        /// `mk_provisions` (offline): the provision pair of one user holding.
+    pub Commissions uses Api {
+        /// Issue a commission given whole as JSON ({"force", "auto_accept",
+        /// "name", "provisions": [{"holder", "source", "resource", "quantity"}]}).
+        ///
+        /// Reference: `astakosclient._issue_commission`.
+        IssueRequest(IssueRequestArgs) change => fn(c, a) {
+            let req: CommissionRequest = read_json(&a.request, "--request")?;
+            json!({"serial": c.commissions().issue_request(&req).await?})
+        },
+        /// Reserve resources for users and projects (user and project provisions).
+        ///
+        /// Reference: `astakosclient.issue_commission_generic`.
+        IssueGeneric(IssueGenericArgs) change => fn(c, a) {
+            let b = c.commissions().issue_generic();
+            let b = a.user_provision.iter().fold(b, |b, p| b.user_provision(p.key(), p.quantity));
+            let projects = a.project_provision.iter();
+            let b = projects.fold(b, |b, p| b.project_provision(p.key(), p.quantity));
+            let e = a.envelope;
+            let b = b.name(e.name).force(e.force).auto_accept(e.auto_accept);
+            json!({"serial": b.send().await?})
+        },
+        /// Reserve resources for one user, from one or more projects.
+        ///
+        /// Reference: `astakosclient.issue_one_commission`.
+        IssueOne(IssueOneArgs) change => fn(c, a) {
+            let b = c.commissions().issue_one(&a.holder);
+            let b = a.provision.iter().fold(b, |b, p| b.provision(p.key(), p.quantity));
+            let e = a.envelope;
+            let b = b.name(e.name).force(e.force).auto_accept(e.auto_accept);
+            json!({"serial": b.send().await?})
+        },
+        /// Move a user's usage from one project to another.
+        ///
+        /// Reference: `astakosclient.issue_resource_reassignment`.
+        Reassign(ReassignArgs) change => fn(c, a) {
+            let b = c.commissions().reassign(&a.holder);
+            let b = a.provision.iter().fold(b, |b, p| b.provision(p.key(), p.quantity));
+            let e = a.envelope;
+            let b = b.name(e.name).force(e.force).auto_accept(e.auto_accept);
+            json!({"serial": b.send().await?})
+        },
+        /// Show the provision pair of one user holding (offline, nothing sent).
+        ///
+        /// Reference: `astakosclient.mk_provisions`.
         MkProvisions(MkProvisionsArgs) => mk_provisions_cmd,
-        /// `get_pending_commissions`: the serials of the pending commissions.
-        Pending(NoArgs) => pending,
-        /// `get_commission_info`: one commission.
-        Info(SerialArg) => info,
-        /// `commission_action`: accept or reject one commission.
-        Action(CommissionActionArgs) => action,
-        /// `accept_commission`.
-        Accept(SerialArg) => accept,
-        /// `reject_commission`.
-        Reject(SerialArg) => reject,
-        /// `resolve_commissions`: accept and reject many at once.
-        Resolve(ResolveArgs) => resolve,
+        /// List the serials of the pending commissions.
+        ///
+        /// Reference: `astakosclient.get_pending_commissions`.
+        Pending(NoArgs) => fn(c, _a) c.commissions().pending().await?,
+        /// Show one commission.
+        ///
+        /// Reference: `astakosclient.get_commission_info`.
+        Info(SerialArg) [COMMISSIONS] => fn(c, a) c.commissions().info(a.serial).await?,
+        /// Accept or reject one commission.
+        ///
+        /// Reference: `astakosclient.commission_action`.
+        Action(CommissionActionArgs) change => fn(c, a) {
+            c.commissions().action(a.serial, a.action.clone()).await?;
+            done(&[("serial", json!(a.serial))], a.action.as_str())
+        },
+        /// Accept a pending commission (the reservation becomes usage).
+        ///
+        /// Reference: `astakosclient.accept_commission`.
+        Accept(SerialArg) change => fn(c, a) {
+            c.commissions().accept(a.serial).await?;
+            done(&[("serial", json!(a.serial))], "accept")
+        },
+        /// Reject a pending commission (the reservation is released).
+        ///
+        /// Reference: `astakosclient.reject_commission`.
+        Reject(SerialArg) change => fn(c, a) {
+            c.commissions().reject(a.serial).await?;
+            done(&[("serial", json!(a.serial))], "reject")
+        },
+        /// Accept and reject many commissions at once.
+        ///
+        /// Reference: `astakosclient.resolve_commissions`.
+        Resolve(ResolveArgs) change => fn(c, a) {
+            if a.accept.is_empty() && a.reject.is_empty() {
+                let why = "resolve: give --accept and/or --reject serials";
+                return Err(CliError::Invalid(why.into()));
+            }
+            c.commissions().resolve(&a.accept, &a.reject).await?
+        },
     }
 }
 
@@ -903,13 +669,20 @@ pub struct SourceProvision {
     quantity: i64,
 }
 
+impl SourceProvision {
+    fn key(&self) -> (&ProjectId, &str) {
+        (&self.project, &self.resource)
+    }
+}
+
 impl FromStr for SourceProvision {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         let (f, quantity) = split_provision(s, 2, "PROJECT:RESOURCE=QTY")?;
+        let (project, resource) = (id_field(&f[0], "project")?, f[1].clone());
         Ok(SourceProvision {
-            project: id_field(&f[0], "project")?,
-            resource: f[1].clone(),
+            project,
+            resource,
             quantity,
         })
     }
@@ -924,13 +697,20 @@ pub struct UserProvision {
     quantity: i64,
 }
 
+impl UserProvision {
+    fn key(&self) -> (&Uuid, &ProjectId, &str) {
+        (&self.user, &self.project, &self.resource)
+    }
+}
+
 impl FromStr for UserProvision {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         let (f, quantity) = split_provision(s, 3, "USER:PROJECT:RESOURCE=QTY")?;
+        let (user, project) = (id_field(&f[0], "user")?, id_field(&f[1], "project")?);
         Ok(UserProvision {
-            user: id_field(&f[0], "user")?,
-            project: id_field(&f[1], "project")?,
+            user,
+            project,
             resource: f[2].clone(),
             quantity,
         })
@@ -946,13 +726,20 @@ pub struct MoveProvision {
     quantity: i64,
 }
 
+impl MoveProvision {
+    fn key(&self) -> (&ProjectId, &ProjectId, &str) {
+        (&self.from, &self.to, &self.resource)
+    }
+}
+
 impl FromStr for MoveProvision {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         let (f, quantity) = split_provision(s, 3, "FROM_PROJECT:TO_PROJECT:RESOURCE=QTY")?;
+        let (from, to) = (id_field(&f[0], "project")?, id_field(&f[1], "project")?);
         Ok(MoveProvision {
-            from: id_field(&f[0], "project")?,
-            to: id_field(&f[1], "project")?,
+            from,
+            to,
             resource: f[2].clone(),
             quantity,
         })
@@ -1037,6 +824,11 @@ pub struct MkProvisionsArgs {
     pub quantity: i64,
 }
 
+async fn mk_provisions_cmd(_ctx: &Context, a: MkProvisionsArgs) -> Result<Output> {
+    let provisions = mk_provisions(&a.holder, &a.source, &a.resource, a.quantity);
+    super::shown(&provisions, Some(PROVISIONS))
+}
+
 /// One serial.
 #[derive(Debug, Clone, Args)]
 pub struct SerialArg {
@@ -1050,7 +842,7 @@ pub struct CommissionActionArgs {
     /// The commission serial.
     pub serial: Serial,
     /// The action.
-    #[arg(value_parser = known::<CommissionAction>())]
+    #[arg(value_parser = known!(CommissionAction))]
     pub action: CommissionAction,
 }
 
@@ -1065,154 +857,91 @@ pub struct ResolveArgs {
     pub reject: Vec<Serial>,
 }
 
-fn serial_out(serial: Serial) -> Result<Output> {
-    Ok(json!({ "serial": serial }).into())
-}
-
-async fn issue_request(ctx: &Context, args: IssueRequestArgs) -> Result<Output> {
-    let req: CommissionRequest = read_json(&args.request, "--request")?;
-    let c = client(ctx)?;
-    serial_out(c.commissions().issue_request(&req).await?)
-}
-
-async fn issue_generic(ctx: &Context, args: IssueGenericArgs) -> Result<Output> {
-    let c = client(ctx)?;
-    let mut b = c.commissions().issue_generic();
-    for p in &args.user_provision {
-        b = b.user_provision((&p.user, &p.project, p.resource.as_str()), p.quantity);
-    }
-    for p in &args.project_provision {
-        b = b.project_provision((&p.project, p.resource.as_str()), p.quantity);
-    }
-    let e = args.envelope;
-    serial_out(
-        b.name(e.name)
-            .force(e.force)
-            .auto_accept(e.auto_accept)
-            .send()
-            .await?,
-    )
-}
-
-async fn issue_one(ctx: &Context, args: IssueOneArgs) -> Result<Output> {
-    let c = client(ctx)?;
-    let mut b = c.commissions().issue_one(&args.holder);
-    for p in &args.provision {
-        b = b.provision((&p.project, p.resource.as_str()), p.quantity);
-    }
-    let e = args.envelope;
-    serial_out(
-        b.name(e.name)
-            .force(e.force)
-            .auto_accept(e.auto_accept)
-            .send()
-            .await?,
-    )
-}
-
-async fn reassign(ctx: &Context, args: ReassignArgs) -> Result<Output> {
-    let c = client(ctx)?;
-    let mut b = c.commissions().reassign(&args.holder);
-    for p in &args.provision {
-        b = b.provision((&p.from, &p.to, p.resource.as_str()), p.quantity);
-    }
-    let e = args.envelope;
-    serial_out(
-        b.name(e.name)
-            .force(e.force)
-            .auto_accept(e.auto_accept)
-            .send()
-            .await?,
-    )
-}
-
-async fn mk_provisions_cmd(_ctx: &Context, args: MkProvisionsArgs) -> Result<Output> {
-    out(&mk_provisions(
-        &args.holder,
-        &args.source,
-        &args.resource,
-        args.quantity,
-    ))
-}
-
-async fn pending(ctx: &Context, _: NoArgs) -> Result<Output> {
-    out(&client(ctx)?.commissions().pending().await?)
-}
-
-async fn info(ctx: &Context, args: SerialArg) -> Result<Output> {
-    out(&client(ctx)?.commissions().info(args.serial).await?)
-}
-
-async fn action(ctx: &Context, args: CommissionActionArgs) -> Result<Output> {
-    client(ctx)?
-        .commissions()
-        .action(args.serial, args.action.clone())
-        .await?;
-    Ok(json!({"serial": args.serial, "action": args.action.as_str(), "done": true}).into())
-}
-
-async fn accept(ctx: &Context, args: SerialArg) -> Result<Output> {
-    client(ctx)?.commissions().accept(args.serial).await?;
-    Ok(json!({"serial": args.serial, "action": "accept", "done": true}).into())
-}
-
-async fn reject(ctx: &Context, args: SerialArg) -> Result<Output> {
-    client(ctx)?.commissions().reject(args.serial).await?;
-    Ok(json!({"serial": args.serial, "action": "reject", "done": true}).into())
-}
-
-async fn resolve(ctx: &Context, args: ResolveArgs) -> Result<Output> {
-    if args.accept.is_empty() && args.reject.is_empty() {
-        return Err(CliError::Invalid(
-            "resolve: give --accept and/or --reject serials".into(),
-        ));
-    }
-    out(&client(ctx)?
-        .commissions()
-        .resolve(&args.accept, &args.reject)
-        .await?)
-}
-
 // ---------------------------------------------------------------------------
 // projects, applications, memberships
 
 family! {
     /// Projects.
-    pub Projects {
-        /// `get_projects`: the projects visible to the caller, filtered.
-        List(ProjectListArgs) => projects_list,
-        /// `get_project`: one project.
-        Get(ProjectIdArg) => projects_get,
-        /// `create_project`: submit an application for a new project (spec as JSON).
-        Create(ProjectCreateArgs) => projects_create,
-        /// `modify_project`: submit a modification (spec as JSON: only the keys to change).
-        Modify(ProjectModifyArgs) => projects_modify,
-        /// `project_action`: terminate, suspend, unsuspend or reinstate.
-        Action(ProjectActionArgs) => projects_action,
+    pub Projects uses Api {
+        /// List the projects you can see, optionally filtered.
+        ///
+        /// Reference: `astakosclient.get_projects`.
+        List(ProjectListArgs) [PROJECTS] => fn(c, a) {
+            let req = c.projects().list().maybe(a.name, |r, v| r.name(v));
+            let req = req.maybe(a.state, |r, v| r.state(v));
+            req.maybe(a.owner, |r, v| r.owner(v)).maybe(a.mode, |r, v| r.mode(v)).send().await?
+        },
+        /// Show one project.
+        ///
+        /// Reference: `astakosclient.get_project`.
+        Get(ProjectIdArg) [PROJECTS] => fn(c, a) c.projects().get(&a.project).await?,
+        /// Apply for a new project (its spec as JSON).
+        ///
+        /// Reference: `astakosclient.create_project`.
+        Create(ProjectCreateArgs) change => fn(c, a) {
+            let spec: NewProject = read_json(&a.spec, "--spec")?;
+            c.projects().create(&spec).await?
+        },
+        /// Apply for changes to a project (JSON with only the keys to change).
+        ///
+        /// Reference: `astakosclient.modify_project`.
+        Modify(ProjectModifyArgs) change => fn(c, a) {
+            let spec: NewProject = read_json(&a.spec, "--spec")?;
+            c.projects().modify(&a.project, &spec).await?
+        },
+        /// Terminate, suspend, unsuspend or reinstate a project.
+        ///
+        /// Reference: `astakosclient.project_action`.
+        Action(ProjectActionArgs) change => fn(c, a) {
+            c.projects().action(&a.project, a.action.clone()).reason(a.reason).send().await?;
+            done(&[("project", json!(a.project.as_str()))], a.action.as_str())
+        },
     }
 }
 
 family! {
     /// Project applications.
-    pub Applications {
-        /// `application_action`: approve, deny, dismiss or cancel an application.
-        Action(ApplicationActionArgs) => applications_action,
+    pub Applications uses Api {
+        /// Approve, deny, dismiss or cancel a project application.
+        ///
+        /// Reference: `astakosclient.application_action`.
+        Action(ApplicationActionArgs) change => fn(c, a) {
+            let req = c.applications().action(&a.project, a.application).action(a.action.clone());
+            req.reason(a.reason).send().await?;
+            let project = ("project", json!(a.project.as_str()));
+            done(&[project, ("application", json!(a.application))], a.action.as_str())
+        },
     }
 }
 
 family! {
     /// Project memberships.
-    pub Memberships {
-        /// `get_memberships`: the memberships visible to the caller.
-        List(MembershipListArgs) => memberships_list,
-        /// `get_membership`: one membership.
-        Get(MembershipIdArg) => memberships_get,
-        /// `membership_action`: leave, cancel, accept, reject or remove.
-        Action(MembershipActionArgs) => memberships_action,
-        /// `join_project`: ask to join a project.
-        Join(ProjectIdArg) => memberships_join,
-        /// `enroll_member`: enroll a user (by email) in a project.
-        Enroll(EnrollArgs) => memberships_enroll,
+    pub Memberships uses Api {
+        /// List the memberships you can see.
+        ///
+        /// Reference: `astakosclient.get_memberships`.
+        List(MembershipListArgs) [MEMBERSHIPS] => fn(c, a) {
+            c.memberships().list().maybe(a.project, |r, p| r.project(p)).send().await?
+        },
+        /// Show one membership.
+        ///
+        /// Reference: `astakosclient.get_membership`.
+        Get(MembershipIdArg) [MEMBERSHIPS] => fn(c, a) c.memberships().get(a.membership).await?,
+        /// Leave, cancel, accept, reject or remove a membership.
+        ///
+        /// Reference: `astakosclient.membership_action`.
+        Action(MembershipActionArgs) change => fn(c, a) {
+            c.memberships().action(a.membership, a.action.clone()).reason(a.reason).send().await?;
+            done(&[("membership", json!(a.membership))], a.action.as_str())
+        },
+        /// Ask to join a project.
+        ///
+        /// Reference: `astakosclient.join_project`.
+        Join(ProjectIdArg) change => fn(c, a) c.memberships().join(&a.project).await?,
+        /// Enroll a user (by email) in a project.
+        ///
+        /// Reference: `astakosclient.enroll_member`.
+        Enroll(EnrollArgs) change => fn(c, a) c.memberships().enroll(&a.project).email(a.email.clone()).send().await?,
     }
 }
 
@@ -1223,13 +952,13 @@ pub struct ProjectListArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// Only projects in this state.
-    #[arg(long, value_parser = known::<ProjectState>())]
+    #[arg(long, value_parser = known!(ProjectState))]
     pub state: Option<ProjectState>,
     /// Only projects owned by this user.
     #[arg(long)]
     pub owner: Option<Uuid>,
     /// The listing mode.
-    #[arg(long, value_parser = known::<ProjectMode>())]
+    #[arg(long, value_parser = known!(ProjectMode))]
     pub mode: Option<ProjectMode>,
 }
 
@@ -1264,7 +993,7 @@ pub struct ProjectActionArgs {
     /// The project id.
     pub project: ProjectId,
     /// The action.
-    #[arg(value_parser = known::<ProjectAction>())]
+    #[arg(value_parser = known!(ProjectAction))]
     pub action: ProjectAction,
     /// The reason.
     #[arg(long, default_value = "")]
@@ -1279,7 +1008,7 @@ pub struct ApplicationActionArgs {
     /// The application id.
     pub application: ApplicationId,
     /// The action.
-    #[arg(value_parser = known::<ApplicationAction>())]
+    #[arg(value_parser = known!(ApplicationAction))]
     pub action: ApplicationAction,
     /// The reason.
     #[arg(long, default_value = "")]
@@ -1307,7 +1036,7 @@ pub struct MembershipActionArgs {
     /// The membership id.
     pub membership: MembershipId,
     /// The action.
-    #[arg(value_parser = known::<MembershipAction>())]
+    #[arg(value_parser = known!(MembershipAction))]
     pub action: MembershipAction,
     /// The reason.
     #[arg(long, default_value = "")]
@@ -1323,115 +1052,21 @@ pub struct EnrollArgs {
     pub email: String,
 }
 
-async fn projects_list(ctx: &Context, args: ProjectListArgs) -> Result<Output> {
-    let c = client(ctx)?;
-    let mut req = c.projects().list();
-    if let Some(v) = args.name {
-        req = req.name(v);
-    }
-    if let Some(v) = args.state {
-        req = req.state(v);
-    }
-    if let Some(v) = args.owner {
-        req = req.owner(v);
-    }
-    if let Some(v) = args.mode {
-        req = req.mode(v);
-    }
-    out(&req.send().await?)
-}
-
-async fn projects_get(ctx: &Context, args: ProjectIdArg) -> Result<Output> {
-    out(&client(ctx)?.projects().get(&args.project).await?)
-}
-
-async fn projects_create(ctx: &Context, args: ProjectCreateArgs) -> Result<Output> {
-    let spec: NewProject = read_json(&args.spec, "--spec")?;
-    out(&client(ctx)?.projects().create(&spec).await?)
-}
-
-async fn projects_modify(ctx: &Context, args: ProjectModifyArgs) -> Result<Output> {
-    let spec: NewProject = read_json(&args.spec, "--spec")?;
-    out(&client(ctx)?.projects().modify(&args.project, &spec).await?)
-}
-
-async fn projects_action(ctx: &Context, args: ProjectActionArgs) -> Result<Output> {
-    client(ctx)?
-        .projects()
-        .action(&args.project, args.action.clone())
-        .reason(args.reason)
-        .send()
-        .await?;
-    Ok(
-        json!({"project": args.project.as_str(), "action": args.action.as_str(), "done": true})
-            .into(),
-    )
-}
-
-async fn applications_action(ctx: &Context, args: ApplicationActionArgs) -> Result<Output> {
-    client(ctx)?
-        .applications()
-        .action(&args.project, args.application)
-        .action(args.action.clone())
-        .reason(args.reason)
-        .send()
-        .await?;
-    Ok(json!({
-        "project": args.project.as_str(),
-        "application": args.application,
-        "action": args.action.as_str(),
-        "done": true,
-    })
-    .into())
-}
-
-async fn memberships_list(ctx: &Context, args: MembershipListArgs) -> Result<Output> {
-    let c = client(ctx)?;
-    let mut req = c.memberships().list();
-    if let Some(p) = args.project {
-        req = req.project(p);
-    }
-    out(&req.send().await?)
-}
-
-async fn memberships_get(ctx: &Context, args: MembershipIdArg) -> Result<Output> {
-    out(&client(ctx)?.memberships().get(args.membership).await?)
-}
-
-async fn memberships_action(ctx: &Context, args: MembershipActionArgs) -> Result<Output> {
-    client(ctx)?
-        .memberships()
-        .action(args.membership, args.action.clone())
-        .reason(args.reason)
-        .send()
-        .await?;
-    Ok(json!({"membership": args.membership, "action": args.action.as_str(), "done": true}).into())
-}
-
-async fn memberships_join(ctx: &Context, args: ProjectIdArg) -> Result<Output> {
-    out(&client(ctx)?.memberships().join(&args.project).await?)
-}
-
-async fn memberships_enroll(ctx: &Context, args: EnrollArgs) -> Result<Output> {
-    out(&client(ctx)?
-        .memberships()
-        .enroll(&args.project)
-        .email(args.email)
-        .send()
-        .await?)
-}
-
 // ---------------------------------------------------------------------------
 // endpoints (offline)
 
 family! {
     /// Offline helpers (no configuration needed).
     pub Endpoints {
-        /// `parse_endpoints`: filter the service catalog of an authenticate /
-        /// get_endpoints answer (JSON, from a file or stdin).
+        /// Filter the service catalog of an authenticate / endpoints answer
+        /// (JSON, from a file or stdin).
+        ///
+        /// Reference: `astakosclient.parse_endpoints`.
         ParseEndpoints(ParseEndpointsArgs) => parse_endpoints_cmd,
-        /// `get_token_from_cookie`: the token in an Astakos cookie; the Cookie
-        /// header value is read from a file or stdin. Shows *** unless --reveal.
+        /// Extract the token from an Astakos cookie (the Cookie header value
+        /// from a file or stdin); shows *** unless --reveal.
+        ///
+        /// Reference: `astakosclient.get_token_from_cookie`.
         TokenFromCookie(TokenFromCookieArgs) => token_from_cookie,
     }
 }
@@ -1470,34 +1105,26 @@ pub struct TokenFromCookieArgs {
     pub reveal: bool,
 }
 
-async fn parse_endpoints_cmd(_ctx: &Context, args: ParseEndpointsArgs) -> Result<Output> {
-    let info: AuthInfo = read_json(&args.file, "parse-endpoints")?;
-    let mut f = EndpointFilter::new();
-    if let Some(v) = args.name {
-        f = f.name(v);
-    }
-    if let Some(v) = args.service_type {
-        f = f.service_type(v);
-    }
-    if let Some(v) = args.region {
-        f = f.region(v);
-    }
-    if let Some(v) = args.version_id {
-        f = f.version_id(v);
-    }
-    out(&parse_endpoints(&info, &f)?)
+async fn parse_endpoints_cmd(_ctx: &Context, a: ParseEndpointsArgs) -> Result<Output> {
+    let info: AuthInfo = read_json(&a.file, "parse-endpoints")?;
+    let f = EndpointFilter::new().maybe(a.name, |f, v| f.name(v));
+    let f = f
+        .maybe(a.service_type, |f, v| f.service_type(v))
+        .maybe(a.region, |f, v| f.region(v));
+    let f = f.maybe(a.version_id, |f, v| f.version_id(v));
+    super::shown(&parse_endpoints(&info, &f)?, Some(ENDPOINTS))
 }
 
-async fn token_from_cookie(_ctx: &Context, args: TokenFromCookieArgs) -> Result<Output> {
-    let header = read_secret_line(&args.from_file, "the Cookie header")?;
-    let token = get_token_from_cookie(header.expose(), &args.cookie_name).ok_or_else(|| {
+async fn token_from_cookie(_ctx: &Context, a: TokenFromCookieArgs) -> Result<Output> {
+    let header = read_secret_line(&a.from_file, "the Cookie header")?;
+    let token = get_token_from_cookie(header.expose(), &a.cookie_name).ok_or_else(|| {
+        let name = &a.cookie_name;
         CliError::Failed(format!(
-            "no token in cookie `{}` (absent, or its value has no `|`)",
-            args.cookie_name
+            "no token in cookie `{name}` (absent, or its value has no `|`)"
         ))
     })?;
-    let shown = if args.reveal { token.expose() } else { "***" };
-    Ok(json!({"cookie": args.cookie_name, "found": true, "token": shown}).into())
+    let shown = if a.reveal { token.expose() } else { "***" };
+    Ok(json!({"cookie": a.cookie_name, "found": true, "token": shown}).into())
 }
 
 #[cfg(test)]
@@ -1524,25 +1151,28 @@ mod tests {
     }
 
     #[test]
-    fn stdin_marker_and_ids() {
-        assert!(matches!("-".parse::<Arg<Uuid>>(), Ok(Arg::Stdin)));
-        assert!(matches!("abc".parse::<Arg<Uuid>>(), Ok(Arg::Value(_))));
-        assert!("a,b".parse::<Arg<Uuid>>().is_err());
-        let ids = collect_ids(
-            &[
-                Arg::Value(Uuid::new("a").unwrap()),
-                Arg::Value(Uuid::new("a").unwrap()),
-            ],
-            &[],
-            |s| Uuid::new(s).map_err(|e| e.to_string()),
-        )
-        .unwrap();
-        assert_eq!(ids.len(), 1);
+    fn batch_ids_parse() {
+        assert!(<Uuid as BatchId>::parse("abc").is_ok());
+        assert!(<Uuid as BatchId>::parse("a,b").is_err());
     }
 
     #[test]
-    fn rows_keep_the_key() {
-        let v = rows_of(json!({"a": {"x": 1}, "b": 2}), "name");
-        assert_eq!(v, json!([{"name": "a", "x": 1}, {"name": "b", "value": 2}]));
+    fn dry_run_passes_only_discovery() {
+        let req = |m: Method, path: &str, body: &'static [u8]| {
+            let r: HttpRequest = tenantry::core::http::Request::builder()
+                .method(m)
+                .uri(format!("http://h{path}"))
+                .body(body.into())
+                .unwrap();
+            Api::dry_run_passes(&r)
+        };
+        assert!(req(Method::POST, "/identity/v2.0/tokens", b""));
+        assert!(!req(
+            Method::POST,
+            "/identity/v2.0/tokens",
+            b"{\"auth\":{}}"
+        ));
+        assert!(!req(Method::POST, "/account/v1.0/commissions", b""));
+        assert!(!req(Method::GET, "/identity/v2.0/tokens", b""));
     }
 }
