@@ -94,7 +94,7 @@ pub(crate) async fn dispatch<F: Family>(family: F, ctx: &Context, progress: bool
     // Rendered first, then every secret the process knows is masked (an
     // answer may echo one back).
     let mut rendered = Vec::new();
-    render(&mut rendered, &output, ctx.format)?;
+    render(&mut rendered, &output, &ctx.format)?;
     let clean = crate::context::scrub_known(&String::from_utf8_lossy(&rendered));
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
