@@ -209,9 +209,10 @@ pub fn parse(
             }
             ("timeout", toml::Value::Integer(_) | toml::Value::Float(_)) => {
                 let secs = v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
-                out.timeout = Some(crate::cli::check_timeout(secs.unwrap_or(-1.0)).map_err(
-                    |e| CliError::Invalid(at(&format!("{place}: {e}"))),
-                )?);
+                out.timeout = Some(
+                    crate::cli::check_timeout(secs.unwrap_or(-1.0))
+                        .map_err(|e| CliError::Invalid(at(&format!("{place}: {e}"))))?,
+                );
             }
             (service, toml::Value::Table(t)) if services.contains(&service) => {
                 for (key, value) in t {
@@ -256,8 +257,7 @@ pub fn parse(
                     } else {
                         FileValue::Plain(value.clone())
                     };
-                    out.values
-                        .insert((service.to_owned(), base.to_owned()), fv);
+                    out.values.insert((service.to_owned(), base.to_owned()), fv);
                 }
             }
             _ => {
@@ -298,7 +298,11 @@ pub fn run_command(command: &str, place: &str) -> Result<String> {
         )));
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().next().unwrap_or_default().trim_end_matches('\r');
+    let line = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('\r');
     if line.is_empty() {
         return Err(CliError::Invalid(format!(
             "{place}: the command printed nothing"
@@ -342,7 +346,10 @@ region = "jp1"
         let o = p(text, false, "other").unwrap();
         assert_eq!(o.values.len(), 2);
         let e = p(text, false, "nope").unwrap_err().to_string();
-        assert!(e.contains("no profile `nope`") && e.contains("default, other"), "{e}");
+        assert!(
+            e.contains("no profile `nope`") && e.contains("default, other"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -350,11 +357,26 @@ region = "jp1"
         for (text, needle) in [
             ("colour = 1", "unknown key `colour`"),
             ("[profiles.default]\ncolor = 1", "profiles.default.color"),
-            ("[profiles.default.astakos]\nurll = \"x\"", "profiles.default.astakos.urll"),
-            ("[profiles.default.astakos]\nurl_cmd = \"x\"", "profiles.default.astakos.url_cmd"),
-            ("[profiles.default]\noutput = \"xml\"", "not an output format"),
-            ("[profiles.default]\ntimeout = 0", "profiles.default.timeout"),
-            ("[profiles.default.nope]\nurl = \"x\"", "profiles.default.nope"),
+            (
+                "[profiles.default.astakos]\nurll = \"x\"",
+                "profiles.default.astakos.urll",
+            ),
+            (
+                "[profiles.default.astakos]\nurl_cmd = \"x\"",
+                "profiles.default.astakos.url_cmd",
+            ),
+            (
+                "[profiles.default]\noutput = \"xml\"",
+                "not an output format",
+            ),
+            (
+                "[profiles.default]\ntimeout = 0",
+                "profiles.default.timeout",
+            ),
+            (
+                "[profiles.default.nope]\nurl = \"x\"",
+                "profiles.default.nope",
+            ),
         ] {
             let e = p(text, true, "default").unwrap_err().to_string();
             assert!(e.contains(needle), "{text}: {e}");
@@ -365,7 +387,10 @@ region = "jp1"
     fn plain_secrets_need_the_opt_in_and_a_private_file() {
         let plain = "[profiles.default.astakos]\ntoken = \"planted\"";
         let e = p(plain, true, "default").unwrap_err().to_string();
-        assert!(e.contains("token_cmd") && e.contains("TENANTRY_ASTAKOS_TOKEN"), "{e}");
+        assert!(
+            e.contains("token_cmd") && e.contains("TENANTRY_ASTAKOS_TOKEN"),
+            "{e}"
+        );
         assert!(!e.contains("planted"), "{e}");
         let opted = format!("plaintext_secrets = true\n{plain}");
         assert!(p(&opted, false, "default").is_err(), "world-readable file");
@@ -383,6 +408,9 @@ region = "jp1"
             .unwrap_err()
             .to_string();
         assert!(e.contains("profiles.x.astakos.token_cmd"), "{e}");
-        assert!(run_command("true", "k").unwrap_err().to_string().contains("nothing"));
+        assert!(run_command("true", "k")
+            .unwrap_err()
+            .to_string()
+            .contains("nothing"));
     }
 }

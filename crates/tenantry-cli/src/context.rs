@@ -235,10 +235,12 @@ pub fn setting(name: &str) -> Option<&'static EnvVar> {
 /// The `--help` section listing [`ENV_VARS`], the config file and the
 /// exit statuses.
 pub fn env_help() -> String {
-    let mut s = String::from("Configuration, lowest precedence first: the config file's profile, environment\n\
+    let mut s = String::from(
+        "Configuration, lowest precedence first: the config file's profile, environment\n\
          variables, flags. The config file is $XDG_CONFIG_HOME/tenantry/config.toml\n\
          (TENANTRY_CONFIG names another); its profile is --profile, else TENANTRY_PROFILE,\n\
-         else `default`. `tenantry config show` prints what applies and where it came from.\n\n");
+         else `default`. `tenantry config show` prints what applies and where it came from.\n\n",
+    );
     s.push_str("  TENANTRY_CONFIG   the config file\n");
     s.push_str("  TENANTRY_PROFILE  default for --profile\n");
     s.push_str("  TENANTRY_OUTPUT   default for --output (json|yaml|table|wide|csv|value)\n");
@@ -254,7 +256,9 @@ pub fn env_help() -> String {
         .unwrap_or(0);
     for (service, vars) in ENV_VARS {
         let table = vars.first().map(|v| v.service).unwrap_or_default();
-        s.push_str(&format!("\n  {service} ([profiles.NAME.{table}] in the file):\n"));
+        s.push_str(&format!(
+            "\n  {service} ([profiles.NAME.{table}] in the file):\n"
+        ));
         for v in *vars {
             let key = if v.secret {
                 format!("{}_cmd", v.key)
@@ -311,7 +315,10 @@ impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CliError::MissingEnv(name) => {
-                write!(f, "missing configuration: set the environment variable {name}")?;
+                write!(
+                    f,
+                    "missing configuration: set the environment variable {name}"
+                )?;
                 if let Some(v) = setting(name) {
                     let key = if v.secret {
                         format!("{}_cmd", v.key)
@@ -473,7 +480,10 @@ impl Context {
         let explicit = !matches!(profile.1, Source::Default(_));
         let (config_path, required) = match nonblank(env(crate::config::CONFIG_VAR)) {
             Some(p) => (
-                Some((PathBuf::from(p), Source::Env(crate::config::CONFIG_VAR.into()))),
+                Some((
+                    PathBuf::from(p),
+                    Source::Env(crate::config::CONFIG_VAR.into()),
+                )),
                 true,
             ),
             None => (
@@ -503,20 +513,31 @@ impl Context {
             ),
             None => None,
         };
-        let (format, format_source) = match (globals.output, env_output, file.as_ref().and_then(|f| f.output)) {
+        let (format, format_source) = match (
+            globals.output,
+            env_output,
+            file.as_ref().and_then(|f| f.output),
+        ) {
             (Some(f), _, _) => (f, Source::Flag("-o/--output")),
             (None, Some(f), _) => (f, Source::Env("TENANTRY_OUTPUT".into())),
             (None, None, Some(f)) => (f, file_source("output")),
-            (None, None, None) if stdout_tty => (Format::Table, Source::Default("stdout is a terminal")),
+            (None, None, None) if stdout_tty => {
+                (Format::Table, Source::Default("stdout is a terminal"))
+            }
             (None, None, None) => (Format::Json, Source::Default("stdout is not a terminal")),
         };
         let env_timeout = match nonblank(env("TENANTRY_TIMEOUT")) {
-            Some(v) => Some(crate::cli::parse_timeout(v.trim()).map_err(|e| {
-                CliError::Invalid(format!("TENANTRY_TIMEOUT: {e}"))
-            })?),
+            Some(v) => Some(
+                crate::cli::parse_timeout(v.trim())
+                    .map_err(|e| CliError::Invalid(format!("TENANTRY_TIMEOUT: {e}")))?,
+            ),
             None => None,
         };
-        let timeout = match (globals.timeout, env_timeout, file.as_ref().and_then(|f| f.timeout)) {
+        let timeout = match (
+            globals.timeout,
+            env_timeout,
+            file.as_ref().and_then(|f| f.timeout),
+        ) {
             (Some(t), _, _) => Some((t, Source::Flag("--timeout"))),
             (None, Some(t), _) => Some((t, Source::Env("TENANTRY_TIMEOUT".into()))),
             (None, None, Some(t)) => Some((t, file_source("timeout"))),
@@ -658,12 +679,14 @@ impl Context {
     pub fn config_rows(&self) -> Vec<serde_json::Value> {
         use serde_json::json;
         let mut rows = Vec::new();
-        let row = |setting: &str, value: serde_json::Value, source: &Source| {
-            json!({"setting": setting, "value": value, "source": source.to_string()})
-        };
+        let row = |setting: &str, value: serde_json::Value, source: &Source| json!({"setting": setting, "value": value, "source": source.to_string()});
         match &self.config_path {
             Some((p, source)) => {
-                let state = if self.file.is_some() { "" } else { " (not found)" };
+                let state = if self.file.is_some() {
+                    ""
+                } else {
+                    " (not found)"
+                };
                 rows.push(row(
                     "config",
                     json!(format!("{}{state}", p.display())),
@@ -677,14 +700,19 @@ impl Context {
             )),
         }
         rows.push(row("profile", json!(self.profile.0), &self.profile.1));
-        rows.push(row("output", json!(self.format.format.name()), &self.format_source));
+        rows.push(row(
+            "output",
+            json!(self.format.format.name()),
+            &self.format_source,
+        ));
         if let Some((t, source)) = &self.timeout {
             rows.push(row("timeout", json!(t), source));
         }
         for v in ENV_VARS.iter().flat_map(|(_, vars)| vars.iter()) {
             let setting = format!("{}.{}", v.service, v.key);
             if v.secret {
-                let stdin = self.stdin_secret.is_some() && v.name != "TENANTRY_ASTAKOS_OAUTH2_CLIENT_SECRET";
+                let stdin = self.stdin_secret.is_some()
+                    && v.name != "TENANTRY_ASTAKOS_OAUTH2_CLIENT_SECRET";
                 let found = if let Some((_, source)) = self.lookup(v.name) {
                     Some(("***", source))
                 } else {
@@ -704,7 +732,9 @@ impl Context {
                 };
                 match (stdin, found) {
                     (true, _) => rows.push(row(&setting, json!("***"), &Source::Stdin)),
-                    (false, Some((shown, source))) => rows.push(row(&setting, json!(shown), &source)),
+                    (false, Some((shown, source))) => {
+                        rows.push(row(&setting, json!(shown), &source))
+                    }
                     (false, None) => {}
                 }
             } else if let Some((value, source)) = self.lookup(v.name) {
@@ -807,7 +837,9 @@ mod tests {
                 if name == "TENANTRY_CONFIG" {
                     return Some(path.clone());
                 }
-                vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
             }),
             false,
         )
@@ -856,7 +888,18 @@ mod tests {
         for (_, vars) in ENV_VARS {
             for v in *vars {
                 assert!(h.contains(v.name), "{}", v.name);
-                assert!(h.contains(&format!("  {}: ", if v.secret { format!("{}_cmd", v.key) } else { v.key.to_owned() })), "{}", v.key);
+                assert!(
+                    h.contains(&format!(
+                        "  {}: ",
+                        if v.secret {
+                            format!("{}_cmd", v.key)
+                        } else {
+                            v.key.to_owned()
+                        }
+                    )),
+                    "{}",
+                    v.key
+                );
             }
         }
     }
@@ -883,7 +926,10 @@ url = "http://keystone-admin"
         let c = ctx_with(Globals::default(), &path, &[]).unwrap();
         assert_eq!(c.format.format, Format::Yaml);
         assert_eq!(c.timeout(), Some(9.0));
-        assert_eq!(c.var("TENANTRY_ASTAKOS_URL").unwrap(), "http://file-default");
+        assert_eq!(
+            c.var("TENANTRY_ASTAKOS_URL").unwrap(),
+            "http://file-default"
+        );
         let t = c.secret("TENANTRY_ASTAKOS_TOKEN").unwrap();
         assert_eq!(t.expose(), "planted-from-command");
         // The environment over the file; the service's own variable too.
@@ -901,8 +947,14 @@ url = "http://keystone-admin"
         )
         .unwrap();
         assert_eq!(c.var("TENANTRY_ASTAKOS_URL").unwrap(), "http://env");
-        assert_eq!(c.secret("TENANTRY_ASTAKOS_TOKEN").unwrap().expose(), "planted-env-token");
-        assert_eq!(c.var("TENANTRY_ECL_AUTH_URL").unwrap(), "http://os-auth-url");
+        assert_eq!(
+            c.secret("TENANTRY_ASTAKOS_TOKEN").unwrap().expose(),
+            "planted-env-token"
+        );
+        assert_eq!(
+            c.var("TENANTRY_ECL_AUTH_URL").unwrap(),
+            "http://os-auth-url"
+        );
         assert_eq!(c.format.format, Format::Csv);
         assert_eq!(c.timeout(), Some(3.0));
         assert_eq!(c.profile.0, "admin");
@@ -915,12 +967,19 @@ url = "http://keystone-admin"
                 ..Globals::default()
             },
             &path,
-            &[("TENANTRY_OUTPUT", "csv"), ("TENANTRY_TIMEOUT", "3"), ("TENANTRY_PROFILE", "admin")],
+            &[
+                ("TENANTRY_OUTPUT", "csv"),
+                ("TENANTRY_TIMEOUT", "3"),
+                ("TENANTRY_PROFILE", "admin"),
+            ],
         )
         .unwrap();
         assert_eq!(c.format.format, Format::Value);
         assert_eq!(c.timeout(), Some(1.5));
-        assert_eq!(c.var("TENANTRY_ASTAKOS_URL").unwrap(), "http://file-default");
+        assert_eq!(
+            c.var("TENANTRY_ASTAKOS_URL").unwrap(),
+            "http://file-default"
+        );
         // A profile that does not exist is an error naming the others.
         let e = ctx_with(
             Globals {
@@ -935,7 +994,13 @@ url = "http://keystone-admin"
         assert!(e.contains("`nope`") && e.contains("admin, default"), "{e}");
         // No config: JSON off a terminal.
         let empty = config_file("empty2", "");
-        assert_eq!(ctx_with(Globals::default(), &empty, &[]).unwrap().format.format, Format::Json);
+        assert_eq!(
+            ctx_with(Globals::default(), &empty, &[])
+                .unwrap()
+                .format
+                .format,
+            Format::Json
+        );
     }
 
     #[test]
@@ -947,7 +1012,10 @@ url = "http://keystone-admin"
                 ..Globals::default()
             },
             &path,
-            &[("TENANTRY_ECL_PASSWORD", "planted-ecl-pw"), ("TENANTRY_ECL_REGION", "jp1")],
+            &[
+                ("TENANTRY_ECL_PASSWORD", "planted-ecl-pw"),
+                ("TENANTRY_ECL_REGION", "jp1"),
+            ],
         )
         .unwrap();
         let rows = json!(c.config_rows());
@@ -963,10 +1031,19 @@ url = "http://keystone-admin"
         };
         assert_eq!(find("output")["source"], "flag -o/--output");
         assert_eq!(find("timeout")["value"], 9.0);
-        assert!(find("timeout")["source"].as_str().unwrap().contains("profile default: timeout"));
+        assert!(find("timeout")["source"]
+            .as_str()
+            .unwrap()
+            .contains("profile default: timeout"));
         assert_eq!(find("astakos.url")["value"], "http://file-default");
-        assert_eq!(find("astakos.token")["value"], "*** (from a command, not run)");
-        assert!(find("astakos.token")["source"].as_str().unwrap().ends_with("astakos.token_cmd"));
+        assert_eq!(
+            find("astakos.token")["value"],
+            "*** (from a command, not run)"
+        );
+        assert!(find("astakos.token")["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("astakos.token_cmd"));
         assert_eq!(find("ecl.password")["value"], "***");
         assert_eq!(find("ecl.password")["source"], "env TENANTRY_ECL_PASSWORD");
         assert_eq!(find("ecl.region")["value"], "jp1");

@@ -89,15 +89,17 @@ mod tests {
     use tenantry::core::AuthError;
 
     fn api(status: u16) -> Error {
-        Error::Api(Box::new(tenantry::core::ApiError::from_answer_with_excerpt(
-            "op",
-            status,
-            &Default::default(),
-            b"{}",
-            None,
-            String::new(),
-            |t| t.to_owned(),
-        )))
+        Error::Api(Box::new(
+            tenantry::core::ApiError::from_answer_with_excerpt(
+                "op",
+                status,
+                &Default::default(),
+                b"{}",
+                None,
+                String::new(),
+                |t| t.to_owned(),
+            ),
+        ))
     }
 
     #[test]
@@ -124,7 +126,10 @@ mod tests {
         assert_eq!(code(&CliError::Timeout(1.0)), NETWORK);
         assert_eq!(code(&CliError::Invalid("x".into())), USAGE);
         assert_eq!(code(&CliError::Failed("x".into())), OTHER);
-        assert_eq!(code(&CliError::Astakos(AstakosError::from(api(404)))), NOT_FOUND);
+        assert_eq!(
+            code(&CliError::Astakos(AstakosError::from(api(404)))),
+            NOT_FOUND
+        );
         assert_eq!(code(&CliError::Astakos(AstakosError::from(api(401)))), AUTH);
         assert_eq!(
             code(&CliError::Astakos(AstakosError::bad_value("f", "r"))),

@@ -322,7 +322,13 @@ fn chosen<'a>(
 /// the rest in their order.
 fn key_first<'a>(output: &'a Output, all: &[&'a str]) -> Vec<&'a str> {
     let mut cols: Vec<&str> = Vec::new();
-    for c in output.key.iter().chain(output.wide).copied().chain(all.iter().copied()) {
+    for c in output
+        .key
+        .iter()
+        .chain(output.wide)
+        .copied()
+        .chain(all.iter().copied())
+    {
         if all.contains(&c) && !cols.contains(&c) {
             cols.push(c);
         }
@@ -400,11 +406,23 @@ fn new_table(width: u16) -> Table {
     t
 }
 
-fn finish(w: &mut dyn Write, mut table: Table, header_widths: &[usize]) -> io::Result<()> {
-    for (col, hw) in table.column_iter_mut().zip(header_widths) {
+/// The narrowest a column may get: its header (headers never wrap), and
+/// its content up to 20 characters when it is numbers (no number wraps),
+/// else up to 12.
+fn min_width(header: &str, cells: &[&str]) -> usize {
+    let numeric = cells.iter().all(|c| {
+        c.chars()
+            .all(|ch| ch.is_ascii_digit() || ".-+".contains(ch))
+    });
+    let cap = if numeric { 20 } else { 12 };
+    let content = cells.iter().map(|c| c.chars().count()).max().unwrap_or(0);
+    header.chars().count().max(content.min(cap))
+}
+
+fn finish(w: &mut dyn Write, mut table: Table, min_widths: &[usize]) -> io::Result<()> {
+    for (col, min) in table.column_iter_mut().zip(min_widths) {
         col.set_padding((0, 2));
-        // Headers never wrap.
-        let min = u16::try_from(hw.saturating_add(2)).unwrap_or(u16::MAX);
+        let min = u16::try_from(min.saturating_add(2)).unwrap_or(u16::MAX);
         col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(min)));
     }
     for line in table.lines() {
@@ -413,7 +431,12 @@ fn finish(w: &mut dyn Write, mut table: Table, header_widths: &[usize]) -> io::R
     Ok(())
 }
 
-fn write_table(w: &mut dyn Write, output: &Output, shape: &Shape<'_>, how: &Rendering) -> io::Result<()> {
+fn write_table(
+    w: &mut dyn Write,
+    output: &Output,
+    shape: &Shape<'_>,
+    how: &Rendering,
+) -> io::Result<()> {
     let wide = how.format == Format::Wide;
     match shape {
         Shape::Rows(rows) if rows.is_empty() => writeln!(w, "(no items)"),
@@ -440,12 +463,19 @@ fn write_table(w: &mut dyn Write, output: &Output, shape: &Shape<'_>, how: &Rend
                 }
             }
             cols.truncate(keep);
+            let widths: Vec<usize> = cols
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let column: Vec<&str> = cells.iter().map(|r| r[i].as_str()).collect();
+                    min_width(c, &column)
+                })
+                .collect();
             let mut table = new_table(how.width);
             table.set_header(cols.iter().map(|c| c.to_uppercase()));
             for row in cells {
                 table.add_row(row.into_iter().take(keep));
             }
-            let widths: Vec<usize> = cols.iter().map(|c| c.chars().count()).collect();
             finish(w, table, &widths)
         }
         Shape::Single(map) => {
@@ -466,8 +496,13 @@ fn write_table(w: &mut dyn Write, output: &Output, shape: &Shape<'_>, how: &Rend
                 };
                 table.add_row([c.to_string(), text]);
             }
-            let key_width = cols.iter().map(|c| c.chars().count()).max().unwrap_or(0).max(3);
-            finish(w, table, &[key_width, 5])
+            let key_width = cols
+                .iter()
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(3);
+            finish(w, table, &[key_width, 12])
         }
         Shape::Other => match &output.value {
             Value::Null => Ok(()),
@@ -502,7 +537,12 @@ fn fitting(cols: &[&str], cells: &[Vec<String>], width: u16) -> usize {
     cols.len()
 }
 
-fn write_csv(w: &mut dyn Write, output: &Output, shape: &Shape<'_>, fields: &[String]) -> io::Result<()> {
+fn write_csv(
+    w: &mut dyn Write,
+    output: &Output,
+    shape: &Shape<'_>,
+    fields: &[String],
+) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     let all = shape.fields();
     let cols: Vec<&str> = if fields.is_empty() {
@@ -538,7 +578,12 @@ fn write_csv(w: &mut dyn Write, output: &Output, shape: &Shape<'_>, fields: &[St
     out.flush()
 }
 
-fn write_values(w: &mut dyn Write, output: &Output, shape: &Shape<'_>, fields: &[String]) -> io::Result<()> {
+fn write_values(
+    w: &mut dyn Write,
+    output: &Output,
+    shape: &Shape<'_>,
+    fields: &[String],
+) -> io::Result<()> {
     let all = shape.fields();
     let (cols, _) = chosen(output, &all, fields, false);
     let line = |w: &mut dyn Write, row: &Map<String, Value>| -> io::Result<()> {
@@ -599,7 +644,11 @@ mod tests {
             t,
             "KEY     VALUE\n---------------\nuser    alice\nnested  1 key\nnone\n"
         );
-        let w = show(json!({"user": "alice", "nested": {"a": 1}}), Format::Wide, &[]);
+        let w = show(
+            json!({"user": "alice", "nested": {"a": 1}}),
+            Format::Wide,
+            &[],
+        );
         assert!(w.contains("nested  {\"a\":1}"), "{w}");
     }
 
@@ -640,13 +689,19 @@ mod tests {
             "NAME       ID  RESOURCES\n----------------------------\nbase       p1  3 resources\neresearch  p2  1 resource\n"
         );
         let w = show_out(out.clone(), Format::Wide, &[]);
-        assert!(w.starts_with("NAME       ID  RESOURCES    SIZE     MEMBERS\n"), "{w}");
+        assert!(
+            w.starts_with("NAME       ID  RESOURCES    SIZE     MEMBERS\n"),
+            "{w}"
+        );
         assert!(w.contains("3 resources  1.5 KiB  2 members"), "{w}");
         assert!(w.contains("1 resource   10 B\n"), "{w}");
         // Bytes stay numbers outside tables.
         let j = show_out(out, Format::Json, &["id", "size"]);
         let v: Value = serde_json::from_str(&j).unwrap();
-        assert_eq!(v, json!([{"id": "p1", "size": 1536}, {"id": "p2", "size": 10}]));
+        assert_eq!(
+            v,
+            json!([{"id": "p1", "size": 1536}, {"id": "p2", "size": 10}])
+        );
     }
 
     #[test]
@@ -665,16 +720,26 @@ mod tests {
             show(v.clone(), Format::Table, &["state", "id"]),
             "STATE    ID\n-------------\nactive   p1\npending  p2\n"
         );
-        assert_eq!(show(v.clone(), Format::Value, &["id", "state"]), "p1\tactive\np2\tpending\n");
+        assert_eq!(
+            show(v.clone(), Format::Value, &["id", "state"]),
+            "p1\tactive\np2\tpending\n"
+        );
         assert_eq!(show(v.clone(), Format::Value, &["id"]), "p1\np2\n");
-        assert_eq!(show(v.clone(), Format::Csv, &["id", "members"]), "id,members\np1,\"[1,2]\"\np2,[]\n");
+        assert_eq!(
+            show(v.clone(), Format::Csv, &["id", "members"]),
+            "id,members\np1,\"[1,2]\"\np2,[]\n"
+        );
         assert_eq!(
             show(v.clone(), Format::Yaml, &["id", "state"]),
             "- id: p1\n  state: active\n- id: p2\n  state: pending\n"
         );
         // A single object with -f.
         assert_eq!(
-            show(json!({"a": 1, "b": "two", "c": null}), Format::Value, &["b", "a"]),
+            show(
+                json!({"a": 1, "b": "two", "c": null}),
+                Format::Value,
+                &["b", "a"]
+            ),
             "two\t1\n"
         );
         // An unknown field is a usage error naming the known ones.
@@ -692,7 +757,10 @@ mod tests {
     #[test]
     fn csv_quotes_and_keeps_every_field() {
         let v = json!([{"id": "a,b", "note": "say \"hi\"", "n": 1}]);
-        assert_eq!(show(v, Format::Csv, &[]), "id,note,n\n\"a,b\",\"say \"\"hi\"\"\",1\n");
+        assert_eq!(
+            show(v, Format::Csv, &[]),
+            "id,note,n\n\"a,b\",\"say \"\"hi\"\"\",1\n"
+        );
         assert_eq!(show(json!(["x", "y"]), Format::Csv, &[]), "value\nx\ny\n");
     }
 
