@@ -451,9 +451,17 @@ fn write_table(
                         .collect()
                 })
                 .collect();
+            let mut widths: Vec<usize> = cols
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let column: Vec<&str> = cells.iter().map(|r| r[i].as_str()).collect();
+                    min_width(c, &column)
+                })
+                .collect();
             let mut keep = cols.len();
             if !declared && !wide {
-                keep = fitting(&cols, &cells, how.width);
+                keep = fitting(&widths, how.width);
                 if keep < cols.len() {
                     eprintln!(
                         "note: {} more column(s) not shown ({}…); -o wide, -f NAME or -o json show them",
@@ -463,14 +471,7 @@ fn write_table(
                 }
             }
             cols.truncate(keep);
-            let widths: Vec<usize> = cols
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    let column: Vec<&str> = cells.iter().map(|r| r[i].as_str()).collect();
-                    min_width(c, &column)
-                })
-                .collect();
+            widths.truncate(keep);
             let mut table = new_table(how.width);
             table.set_header(cols.iter().map(|c| c.to_uppercase()));
             for row in cells {
@@ -517,24 +518,18 @@ fn write_table(
     }
 }
 
-/// How many of the leading columns fit in `width`: each needs its header,
-/// or its content up to 24 characters, plus two spaces.
-fn fitting(cols: &[&str], cells: &[Vec<String>], width: u16) -> usize {
+/// How many of the leading columns fit in `width`, each at its
+/// [`min_width`] plus two spaces (at least one column).
+fn fitting(min_widths: &[usize], width: u16) -> usize {
     let mut used = 0usize;
-    for (i, c) in cols.iter().enumerate() {
-        let content = cells
-            .iter()
-            .map(|r| r[i].chars().count())
-            .max()
-            .unwrap_or(0)
-            .min(24);
-        let need = c.chars().count().max(content).saturating_add(2);
-        used = used.saturating_add(need);
+    for (i, w) in min_widths.iter().enumerate() {
+        used = used.saturating_add(w.saturating_add(2));
+        // The last column's trailing spaces are trimmed.
         if used > usize::from(width) + 2 {
             return i.max(1);
         }
     }
-    cols.len()
+    min_widths.len()
 }
 
 fn write_csv(

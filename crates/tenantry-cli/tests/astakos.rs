@@ -316,7 +316,7 @@ async fn commission_issue_then_accept_moves_quotas() {
     );
     assert!(action.json().unwrap().get("accept").is_some(), "{action:?}");
 
-    // Over the limit now (2 of 2): a 413, exit 1 with the reference's message.
+    // Over the limit now (2 of 2): a 413, exit 5 with the reference's message.
     let out = run(
         astakos(
             &sims,
@@ -333,7 +333,7 @@ async fn commission_issue_then_accept_moves_quotas() {
     )
     .await;
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
     assert!(stderr.contains("Limit for resource"), "{stderr}");
     assert_no_tokens(&stderr);
 }
@@ -341,15 +341,31 @@ async fn commission_issue_then_accept_moves_quotas() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn projects_list_active_as_table() {
     let sims = Simulators::start_all().await.unwrap();
-    let out = run(
-        astakos(
-            &sims,
-            ALICE_TOKEN,
-            &["-o", "table", "projects", "list", "--state", "active"],
-        ),
-        None,
-    )
-    .await;
+    // Chosen columns, in a terminal wide enough for whole ids (one line a row).
+    let mut cmd = astakos(
+        &sims,
+        ALICE_TOKEN,
+        &[
+            "-o",
+            "table",
+            "projects",
+            "list",
+            "--state",
+            "active",
+            "-f",
+            "id",
+            "-f",
+            "name",
+            "-f",
+            "state",
+            "-f",
+            "owner",
+            "-f",
+            "resources",
+        ],
+    );
+    cmd.env("COLUMNS", "200");
+    let out = run(cmd, None).await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     let mut lines = stdout.lines();
@@ -397,7 +413,7 @@ async fn projects_list_active_as_table() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_uuid_is_exit_1_with_a_clear_message() {
+async fn unknown_uuid_is_exit_4_with_a_clear_message() {
     let sims = Simulators::start_all().await.unwrap();
     let unknown = "00000000-0000-4000-8000-00000000dead";
     let out = run(
@@ -406,7 +422,7 @@ async fn unknown_uuid_is_exit_1_with_a_clear_message() {
     )
     .await;
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(out.stdout.is_empty());
     assert!(
         stderr.contains(&format!("No display name for the given uuid: {unknown}")),
@@ -447,7 +463,7 @@ async fn bad_inputs_send_nothing() {
         (vec!["users", "username", "a,b"], 2, "Uuid"),
         (
             vec!["users", "usernames", "-"],
-            1,
+            2,
             "stdin, line 2: `not a uuid`",
         ),
     ] {
@@ -686,7 +702,7 @@ async fn offline_helpers_and_missing_configuration() {
     c.args(["astakos", "quotas", "get"]);
     let out = run(c, None).await;
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("TENANTRY_ASTAKOS_URL"), "{stderr}");
 }
 

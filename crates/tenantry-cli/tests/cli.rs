@@ -285,7 +285,7 @@ async fn wrong_password_is_a_redacted_error() {
         .args(["auth", "keystone-token"]);
     let out = run(c, None).await;
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.starts_with("error: "), "{stderr}");
     assert!(!stderr.contains("planted-wrong-secret"), "{stderr}");
     assert!(out.stdout.is_empty());
@@ -300,7 +300,7 @@ fn bad_output_value_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("xml"));
     let out = tenantry()
-        .env("TENANTRY_OUTPUT", "yaml")
+        .env("TENANTRY_OUTPUT", "xml")
         .args(["auth", "config"])
         .output()
         .unwrap();
@@ -316,7 +316,7 @@ fn missing_configuration_names_the_variable() {
         .output()
         .unwrap();
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("TENANTRY_ECL_AUTH_URL"), "{stderr}");
 
     let out = tenantry()
@@ -328,7 +328,7 @@ fn missing_configuration_names_the_variable() {
         .output()
         .unwrap();
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("TENANTRY_SQUONK2_PASSWORD"), "{stderr}");
 }
 
