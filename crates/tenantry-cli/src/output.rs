@@ -461,10 +461,18 @@ fn write_table(
                 .collect();
             let mut keep = cols.len();
             if !declared && !wide {
-                keep = fitting(&widths, how.width);
+                let natural: Vec<usize> = cols
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let content = cells.iter().map(|r| r[i].chars().count()).max();
+                        c.chars().count().max(content.unwrap_or(0).min(40))
+                    })
+                    .collect();
+                keep = fitting(&natural, how.width);
                 if keep < cols.len() {
                     eprintln!(
-                        "note: {} more column(s) not shown ({}…); -o wide, -f NAME or -o json show them",
+                        "note: {} more columns ({}, ...): see -o wide, -f NAME, -o json",
                         cols.len() - keep,
                         cols[keep]
                     );
@@ -488,6 +496,7 @@ fn write_table(
             };
             let mut table = new_table(how.width);
             table.set_header(["KEY", "VALUE"]);
+            let mut values = Vec::with_capacity(cols.len());
             for c in &cols {
                 let v = map.get(*c).unwrap_or(&Value::Null);
                 let text = if wide && (v.is_array() || v.is_object()) {
@@ -495,15 +504,18 @@ fn write_table(
                 } else {
                     cell(c, v, output)
                 };
+                values.push(text.clone());
                 table.add_row([c.to_string(), text]);
             }
+            let values: Vec<&str> = values.iter().map(String::as_str).collect();
+            let value_width = min_width("VALUE", &values);
             let key_width = cols
                 .iter()
                 .map(|c| c.chars().count())
                 .max()
                 .unwrap_or(0)
                 .max(3);
-            finish(w, table, &[key_width, 12])
+            finish(w, table, &[key_width, value_width])
         }
         Shape::Other => match &output.value {
             Value::Null => Ok(()),
@@ -518,18 +530,20 @@ fn write_table(
     }
 }
 
-/// How many of the leading columns fit in `width`, each at its
-/// [`min_width`] plus two spaces (at least one column).
-fn fitting(min_widths: &[usize], width: u16) -> usize {
+/// How many of the leading columns fit in `width`, each at its natural
+/// width (header or content, content counted up to 40 characters) plus two
+/// spaces: at least one column. Fewer whole columns read better than many
+/// wrapped ones.
+fn fitting(natural: &[usize], width: u16) -> usize {
     let mut used = 0usize;
-    for (i, w) in min_widths.iter().enumerate() {
+    for (i, w) in natural.iter().enumerate() {
         used = used.saturating_add(w.saturating_add(2));
         // The last column's trailing spaces are trimmed.
         if used > usize::from(width) + 2 {
             return i.max(1);
         }
     }
-    min_widths.len()
+    natural.len()
 }
 
 fn write_csv(

@@ -112,25 +112,23 @@ async fn quotas_get_rows_raw_and_wire() {
     let v = ok_json(&out);
     assert_eq!(v[ALICE_UUID]["cyclades.vm"]["limit"], 2, "{v}");
 
-    // Service quotas with filters, as a table.
-    let out = run(
-        astakos(
-            &sims,
-            CYCLADES_TOKEN,
-            &[
-                "-o",
-                "table",
-                "quotas",
-                "service",
-                "--user",
-                ALICE_UUID,
-                "--resource",
-                "cyclades.vm",
-            ],
-        ),
-        None,
-    )
-    .await;
+    // Service quotas with filters, as a table (wide enough for whole uuids).
+    let mut cmd = astakos(
+        &sims,
+        CYCLADES_TOKEN,
+        &[
+            "-o",
+            "table",
+            "quotas",
+            "service",
+            "--user",
+            ALICE_UUID,
+            "--resource",
+            "cyclades.vm",
+        ],
+    );
+    cmd.env("COLUMNS", "160");
+    let out = run(cmd, None).await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     let header = stdout.lines().next().unwrap();
