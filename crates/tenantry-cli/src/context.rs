@@ -544,7 +544,9 @@ impl Context {
             (None, None, None) => None,
         };
         let width = crate::output::terminal_width(env("COLUMNS").as_deref());
-        let transport: Arc<dyn HttpTransport> = Arc::new(ReqwestTransport::with_defaults()?);
+        let transport: Arc<dyn HttpTransport> = Arc::new(crate::logging::LoggedTransport::new(
+            Arc::new(ReqwestTransport::with_defaults()?),
+        ));
         Ok(Context {
             format: Rendering {
                 format,

@@ -3,7 +3,8 @@
 //! - (none): warnings;
 //! - `-v`: one line per request (`tenantry::request`: operation, method,
 //!   path template, status, elapsed, attempts);
-//! - `-vv`: also retries, logins (auth) and endpoint discovery;
+//! - `-vv`: also retries, logins (auth) and endpoint discovery, and one
+//!   line per exchange on the wire ([`LoggedTransport`], `tenantry::http`);
 //! - `-vvv`: also each attempt's redacted headers and body excerpts;
 //! - `-vvvv`: also the dependencies' internals (hyper, reqwest, h2, rustls).
 //!
@@ -86,5 +87,60 @@ mod tests {
         assert!(!use_color(false, Some("1"), true));
         assert!(!use_color(true, None, true));
         assert!(!use_color(false, None, false));
+    }
+}
+
+/// The CLI's transport: the invocation's HTTP transport, plus one `debug`
+/// line per exchange on the wire (target `tenantry::http`, `-vv`): method,
+/// host, path (query left out, secrets of the request masked), status,
+/// elapsed. Logins and discovery go straight to the transport, so this is
+/// where `-vv` sees them.
+#[derive(Debug)]
+pub struct LoggedTransport {
+    inner: std::sync::Arc<dyn tenantry::core::HttpTransport>,
+}
+
+impl LoggedTransport {
+    /// Wraps `inner`.
+    pub fn new(inner: std::sync::Arc<dyn tenantry::core::HttpTransport>) -> Self {
+        LoggedTransport { inner }
+    }
+}
+
+#[async_trait::async_trait]
+impl tenantry::core::HttpTransport for LoggedTransport {
+    async fn send(
+        &self,
+        request: tenantry::core::transport::HttpRequest,
+    ) -> Result<tenantry::core::transport::HttpResponse, tenantry::core::transport::TransportError>
+    {
+        if !tracing::enabled!(target: "tenantry::http", tracing::Level::DEBUG) {
+            return self.inner.send(request).await;
+        }
+        let method = request.method().clone();
+        let uri = request.uri();
+        let target = format!(
+            "{}{}",
+            uri.authority().map(|a| a.as_str()).unwrap_or_default(),
+            uri.path()
+        );
+        // Whatever secret the request carries is masked if the path holds it.
+        let target = tenantry::core::redact::Scrubber::request(&request).text(&target);
+        let started = std::time::Instant::now();
+        let result = self.inner.send(request).await;
+        let ms = started.elapsed().as_millis();
+        match &result {
+            Ok(resp) => tracing::debug!(
+                target: "tenantry::http",
+                "{method} {target} -> {} in {ms} ms",
+                resp.status().as_u16()
+            ),
+            Err(e) => tracing::debug!(
+                target: "tenantry::http",
+                "{method} {target} -> failed in {ms} ms ({:?})",
+                e.kind()
+            ),
+        }
+        result
     }
 }

@@ -599,12 +599,51 @@ async fn verbose_lines_one_per_request_without_colour_or_secrets() {
         ),
         "{err}"
     );
+    // Each exchange on the wire, the discovery's included.
+    let port = sims
+        .astakos_server
+        .base_url()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        err.contains(&format!(
+            "tenantry::http: POST 127.0.0.1:{port}/identity/v2.0/tokens -> 200 in "
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "tenantry::http: GET 127.0.0.1:{port}/account/v1.0/quotas -> 503 in "
+        )),
+        "{err}"
+    );
     assert!(
         !err.contains("hyper") && !err.contains("reqwest::"),
         "no dependency internals at -vv:\n{err}"
     );
     assert!(!err.contains('\u{1b}'), "{err:?}");
     assert!(!err.contains(ALICE_TOKEN));
+
+    // -vv shows the logins that do not go through the request pipeline.
+    let seed = sims.seed_json();
+    let k = &seed["keystone"];
+    let mut c = tenantry();
+    c.env("TENANTRY_ECL_AUTH_URL", k["auth_url"].as_str().unwrap())
+        .env("TENANTRY_ECL_USERNAME", k["username"].as_str().unwrap())
+        .env("TENANTRY_ECL_PASSWORD", k["password"].as_str().unwrap())
+        .env("TENANTRY_ECL_PROJECT_ID", k["project_id"].as_str().unwrap())
+        .args(["-vv", "auth", "keystone-token"]);
+    let (code, _, err) = status(&run(c, None).await);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.lines().any(
+            |l| l.contains("tenantry::http: POST ") && l.contains("/v3/auth/tokens -> 201 in ")
+        ),
+        "{err}"
+    );
+    assert!(!err.contains(k["password"].as_str().unwrap()), "{err}");
 
     // -vvvv: the dependencies' internals too; still no secret, no colour.
     let (code, _, err) = status(
