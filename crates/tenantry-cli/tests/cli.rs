@@ -46,6 +46,8 @@ fn ecl_env(cmd: &mut Command, seed: &Value) {
         .env("TENANTRY_ECL_REGION", "jp1");
 }
 
+// `demo` is a default feature; the lean CLI has no demo.
+#[cfg(feature = "demo")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_succeeds_and_prints_no_secret() {
     let out = run(
@@ -125,6 +127,8 @@ async fn demo_succeeds_and_prints_no_secret() {
     assert_eq!(summary["astakos_quota_accepted"]["pending"], 0);
 }
 
+// `demo` is a default feature; the lean CLI has no demo.
+#[cfg(feature = "demo")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_table_summary_with_verbose_logs() {
     let mut c = tenantry();
@@ -381,4 +385,13 @@ fn config_lists_variables_without_values() {
         "{stdout}"
     );
     assert!(!stdout.contains("planted-config-secret"));
+}
+
+/// The lean CLI (`--no-default-features`): no `demo` command.
+#[cfg(not(feature = "demo"))]
+#[test]
+fn lean_cli_has_no_demo() {
+    let out = tenantry().arg("demo").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("demo"), "{}", text(&out.stderr));
 }
