@@ -994,7 +994,7 @@ url = "http://keystone-admin"
         .unwrap_err()
         .to_string();
         assert!(e.contains("`nope`") && e.contains("admin, default"), "{e}");
-        // No config: JSON off a terminal.
+        // No config: JSON off a terminal, a table on one.
         let empty = config_file("empty2", "");
         assert_eq!(
             ctx_with(Globals::default(), &empty, &[])
@@ -1002,6 +1002,19 @@ url = "http://keystone-admin"
                 .format
                 .format,
             Format::Json
+        );
+        let path = empty.display().to_string();
+        let on_tty = Context::new(
+            &Globals::default(),
+            None,
+            Box::new(move |name| (name == "TENANTRY_CONFIG").then(|| path.clone())),
+            true,
+        )
+        .unwrap();
+        assert_eq!(on_tty.format.format, Format::Table);
+        assert_eq!(
+            on_tty.format_source,
+            Source::Default("stdout is a terminal")
         );
     }
 
