@@ -10,6 +10,8 @@
 //!   tenantry vs a bare reqwest loop, against one simulator process) and
 //!   keeps the table in `target/bench/<service>.txt`. A measurement, not a
 //!   test: a missed target is printed, the exit status stays 0.
+//! - `man [--out DIR]`: writes the `tenantry` man pages (one per command,
+//!   from the CLI's clap definition) to DIR (default `target/man`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -31,6 +33,8 @@ commands:
                        --times N, --mode M, --workload W, --only A,B go to
                        tenantry-bench (`tenantry-bench --help`).
                        The table is also written to target/bench/<service>.txt
+  man [--out DIR]      write the tenantry CLI's man pages (tenantry.1,
+                       tenantry-astakos.1, ...) to DIR (default: target/man)
   help                 print this message";
 
 fn main() -> ExitCode {
@@ -43,6 +47,7 @@ fn main() -> ExitCode {
         "ci" => ci(rest),
         "release" => release(rest),
         "bench" => bench(rest),
+        "man" => man(rest),
         // Further commands go here, with a line in USAGE.
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
@@ -116,6 +121,42 @@ fn ci(args: &[String]) -> Result<()> {
     run(Command::new("bash")
         .arg(root.join(".ci/run"))
         .current_dir(&root))
+}
+
+// --- man ---------------------------------------------------------------------
+
+fn man(args: &[String]) -> Result<()> {
+    let mut out = workspace_root().join("target").join("man");
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--out" => match args.next() {
+                Some(dir) => out = PathBuf::from(dir),
+                None => return Err(Failure::Usage("`--out` needs a directory".into())),
+            },
+            other => {
+                return Err(Failure::Usage(format!(
+                    "`man` takes only --out DIR, got `{other}`"
+                )))
+            }
+        }
+    }
+    std::fs::create_dir_all(&out)
+        .map_err(|e| Failure::Error(format!("cannot create {}: {e}", out.display())))?;
+    clap_mangen::generate_to(tenantry_cli::command(), &out)
+        .map_err(|e| Failure::Error(format!("cannot write the man pages: {e}")))?;
+    let mut pages: Vec<String> = std::fs::read_dir(&out)
+        .map_err(|e| Failure::Error(format!("cannot list {}: {e}", out.display())))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("tenantry") && n.ends_with(".1"))
+        .collect();
+    pages.sort();
+    println!("{} man pages in {}", pages.len(), out.display());
+    if pages.is_empty() {
+        return err("no man page was written");
+    }
+    Ok(())
 }
 
 // --- bench -------------------------------------------------------------------

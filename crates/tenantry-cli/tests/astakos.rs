@@ -112,25 +112,23 @@ async fn quotas_get_rows_raw_and_wire() {
     let v = ok_json(&out);
     assert_eq!(v[ALICE_UUID]["cyclades.vm"]["limit"], 2, "{v}");
 
-    // Service quotas with filters, as a table.
-    let out = run(
-        astakos(
-            &sims,
-            CYCLADES_TOKEN,
-            &[
-                "-o",
-                "table",
-                "quotas",
-                "service",
-                "--user",
-                ALICE_UUID,
-                "--resource",
-                "cyclades.vm",
-            ],
-        ),
-        None,
-    )
-    .await;
+    // Service quotas with filters, as a table (wide enough for whole uuids).
+    let mut cmd = astakos(
+        &sims,
+        CYCLADES_TOKEN,
+        &[
+            "-o",
+            "table",
+            "quotas",
+            "service",
+            "--user",
+            ALICE_UUID,
+            "--resource",
+            "cyclades.vm",
+        ],
+    );
+    cmd.env("COLUMNS", "160");
+    let out = run(cmd, None).await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     let header = stdout.lines().next().unwrap();
@@ -317,7 +315,7 @@ async fn commission_issue_then_accept_moves_quotas() {
     );
     assert!(action.json().unwrap().get("accept").is_some(), "{action:?}");
 
-    // Over the limit now (2 of 2): a 413, exit 1 with the reference's message.
+    // Over the limit now (2 of 2): a 413, exit 5 with the reference's message.
     let out = run(
         astakos(
             &sims,
@@ -334,7 +332,7 @@ async fn commission_issue_then_accept_moves_quotas() {
     )
     .await;
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
     assert!(stderr.contains("Limit for resource"), "{stderr}");
     assert_no_tokens(&stderr);
 }
@@ -342,15 +340,31 @@ async fn commission_issue_then_accept_moves_quotas() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn projects_list_active_as_table() {
     let sims = Simulators::start_all().await.unwrap();
-    let out = run(
-        astakos(
-            &sims,
-            ALICE_TOKEN,
-            &["-o", "table", "projects", "list", "--state", "active"],
-        ),
-        None,
-    )
-    .await;
+    // Chosen columns, in a terminal wide enough for whole ids (one line a row).
+    let mut cmd = astakos(
+        &sims,
+        ALICE_TOKEN,
+        &[
+            "-o",
+            "table",
+            "projects",
+            "list",
+            "--state",
+            "active",
+            "-f",
+            "id",
+            "-f",
+            "name",
+            "-f",
+            "state",
+            "-f",
+            "owner",
+            "-f",
+            "resources",
+        ],
+    );
+    cmd.env("COLUMNS", "200");
+    let out = run(cmd, None).await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     let mut lines = stdout.lines();
@@ -398,7 +412,7 @@ async fn projects_list_active_as_table() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_uuid_is_exit_1_with_a_clear_message() {
+async fn unknown_uuid_is_exit_4_with_a_clear_message() {
     let sims = Simulators::start_all().await.unwrap();
     let unknown = "00000000-0000-4000-8000-00000000dead";
     let out = run(
@@ -407,7 +421,7 @@ async fn unknown_uuid_is_exit_1_with_a_clear_message() {
     )
     .await;
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(out.stdout.is_empty());
     assert!(
         stderr.contains(&format!("No display name for the given uuid: {unknown}")),
@@ -687,7 +701,7 @@ async fn offline_helpers_and_missing_configuration() {
     c.args(["astakos", "quotas", "get"]);
     let out = run(c, None).await;
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("TENANTRY_ASTAKOS_URL"), "{stderr}");
 }
 

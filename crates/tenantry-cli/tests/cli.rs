@@ -46,6 +46,8 @@ fn ecl_env(cmd: &mut Command, seed: &Value) {
         .env("TENANTRY_ECL_REGION", "jp1");
 }
 
+// `demo` is a default feature; the lean CLI has no demo.
+#[cfg(feature = "demo")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_succeeds_and_prints_no_secret() {
     let out = run(
@@ -125,6 +127,8 @@ async fn demo_succeeds_and_prints_no_secret() {
     assert_eq!(summary["astakos_quota_accepted"]["pending"], 0);
 }
 
+// `demo` is a default feature; the lean CLI has no demo.
+#[cfg(feature = "demo")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_table_summary_with_verbose_logs() {
     let mut c = tenantry();
@@ -285,7 +289,7 @@ async fn wrong_password_is_a_redacted_error() {
         .args(["auth", "keystone-token"]);
     let out = run(c, None).await;
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.starts_with("error: "), "{stderr}");
     assert!(!stderr.contains("planted-wrong-secret"), "{stderr}");
     assert!(out.stdout.is_empty());
@@ -300,7 +304,7 @@ fn bad_output_value_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("xml"));
     let out = tenantry()
-        .env("TENANTRY_OUTPUT", "yaml")
+        .env("TENANTRY_OUTPUT", "xml")
         .args(["auth", "config"])
         .output()
         .unwrap();
@@ -316,7 +320,7 @@ fn missing_configuration_names_the_variable() {
         .output()
         .unwrap();
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("TENANTRY_ECL_AUTH_URL"), "{stderr}");
 
     let out = tenantry()
@@ -328,7 +332,7 @@ fn missing_configuration_names_the_variable() {
         .output()
         .unwrap();
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("TENANTRY_SQUONK2_PASSWORD"), "{stderr}");
 }
 
@@ -381,4 +385,13 @@ fn config_lists_variables_without_values() {
         "{stdout}"
     );
     assert!(!stdout.contains("planted-config-secret"));
+}
+
+/// The lean CLI (`--no-default-features`): no `demo` command.
+#[cfg(not(feature = "demo"))]
+#[test]
+fn lean_cli_has_no_demo() {
+    let out = tenantry().arg("demo").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("demo"), "{}", text(&out.stderr));
 }

@@ -7,7 +7,8 @@
 //! secret) is run against echoing simulators with every answer (200, 404,
 //! 500) and every echo shape at `-vvv` and at `RUST_LOG=trace` (the most
 //! verbose levels: every lower level prints a subset of their lines), and
-//! at the default, `-v` and `-vv` with the nested-JSON and HTML shapes.
+//! at the default, `-v`, `-vv` and `-vvvv` with the nested-JSON and HTML
+//! shapes.
 //! Stdout and stderr must hold no planted secret, nor any credential the
 //! simulators issued during the run (Keystone token, Keycloak access
 //! token, CAS tickets and session cookie, read from their journals).
@@ -56,6 +57,9 @@ const VERBOSITY: &[(&str, &[&str], Option<&str>)] = &[
     ("-vv", &["-vv"], None),
     ("-vvv", &["-vvv"], None),
     ("RUST_LOG=trace", &[], Some("trace")),
+    // The dependencies' internals too (the same filter as RUST_LOG=trace,
+    // reached by the flag).
+    ("-vvvv", &["-vvvv"], None),
 ];
 
 struct World {
@@ -246,7 +250,7 @@ fn cases() -> Vec<Case> {
         for status in ANSWERS {
             for shape in SHAPES {
                 for (v, _) in VERBOSITY.iter().enumerate() {
-                    let most_verbose = v >= 3;
+                    let most_verbose = v == 3 || v == 4;
                     if most_verbose || matches!(shape, Shape::Json | Shape::Html) {
                         out.push(Case {
                             command,
@@ -334,7 +338,7 @@ async fn planted_secret_matrix_cli() {
         done += t.await.unwrap();
     }
     println!(
-        "planted-secret matrix (CLI): {done} runs = {} commands x {} answers x ({} shapes x 2 top verbosities + 2 shapes x 3 lower verbosities)",
+        "planted-secret matrix (CLI): {done} runs = {} commands x {} answers x ({} shapes x 2 top verbosities + 2 shapes x 4 other verbosities)",
         COMMANDS.len(),
         ANSWERS.len(),
         SHAPES.len()
@@ -342,6 +346,6 @@ async fn planted_secret_matrix_cli() {
     assert_eq!(done, total);
     assert_eq!(
         done,
-        COMMANDS.len() * ANSWERS.len() * (SHAPES.len() * 2 + 2 * 3)
+        COMMANDS.len() * ANSWERS.len() * (SHAPES.len() * 2 + 2 * 4)
     );
 }

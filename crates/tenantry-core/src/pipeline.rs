@@ -548,15 +548,42 @@ impl Pipeline {
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        self.run(op, &span).instrument(span.clone()).await
+        let started = Instant::now();
+        let mut attempts: u32 = 0;
+        let result = self
+            .run(op, &span, started, &mut attempts)
+            .instrument(span.clone())
+            .await;
+        // One line per request (the CLI's `-v`): what was asked, what came
+        // back, how long it took, in how many attempts.
+        if tracing::enabled!(target: "tenantry::request", tracing::Level::INFO) {
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            match &result {
+                Ok((resp, _)) => tracing::info!(
+                    target: "tenantry::request",
+                    "{} {} {} -> {} in {elapsed_ms} ms ({attempts} attempt{})",
+                    op.name, op.method, op.template, resp.status().as_u16(),
+                    if attempts == 1 { "" } else { "s" },
+                ),
+                Err(e) => tracing::info!(
+                    target: "tenantry::request",
+                    "{} {} {} -> failed in {elapsed_ms} ms ({attempts} attempt{}): {}",
+                    op.name, op.method, op.template,
+                    if attempts == 1 { "" } else { "s" },
+                    error_kind(e),
+                ),
+            }
+        }
+        result
     }
 
     async fn run(
         &self,
         op: &Operation,
         span: &tracing::Span,
+        started: Instant,
+        attempts: &mut u32,
     ) -> Result<(HttpResponse, redact::Scrubber)> {
-        let started = Instant::now();
         let idempotent = op.idempotency.is_idempotent(&op.method);
         let transport = self.inner.transport.as_ref();
         let auth = self.inner.auth.as_ref();
@@ -564,6 +591,7 @@ impl Pipeline {
         let mut relogged = false;
         loop {
             attempt += 1;
+            *attempts = attempt;
             span.record("attempt", attempt);
             let base = self.base().await?;
             let mut req = self.build_request(&base, op)?;
@@ -780,6 +808,20 @@ fn credential_headers(h: &HeaderMap) -> HeaderMap {
         }
     }
     out
+}
+
+/// A short word for a failure in the request log line (never its text,
+/// which may quote an answer).
+fn error_kind(e: &Error) -> String {
+    match e {
+        Error::Transport(t) => format!("transport {:?}", t.kind()),
+        Error::Auth(a) => format!("auth {:?}", a.kind),
+        Error::BodyTooLarge { status, .. } => format!("body too large (HTTP {status})"),
+        Error::InvalidInput { field, .. } => format!("invalid input `{field}`"),
+        Error::Config(_) => "configuration".to_owned(),
+        Error::Api(a) => format!("HTTP {}", a.status),
+        Error::Decode { status, .. } => format!("undecodable answer (HTTP {status})"),
+    }
 }
 
 /// Records the elapsed time on the span, when anyone listens.

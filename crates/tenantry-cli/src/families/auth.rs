@@ -24,7 +24,8 @@ family! {
         KeystoneToken(KeystoneTokenArgs) => keystone_token,
         /// Squonk2: Keycloak access token; shows its expiry and user.
         KeycloakToken(KeycloakTokenArgs) => keycloak_token,
-        /// Lists the configuration variables and whether each is set (values never shown).
+        /// Lists the configuration variables and whether each is set (values
+        /// never shown; `tenantry config show` says from where).
         Config(NoArgs) => config,
     }
 }
@@ -277,7 +278,7 @@ async fn config(ctx: &Context, _args: NoArgs) -> Result<Output> {
             })
         })
         .collect();
-    Ok(Value::Array(rows).into())
+    Ok(Output::value(Value::Array(rows)).columns(&["service", "variable", "set", "secret"], &[]))
 }
 
 /// Expiry facts from an access token's claims when it is a JWT (decoded,

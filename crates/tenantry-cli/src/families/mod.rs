@@ -249,14 +249,18 @@ pub(crate) use family;
 /// Whether the output format shows rows (tables, CSV) rather than the
 /// answer's own shape (JSON).
 pub(crate) fn tabular(ctx: &Context) -> bool {
-    !matches!(ctx.format, crate::output::Format::Json)
+    use crate::output::Format;
+    matches!(
+        ctx.format.format,
+        Format::Table | Format::Wide | Format::Csv | Format::Value
+    )
 }
 
 /// Renders `output` in the invocation's format on stdout, every secret the
 /// process knows masked (an answer may echo one back).
 pub(crate) fn print(ctx: &Context, output: &Output) -> Result<()> {
     let mut rendered = Vec::new();
-    render(&mut rendered, output, ctx.format)?;
+    render(&mut rendered, output, &ctx.format)?;
     let clean = crate::context::scrub_known(&String::from_utf8_lossy(&rendered));
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();

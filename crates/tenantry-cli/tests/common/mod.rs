@@ -5,15 +5,25 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-/// The `tenantry` binary, without any `TENANTRY_*` or `RUST_LOG` variable
-/// of the environment the tests run in.
+/// The `tenantry` binary, without any `TENANTRY_*`, `OS_*`, `RUST_LOG` or
+/// `COLUMNS` variable of the environment the tests run in, and without the
+/// user's config file (`XDG_CONFIG_HOME` points at an empty place).
 pub fn tenantry() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenantry"));
     for (k, _) in std::env::vars() {
-        if k.starts_with("TENANTRY_") || k == "RUST_LOG" {
+        if k.starts_with("TENANTRY_")
+            || k.starts_with("OS_")
+            || k.starts_with("SQUONK2_")
+            || k == "RUST_LOG"
+            || k == "COLUMNS"
+        {
             cmd.env_remove(k);
         }
     }
+    cmd.env(
+        "XDG_CONFIG_HOME",
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-config-home"),
+    );
     cmd
 }
 
