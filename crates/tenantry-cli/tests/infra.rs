@@ -562,7 +562,7 @@ async fn verbose_lines_one_per_request_without_colour_or_secrets() {
     assert_eq!(lines.len(), sent, "{err}");
     assert!(
         lines[0].contains(
-            " INFO tenantry::request: astakos.get_endpoints POST {AUTH_PATH}/tokens -> 200 in "
+            " INFO tenantry::request: astakos.get_endpoints POST {AUTH}/tokens -> 200 in "
         ),
         "{err}"
     );
