@@ -1,29 +1,35 @@
 //! Endpoint resolution, one mechanism for every service: a base (or any
-//! value) discovered from a catalog — the Keystone catalog, Astakos's
-//! bodyless discovery `POST`, CAS's per-application base — is resolved
-//! once, single-flight, shared by every clone of the client that holds the
-//! [`Resolver`], and replaced when a new catalog arrives
-//! ([`Resolver::set`]).
+//! value) discovered from a catalog — the Keystone catalog and token,
+//! Astakos's bodyless discovery `POST`, CAS's ticket and per-application
+//! session — is resolved once, single-flight, shared by every clone of the
+//! client that holds the [`Resolver`], and replaced when a new catalog
+//! arrives ([`Resolver::set`]).
 //!
-//! Concurrent first callers share one discovery: they all wait on the same
-//! future and all get its outcome at once. A failed discovery fails every
-//! current waiter together with the same error (20 concurrent first calls
-//! against a dead server take one timeout, not 20) and leaves the resolver
-//! empty, so the next call tries again. If the caller that started the
-//! discovery is dropped, the others carry it on.
+//! Concurrent first callers share one discovery: the first caller runs it
+//! (it may borrow the caller's transport: no `'static` needed), the others
+//! wait for its outcome and all get it at once. A failed discovery fails
+//! every current waiter together with the same error (20 concurrent first
+//! calls against a dead server take one timeout, not 20) and leaves the
+//! resolver empty, so the next call tries again. If the caller running the
+//! discovery is dropped before it ends, one of the waiters starts it again.
 
 use crate::error::Error;
-use futures::future::{BoxFuture, FutureExt, Shared};
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
+use tokio::sync::watch;
 
-type Discovery<T, E> = Shared<BoxFuture<'static, Result<T, E>>>;
+/// What a waiter sees: nothing yet, then the outcome.
+type Outcome<T, E> = watch::Receiver<Option<Result<T, E>>>;
 
-#[derive(Debug)]
-enum State<T> {
+enum State<T, E> {
     Empty,
-    Resolving(u64),
+    Resolving(u64, Outcome<T, E>),
     Ready(T),
+}
+
+struct Slot<T, E> {
+    state: State<T, E>,
+    generation: u64,
 }
 
 /// A value discovered once and shared. `T` is cloned for every caller:
@@ -41,20 +47,21 @@ enum State<T> {
 /// assert_eq!(again, base);
 /// r.set("/moved/v1.0".to_owned()); // a new catalog arrived
 /// assert_eq!(r.get().as_deref(), Some("/moved/v1.0"));
+/// // A refused value is forgotten only if it is still the current one.
+/// assert!(!r.clear_if(|v| v == "/account/v1.0"));
+/// assert!(r.clear_if(|v| v == "/moved/v1.0"));
+/// assert_eq!(r.get(), None);
 /// # Ok(()) }
 /// ```
 pub struct Resolver<T, E = Error> {
-    state: Mutex<Slot<T, E>>,
+    slot: Mutex<Slot<T, E>>,
 }
-
-type Slot<T, E> = (State<T>, Option<Discovery<T, E>>, u64);
 
 impl<T, E> std::fmt::Debug for Resolver<T, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let st = self.lock();
-        let s = match st.0 {
+        let s = match self.lock().state {
             State::Empty => "empty",
-            State::Resolving(_) => "resolving",
+            State::Resolving(..) => "resolving",
             State::Ready(_) => "ready",
         };
         f.debug_struct("Resolver").field("state", &s).finish()
@@ -63,22 +70,47 @@ impl<T, E> std::fmt::Debug for Resolver<T, E> {
 
 impl<T, E> Resolver<T, E> {
     fn lock(&self) -> MutexGuard<'_, Slot<T, E>> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.slot.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 impl<T, E> Default for Resolver<T, E> {
     fn default() -> Self {
         Resolver {
-            state: Mutex::new((State::Empty, None, 0)),
+            slot: Mutex::new(Slot {
+                state: State::Empty,
+                generation: 0,
+            }),
+        }
+    }
+}
+
+/// Held by the caller running a discovery: if that caller is dropped
+/// before the end, the resolver goes back to empty (before the channel
+/// closes, so the woken waiters start a new discovery instead of finding
+/// the dead one).
+struct Leader<'r, T, E> {
+    resolver: &'r Resolver<T, E>,
+    generation: u64,
+    outcome: watch::Sender<Option<Result<T, E>>>,
+    finished: bool,
+}
+
+impl<T, E> Drop for Leader<'_, T, E> {
+    fn drop(&mut self) {
+        if !self.finished {
+            let mut slot = self.resolver.lock();
+            if matches!(slot.state, State::Resolving(g, _) if g == self.generation) {
+                slot.state = State::Empty;
+            }
         }
     }
 }
 
 impl<T, E> Resolver<T, E>
 where
-    T: Clone + Send + Sync + 'static,
-    E: Clone + Send + Sync + 'static,
+    T: Clone + Send + Sync,
+    E: Clone + Send + Sync,
 {
     /// An empty resolver.
     pub fn new() -> Self {
@@ -87,7 +119,7 @@ where
 
     /// The value, if known (no I/O).
     pub fn get(&self) -> Option<T> {
-        match &self.lock().0 {
+        match &self.lock().state {
             State::Ready(v) => Some(v.clone()),
             _ => None,
         }
@@ -96,16 +128,28 @@ where
     /// Replaces the value (a new catalog arrived). A discovery under way
     /// still finishes for its waiters, but no longer overwrites this value.
     pub fn set(&self, value: T) {
-        let mut st = self.lock();
-        st.0 = State::Ready(value);
-        st.1 = None;
+        self.lock().state = State::Ready(value);
     }
 
-    /// Forgets the value: the next call discovers again.
+    /// Forgets the value: the next call discovers again. A discovery under
+    /// way still finishes for its waiters.
     pub fn clear(&self) {
-        let mut st = self.lock();
-        st.0 = State::Empty;
-        st.1 = None;
+        self.lock().state = State::Empty;
+    }
+
+    /// Forgets the value if it is known and `stale` says so (a token that
+    /// was refused or is about to expire); true if it was forgotten. A value
+    /// already replaced by a newer one is kept, so many callers refused
+    /// with the same old credential cause one new discovery, not many.
+    pub fn clear_if(&self, stale: impl FnOnce(&T) -> bool) -> bool {
+        let mut slot = self.lock();
+        match &slot.state {
+            State::Ready(v) if stale(v) => {
+                slot.state = State::Empty;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// The value, discovering it with `discover` if it is not known; one
@@ -115,41 +159,53 @@ where
     pub async fn get_or_discover<F, Fut>(&self, discover: F) -> Result<T, E>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, E>> + Send + 'static,
+        Fut: Future<Output = Result<T, E>>,
     {
-        let (shared, generation) = {
-            let mut st = self.lock();
-            let pending = match &st.0 {
-                State::Ready(v) => return Ok(v.clone()),
-                State::Resolving(g) => st.1.clone().map(|s| (s, *g)),
-                State::Empty => None,
-            };
-            match pending {
-                Some(p) => p,
-                // Nothing under way (`Resolving` always has its future):
-                // start the discovery.
-                None => {
-                    st.2 = st.2.wrapping_add(1);
-                    let g = st.2;
-                    let shared = discover().boxed().shared();
-                    st.0 = State::Resolving(g);
-                    st.1 = Some(shared.clone());
-                    (shared, g)
+        let leader = loop {
+            let mut waiting = {
+                let mut slot = self.lock();
+                match &slot.state {
+                    State::Ready(v) => return Ok(v.clone()),
+                    State::Resolving(_, outcome) => outcome.clone(),
+                    State::Empty => {
+                        slot.generation = slot.generation.wrapping_add(1);
+                        let generation = slot.generation;
+                        let (tx, rx) = watch::channel(None);
+                        slot.state = State::Resolving(generation, rx);
+                        break Leader {
+                            resolver: self,
+                            generation,
+                            outcome: tx,
+                            finished: false,
+                        };
+                    }
                 }
-            }
-        };
-        let outcome = shared.await;
-        let mut st = self.lock();
-        // Only the discovery this call waited on may settle the state (a
-        // `set` or a newer discovery may have come since).
-        if matches!(st.0, State::Resolving(g) if g == generation) {
-            st.1 = None;
-            st.0 = match &outcome {
-                Ok(v) => State::Ready(v.clone()),
-                Err(_) => State::Empty,
             };
+            let seen = match waiting.wait_for(Option::is_some).await {
+                Ok(seen) => seen.clone(),
+                Err(_) => None,
+            };
+            if let Some(outcome) = seen {
+                return outcome;
+            }
+            // The caller running the discovery was dropped: go round, and
+            // start it again unless another waiter already has.
+        };
+        let mut leader = leader;
+        let outcome = discover().await;
+        {
+            let mut slot = self.lock();
+            // Only the discovery this call ran may settle the state (a `set`
+            // or a `clear` may have come since).
+            if matches!(slot.state, State::Resolving(g, _) if g == leader.generation) {
+                slot.state = match &outcome {
+                    Ok(v) => State::Ready(v.clone()),
+                    Err(_) => State::Empty,
+                };
+            }
         }
-        drop(st);
+        leader.finished = true;
+        leader.outcome.send_replace(Some(outcome.clone()));
         outcome
     }
 }
@@ -157,6 +213,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::FutureExt;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
@@ -230,5 +287,48 @@ mod tests {
             Some("/new"),
             "but the new catalog stays"
         );
+    }
+
+    #[tokio::test]
+    async fn a_dropped_leader_hands_over_to_a_waiter() {
+        let r = Arc::new(Resolver::<String>::new());
+        let calls = Arc::new(AtomicUsize::new(0));
+        // The leader never finishes; it is aborted while a waiter waits.
+        let (r1, c1) = (r.clone(), calls.clone());
+        let leader = tokio::spawn(async move {
+            r1.get_or_discover(move || {
+                c1.fetch_add(1, Ordering::SeqCst);
+                futures::future::pending::<Result<String, Error>>()
+            })
+            .await
+        });
+        while calls.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        let (r2, c2) = (r.clone(), calls.clone());
+        let waiter = tokio::spawn(async move {
+            r2.get_or_discover(move || {
+                c2.fetch_add(1, Ordering::SeqCst);
+                async { Ok("/second".to_owned()) }
+            })
+            .await
+        });
+        // The waiter is parked on the leader's outcome before the abort.
+        tokio::task::yield_now().await;
+        leader.abort();
+        assert!(leader.await.unwrap_err().is_cancelled());
+        assert_eq!(waiter.await.unwrap().unwrap(), "/second");
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "the waiter ran it again");
+        assert_eq!(r.get().as_deref(), Some("/second"));
+    }
+
+    #[test]
+    fn clear_if_keeps_a_newer_value() {
+        let r = Resolver::<String>::new();
+        r.set("new".to_owned());
+        assert!(!r.clear_if(|v| v == "old"));
+        assert_eq!(r.get().as_deref(), Some("new"));
+        assert!(r.clear_if(|v| v == "new"));
+        assert_eq!(r.get(), None);
     }
 }
