@@ -5,25 +5,40 @@
 //! client that holds the [`Resolver`], and replaced when a new catalog
 //! arrives ([`Resolver::set`]).
 //!
-//! Concurrent first callers share one discovery: the first caller runs it
-//! (it may borrow the caller's transport: no `'static` needed), the others
-//! wait for its outcome and all get it at once. A failed discovery fails
-//! every current waiter together with the same error (20 concurrent first
-//! calls against a dead server take one timeout, not 20) and leaves the
-//! resolver empty, so the next call tries again. If the caller running the
-//! discovery is dropped before it ends, one of the waiters starts it again.
+//! Concurrent first callers share one discovery and all get its outcome at
+//! once. A failed discovery fails every current waiter together with the
+//! same error (20 concurrent first calls against a dead server take one
+//! timeout, not 20) and leaves the resolver empty, so the next call tries
+//! again. Two ways to discover:
+//!
+//! - [`Resolver::get_or_discover`] takes a `'static` future: if the caller
+//!   that started it is dropped, the others carry the same discovery on;
+//! - [`Resolver::get_or_run`] takes a future that may borrow (an auth
+//!   strategy's login borrows the pipeline's transport): the caller that
+//!   starts it runs it; if that caller is dropped, one of the waiters starts
+//!   it again.
 
 use crate::error::Error;
+use futures::future::{BoxFuture, FutureExt, Shared};
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
 use tokio::sync::watch;
 
-/// What a waiter sees: nothing yet, then the outcome.
-type Outcome<T, E> = watch::Receiver<Option<Result<T, E>>>;
+type Discovery<T, E> = Shared<BoxFuture<'static, Result<T, E>>>;
+
+/// A discovery under way, as its waiters see it.
+enum Pending<T, E> {
+    /// A `'static` discovery any waiter can poll.
+    Shared(Discovery<T, E>),
+    /// A discovery run by one caller; the outcome comes on this channel
+    /// (`None` until then; closed without an outcome if that caller was
+    /// dropped).
+    Leader(watch::Receiver<Option<Result<T, E>>>),
+}
 
 enum State<T, E> {
     Empty,
-    Resolving(u64, Outcome<T, E>),
+    Resolving(u64, Pending<T, E>),
     Ready(T),
 }
 
@@ -51,6 +66,9 @@ struct Slot<T, E> {
 /// assert!(!r.clear_if(|v| v == "/account/v1.0"));
 /// assert!(r.clear_if(|v| v == "/moved/v1.0"));
 /// assert_eq!(r.get(), None);
+/// // A discovery that borrows (here `local`) runs in the caller.
+/// let local = String::from("/borrowed");
+/// assert_eq!(r.get_or_run(|| async { Ok(local.clone()) }).await?, "/borrowed");
 /// # Ok(()) }
 /// ```
 pub struct Resolver<T, E = Error> {
@@ -85,10 +103,10 @@ impl<T, E> Default for Resolver<T, E> {
     }
 }
 
-/// Held by the caller running a discovery: if that caller is dropped
-/// before the end, the resolver goes back to empty (before the channel
-/// closes, so the woken waiters start a new discovery instead of finding
-/// the dead one).
+/// Held by the caller running a [`Resolver::get_or_run`] discovery: if
+/// that caller is dropped before the end, the resolver goes back to empty
+/// (before the channel closes, so the woken waiters start a new discovery
+/// instead of finding the dead one).
 struct Leader<'r, T, E> {
     resolver: &'r Resolver<T, E>,
     generation: u64,
@@ -104,6 +122,24 @@ impl<T, E> Drop for Leader<'_, T, E> {
                 slot.state = State::Empty;
             }
         }
+    }
+}
+
+/// What a caller does once it has looked at the state.
+enum Step<'r, T, E> {
+    /// Poll this shared discovery (of that generation).
+    Join(Discovery<T, E>, u64),
+    /// Run the discovery itself.
+    Lead(Leader<'r, T, E>),
+}
+
+/// The outcome a leader sends; `None` if it was dropped first.
+async fn leader_outcome<T: Clone, E: Clone>(
+    mut rx: watch::Receiver<Option<Result<T, E>>>,
+) -> Option<Result<T, E>> {
+    match rx.wait_for(Option::is_some).await {
+        Ok(seen) => seen.clone(),
+        Err(_) => None,
     }
 }
 
@@ -152,68 +188,112 @@ where
         }
     }
 
+    /// Settles the state with the outcome of discovery `generation`, unless
+    /// a `set`, `clear` or newer discovery came since.
+    fn settle(&self, generation: u64, outcome: &Result<T, E>) {
+        let mut slot = self.lock();
+        if matches!(slot.state, State::Resolving(g, _) if g == generation) {
+            slot.state = match outcome {
+                Ok(v) => State::Ready(v.clone()),
+                Err(_) => State::Empty,
+            };
+        }
+    }
+
     /// The value, discovering it with `discover` if it is not known; one
     /// discovery at a time, shared by every concurrent caller. A failure
     /// reaches every waiter (the same error, cloned) and leaves the
-    /// resolver empty.
+    /// resolver empty. The future is `'static`: if the caller that started
+    /// it is dropped, the other waiters carry it on.
     pub async fn get_or_discover<F, Fut>(&self, discover: F) -> Result<T, E>
+    where
+        T: 'static,
+        E: 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>> + Send + 'static,
+    {
+        let (shared, generation) = loop {
+            let rx = {
+                let mut slot = self.lock();
+                match &slot.state {
+                    State::Ready(v) => return Ok(v.clone()),
+                    State::Resolving(g, Pending::Shared(s)) => break (s.clone(), *g),
+                    State::Resolving(_, Pending::Leader(rx)) => rx.clone(),
+                    State::Empty => {
+                        slot.generation = slot.generation.wrapping_add(1);
+                        let g = slot.generation;
+                        let shared = discover().boxed().shared();
+                        slot.state = State::Resolving(g, Pending::Shared(shared.clone()));
+                        break (shared, g);
+                    }
+                }
+            };
+            if let Some(outcome) = leader_outcome(rx).await {
+                return outcome;
+            }
+        };
+        let outcome = shared.await;
+        self.settle(generation, &outcome);
+        outcome
+    }
+
+    /// [`get_or_discover`](Self::get_or_discover) for a discovery that
+    /// borrows (a login through the caller's transport): the caller that
+    /// finds nothing under way runs it, the others wait for its outcome.
+    /// If that caller is dropped before the end, one of the waiters runs
+    /// its own `discover` instead.
+    pub async fn get_or_run<F, Fut>(&self, discover: F) -> Result<T, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let leader = loop {
-            let mut waiting = {
+        let step = loop {
+            let rx = {
                 let mut slot = self.lock();
                 match &slot.state {
                     State::Ready(v) => return Ok(v.clone()),
-                    State::Resolving(_, outcome) => outcome.clone(),
+                    State::Resolving(g, Pending::Shared(s)) => break Step::Join(s.clone(), *g),
+                    State::Resolving(_, Pending::Leader(rx)) => rx.clone(),
                     State::Empty => {
                         slot.generation = slot.generation.wrapping_add(1);
                         let generation = slot.generation;
                         let (tx, rx) = watch::channel(None);
-                        slot.state = State::Resolving(generation, rx);
-                        break Leader {
+                        slot.state = State::Resolving(generation, Pending::Leader(rx));
+                        break Step::Lead(Leader {
                             resolver: self,
                             generation,
                             outcome: tx,
                             finished: false,
-                        };
+                        });
                     }
                 }
             };
-            let seen = match waiting.wait_for(Option::is_some).await {
-                Ok(seen) => seen.clone(),
-                Err(_) => None,
-            };
-            if let Some(outcome) = seen {
+            if let Some(outcome) = leader_outcome(rx).await {
                 return outcome;
             }
             // The caller running the discovery was dropped: go round, and
             // start it again unless another waiter already has.
         };
-        let mut leader = leader;
-        let outcome = discover().await;
-        {
-            let mut slot = self.lock();
-            // Only the discovery this call ran may settle the state (a `set`
-            // or a `clear` may have come since).
-            if matches!(slot.state, State::Resolving(g, _) if g == leader.generation) {
-                slot.state = match &outcome {
-                    Ok(v) => State::Ready(v.clone()),
-                    Err(_) => State::Empty,
-                };
+        match step {
+            Step::Join(shared, generation) => {
+                let outcome = shared.await;
+                self.settle(generation, &outcome);
+                outcome
+            }
+            Step::Lead(mut leader) => {
+                let outcome = discover().await;
+                self.settle(leader.generation, &outcome);
+                leader.finished = true;
+                leader.outcome.send_replace(Some(outcome.clone()));
+                outcome
             }
         }
-        leader.finished = true;
-        leader.outcome.send_replace(Some(outcome.clone()));
-        outcome
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures::FutureExt;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
@@ -296,7 +376,7 @@ mod tests {
         // The leader never finishes; it is aborted while a waiter waits.
         let (r1, c1) = (r.clone(), calls.clone());
         let leader = tokio::spawn(async move {
-            r1.get_or_discover(move || {
+            r1.get_or_run(move || {
                 c1.fetch_add(1, Ordering::SeqCst);
                 futures::future::pending::<Result<String, Error>>()
             })
@@ -307,7 +387,7 @@ mod tests {
         }
         let (r2, c2) = (r.clone(), calls.clone());
         let waiter = tokio::spawn(async move {
-            r2.get_or_discover(move || {
+            r2.get_or_run(move || {
                 c2.fetch_add(1, Ordering::SeqCst);
                 async { Ok("/second".to_owned()) }
             })

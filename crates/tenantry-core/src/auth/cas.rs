@@ -113,10 +113,7 @@ impl CasSso {
         if let Some(old) = refused {
             self.inner.tgt.clear_if(|t| t == old);
         }
-        self.inner
-            .tgt
-            .get_or_discover(|| self.login(transport))
-            .await
+        self.inner.tgt.get_or_run(|| self.login(transport)).await
     }
 
     /// `POST /cas/v1/tickets`: a new TGT.
@@ -261,7 +258,7 @@ impl CasApp {
     /// The `Cookie` header value of the session, logging in if needed (one
     /// login for every concurrent caller).
     async fn cookie(&self, transport: &dyn HttpTransport) -> Result<Secret> {
-        self.session.get_or_discover(|| self.login(transport)).await
+        self.session.get_or_run(|| self.login(transport)).await
     }
 
     /// Service ticket, then its validation: a new session cookie.

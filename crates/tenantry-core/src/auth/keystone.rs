@@ -288,7 +288,7 @@ impl KeystoneAuth {
         }
         self.inner
             .identity_base
-            .get_or_discover(|| self.discover(transport))
+            .get_or_run(|| self.discover(transport))
             .await
     }
 
@@ -369,7 +369,7 @@ impl KeystoneAuth {
         self.inner.token.clear_if(|t| t.refresh_at <= now);
         self.inner
             .token
-            .get_or_discover(|| async {
+            .get_or_run(|| async {
                 let t = self.login(transport).await?;
                 if self.inner.endpoint_override.is_none() {
                     match select_endpoint(&t.info, &self.inner.filter) {
@@ -488,7 +488,7 @@ impl KeystoneAuth {
         let t = self.session(transport).await?;
         self.inner
             .endpoint
-            .get_or_discover(|| async { select_endpoint(&t.info, &self.inner.filter) })
+            .get_or_run(|| async { select_endpoint(&t.info, &self.inner.filter) })
             .await
     }
 
