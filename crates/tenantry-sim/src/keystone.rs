@@ -250,6 +250,36 @@ impl KeystoneSim {
         });
     }
 
+    /// Forget every user, project and token (the catalog and token
+    /// lifetime stay as configured).
+    pub fn clear_identities(&self) {
+        let mut st = self.lock();
+        let mut new = State::empty();
+        new.catalog = st.catalog.take();
+        new.token_ttl = st.token_ttl;
+        *st = new;
+    }
+
+    /// Remove a user (its tokens stay valid until they expire or are
+    /// revoked, as in Keystone; new logins fail).
+    pub fn remove_user(&self, id: &str) {
+        self.lock().users.retain(|u| u.id != id);
+    }
+
+    /// Remove a project: new tokens cannot be scoped to it.
+    pub fn remove_project(&self, id: &str) {
+        self.lock().projects.retain(|p| p.id != id);
+    }
+
+    /// Revoke every token issued to this user id.
+    pub fn revoke_user_tokens(&self, user_id: &str) {
+        for t in self.lock().tokens.values_mut() {
+            if t.body["user"]["id"] == user_id {
+                t.revoked = true;
+            }
+        }
+    }
+
     /// Add a project (tenant); every user may scope to every project.
     pub fn add_project(&self, id: &str, name: &str, domain_id: &str) {
         let mut st = self.lock();
@@ -296,7 +326,8 @@ impl KeystoneSim {
         self.lock().issued
     }
 
-    /// Replace the service catalog put into scoped tokens.
+    /// Replace the service catalog put into scoped tokens (`{origin}` in a
+    /// URL stands for the server as the client reached it).
     pub fn set_catalog(&self, catalog: Vec<CatalogEndpoint>) {
         self.lock().catalog = Some(catalog);
     }
@@ -370,12 +401,14 @@ impl KeystoneSim {
             .unwrap_or_else(|| Self::default_catalog(origin));
         let mut services: Vec<(String, String, Vec<Value>)> = Vec::new();
         for ep in eps {
+            // `{origin}` in a set catalog's URL: the server as the client
+            // reached it (so a catalog set before the port is known works).
             let endpoint = json!({
                 "id": uuid::Uuid::new_v4().simple().to_string(),
                 "interface": ep.interface,
                 "region": ep.region,
                 "region_id": ep.region,
-                "url": ep.url,
+                "url": ep.url.replace("{origin}", origin),
             });
             match services
                 .iter_mut()

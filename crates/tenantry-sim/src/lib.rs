@@ -9,7 +9,8 @@
 //! * [`CasSim`]: a CAS REST server with Shiro app logins (Etu Nexus);
 //! * [`KeystoneSim`]: Keystone v3 password authentication (NTT ECL);
 //! * [`KeycloakSim`]: a Keycloak token endpoint (Squonk2);
-//! * [`AstakosSim`]: Synnefo's Astakos identity, quota and project service.
+//! * [`AstakosSim`]: Synnefo's Astakos identity, quota and project service;
+//! * [`EclSssSim`]: NTT ECL 2.0 SSS v1 behind its own Keystone.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -26,12 +27,14 @@ use std::sync::Arc;
 
 pub mod astakos;
 pub mod cas;
+pub mod ecl_sss;
 pub mod keycloak;
 pub mod keystone;
 pub mod kit;
 
 pub use astakos::AstakosSim;
 pub use cas::{CasApp, CasSim};
+pub use ecl_sss::EclSssSim;
 pub use keycloak::KeycloakSim;
 pub use keystone::{CatalogEndpoint, KeystoneSim};
 pub use kit::{
@@ -58,6 +61,11 @@ pub struct Simulators {
     pub astakos: AstakosSim,
     /// The server running [`Simulators::astakos`].
     pub astakos_server: SimServer,
+    /// The ECL SSS state (seeded, see [`EclSssSim::seeded`]); its own
+    /// Keystone is on the same server.
+    pub ecl_sss: EclSssSim,
+    /// The server running [`Simulators::ecl_sss`].
+    pub ecl_sss_server: SimServer,
 }
 
 impl Simulators {
@@ -85,6 +93,9 @@ impl Simulators {
         let astakos = AstakosSim::seeded();
         let astakos_server =
             SimServer::start_with(astakos.router(), with(Arc::new(astakos.clone()))).await?;
+        let ecl_sss = EclSssSim::seeded();
+        let ecl_sss_server =
+            SimServer::start_with(ecl_sss.router(), with(Arc::new(ecl_sss.clone()))).await?;
         Ok(Simulators {
             cas,
             cas_server,
@@ -94,6 +105,8 @@ impl Simulators {
             keycloak_server,
             astakos,
             astakos_server,
+            ecl_sss,
+            ecl_sss_server,
         })
     }
 
@@ -101,13 +114,15 @@ impl Simulators {
     /// `{"cas":{"url","group","username","password","apps":[{"name","service_url","api_url"}]},
     /// "keystone":{"url","auth_url","username","password","user_domain_id","project_id"},
     /// "keycloak":{"url","realm","client_id","username","password"},
-    /// "astakos":{...}}` (see [`AstakosSim::seed_json`]).
+    /// "astakos":{...},"ecl-sss":{...}}` (see [`AstakosSim::seed_json`],
+    /// [`EclSssSim::seed_json`]).
     pub fn seed_json(&self) -> serde_json::Value {
         serde_json::json!({
             "cas": self.cas.seed_json(&self.cas_server.base_url()),
             "keystone": self.keystone.seed_json(&self.keystone_server.base_url()),
             "keycloak": self.keycloak.seed_json(&self.keycloak_server.base_url()),
             "astakos": self.astakos.seed_json(&self.astakos_server.base_url()),
+            "ecl-sss": self.ecl_sss.seed_json(&self.ecl_sss_server.base_url()),
         })
     }
 }

@@ -1,4 +1,4 @@
-//! `tenantry-sim serve --service <cas|keystone|keycloak|astakos|all>
+//! `tenantry-sim serve --service <cas|keystone|keycloak|astakos|ecl-sss|all>
 //! [--port P] [--bind ADDR] [--tls] [--seed FILE] [--header-read-timeout SECS]
 //! [--max-connections N] [--max-body-bytes N]`
 //!
@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tenantry_sim::{
-    AstakosSim, CasSim, KeycloakSim, KeystoneSim, SimControl, SimOptions, SimServer, SimTls,
+    AstakosSim, CasSim, EclSssSim, KeycloakSim, KeystoneSim, SimControl, SimOptions, SimServer,
+    SimTls,
 };
 
 #[derive(Parser, Debug)]
@@ -67,6 +68,8 @@ enum Service {
     Keystone,
     Keycloak,
     Astakos,
+    /// NTT ECL SSS v1 behind its own Keystone (one port).
+    EclSss,
     All,
 }
 
@@ -238,6 +241,12 @@ async fn serve(
     }
     if matches!(service, Service::Astakos | Service::All) {
         let sim = AstakosSim::seeded();
+        started
+            .add(&opts, &sim, sim.router(), |u| sim.seed_json(u))
+            .await?;
+    }
+    if matches!(service, Service::EclSss | Service::All) {
+        let sim = EclSssSim::seeded();
         started
             .add(&opts, &sim, sim.router(), |u| sim.seed_json(u))
             .await?;

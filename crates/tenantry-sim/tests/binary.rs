@@ -45,7 +45,12 @@ async fn first_line(args: &[&str]) -> (Guard, serde_json::Value) {
 async fn serve_all_prints_one_json_line() {
     let (mut child, v) = first_line(&["serve", "--service", "all"]).await;
     let services = v["services"].as_object().unwrap();
-    assert_eq!(services.len(), 4);
+    assert_eq!(services.len(), 5);
+    let ecl = &services["ecl-sss"];
+    assert_eq!(
+        ecl["sss_url"],
+        format!("{}/api/v1.0", ecl["url"].as_str().unwrap())
+    );
     let cas = &services["cas"];
     assert_eq!(cas["group"], "workshop");
     assert_eq!(cas["username"], "alice");

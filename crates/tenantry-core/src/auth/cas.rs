@@ -14,6 +14,12 @@
 //! JSON was due) is forgotten and the login runs again once; a refused ST
 //! request gets a fresh TGT once.
 //!
+//! The TGT and each application's session are an
+//! [`endpoint::Resolver`](crate::endpoint::Resolver) shared by the clones:
+//! concurrent callers share one login, a failed login fails them all at
+//! once (the next call tries again), and callers refused with the same
+//! session cause one new login.
+//!
 //! Differences from the reference (`etunexus` 0.6.8): form bodies are sent as
 //! `application/x-www-form-urlencoded` (the reference labels them `test/html`
 //! and `application/json`; the server parses the body either way); the ST is
@@ -22,6 +28,7 @@
 //! goes on and posts to `/cas/v1/tickets/None`); expired sessions log in again.
 
 use super::{form, request, AuthStrategy};
+use crate::endpoint::Resolver;
 use crate::error::{AuthError, AuthErrorKind, Error, Result};
 use crate::redact::Scrubber;
 use crate::secret::Secret;
@@ -29,7 +36,6 @@ use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method};
 use std::sync::Arc;
-use tokio::sync::{Mutex, RwLock};
 use url::Url;
 
 #[derive(Debug)]
@@ -38,7 +44,7 @@ struct SsoInner {
     group: String,
     username: String,
     password: Secret,
-    tgt: Mutex<Option<Secret>>,
+    tgt: Resolver<Secret>,
 }
 
 /// A CAS login (one TGT), shared by the applications that use it.
@@ -83,7 +89,7 @@ impl CasSso {
                 group,
                 username,
                 password,
-                tgt: Mutex::new(None),
+                tgt: Resolver::new(),
             }),
         })
     }
@@ -96,19 +102,22 @@ impl CasSso {
         Ok(CasApp {
             sso: self.clone(),
             service_url,
-            session: Arc::new(RwLock::new(None)),
-            login_lock: Arc::new(Mutex::new(())),
+            session: Arc::new(Resolver::new()),
         })
     }
 
-    /// The TGT: cached, or from a new login when `renew` or none is cached.
-    async fn tgt(&self, transport: &dyn HttpTransport, renew: bool) -> Result<Secret> {
-        let mut slot = self.inner.tgt.lock().await;
-        if !renew {
-            if let Some(t) = slot.as_ref() {
-                return Ok(t.clone());
-            }
+    /// The TGT: cached, or from one login shared by concurrent callers;
+    /// `refused` (a TGT the server refused) is forgotten first, unless a
+    /// newer one has replaced it.
+    async fn tgt(&self, transport: &dyn HttpTransport, refused: Option<&Secret>) -> Result<Secret> {
+        if let Some(old) = refused {
+            self.inner.tgt.clear_if(|t| t == old);
         }
+        self.inner.tgt.get_or_run(|| self.login(transport)).await
+    }
+
+    /// `POST /cas/v1/tickets`: a new TGT.
+    async fn login(&self, transport: &dyn HttpTransport) -> Result<Secret> {
         let i = &self.inner;
         let login = format!("{}\\{}", i.group, i.username);
         let req = request(
@@ -154,14 +163,13 @@ impl CasSso {
                 );
                 self.scrubbed(e, &scrubber, resp.body())
             })?;
-        *slot = Some(tgt.clone());
         Ok(tgt)
     }
 
     async fn service_ticket(&self, transport: &dyn HttpTransport, service: &Url) -> Result<Secret> {
-        let mut renew = false;
+        let mut refused: Option<Secret> = None;
         loop {
-            let tgt = self.tgt(transport, renew).await?;
+            let tgt = self.tgt(transport, refused.as_ref()).await?;
             let url = Url::parse(&format!(
                 "{}/{}",
                 self.inner.tickets_url,
@@ -199,10 +207,10 @@ impl CasSso {
                 }
                 return Ok(Secret::new(st));
             }
-            if !renew && matches!(status, 400 | 401 | 404) {
+            if refused.is_none() && matches!(status, 400 | 401 | 404) {
                 // The TGT expired or was revoked: log in again once.
                 tracing::debug!(status, "CAS refused the TGT; logging in again");
-                renew = true;
+                refused = Some(tgt);
                 continue;
             }
             let e = AuthError::from_answer(
@@ -233,8 +241,7 @@ impl CasSso {
 pub struct CasApp {
     sso: CasSso,
     service_url: Url,
-    session: Arc<RwLock<Option<Secret>>>,
-    login_lock: Arc<Mutex<()>>,
+    session: Arc<Resolver<Secret>>,
 }
 
 impl CasApp {
@@ -245,18 +252,17 @@ impl CasApp {
 
     /// Whether a session cookie is held.
     pub async fn has_session(&self) -> bool {
-        self.session.read().await.is_some()
+        self.session.get().is_some()
     }
 
-    /// The `Cookie` header value of the session, logging in if needed.
+    /// The `Cookie` header value of the session, logging in if needed (one
+    /// login for every concurrent caller).
     async fn cookie(&self, transport: &dyn HttpTransport) -> Result<Secret> {
-        if let Some(c) = self.session.read().await.clone() {
-            return Ok(c);
-        }
-        let _g = self.login_lock.lock().await;
-        if let Some(c) = self.session.read().await.clone() {
-            return Ok(c);
-        }
+        self.session.get_or_run(|| self.login(transport)).await
+    }
+
+    /// Service ticket, then its validation: a new session cookie.
+    async fn login(&self, transport: &dyn HttpTransport) -> Result<Secret> {
         let st = self
             .sso
             .service_ticket(transport, &self.service_url)
@@ -290,7 +296,6 @@ impl CasApp {
             );
             self.sso.scrubbed(e, &scrubber, resp.body())
         })?;
-        *self.session.write().await = Some(cookie.clone());
         Ok(cookie)
     }
 }
@@ -354,12 +359,8 @@ impl AuthStrategy for CasApp {
             .get(http::header::COOKIE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let mut s = self.session.write().await;
-        if s.as_ref()
-            .is_some_and(|c| sent.is_empty() || c.expose() == sent)
-        {
-            *s = None;
-        }
+        self.session
+            .clear_if(|c| sent.is_empty() || c.expose() == sent);
         true
     }
 

@@ -11,8 +11,15 @@
 //! 4. The service endpoint is picked from the catalog: exact service type,
 //!    interface, and region when one is set, else the first match in catalog
 //!    order; empty URLs are skipped (`ecl-sss.md` §1.5).
+//!
+//! The identity base, the token and the service endpoint are each an
+//! [`endpoint::Resolver`](crate::endpoint::Resolver) shared by the clones:
+//! concurrent callers share one login (a failed one fails them all at once,
+//! the next call tries again), 100 callers refused with the same token cause
+//! one new login, and every login's catalog replaces the endpoint.
 
 use super::{request, AuthStrategy};
+use crate::endpoint::Resolver;
 use crate::error::{AuthError, AuthErrorKind, Error, Result};
 use crate::secret::Secret;
 use crate::transport::{HttpRequest, HttpTransport};
@@ -22,7 +29,6 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
-use tokio::sync::{Mutex, RwLock};
 use url::Url;
 
 /// Who logs in.
@@ -103,9 +109,9 @@ struct Inner {
     endpoint_override: Option<Url>,
     discovery: bool,
     margin: Duration,
-    identity_base: RwLock<Option<Url>>,
-    token: RwLock<Option<KeystoneToken>>,
-    login_lock: Mutex<()>,
+    identity_base: Resolver<Url>,
+    token: Resolver<Arc<KeystoneToken>>,
+    endpoint: Resolver<Url>,
 }
 
 /// Keystone v3 password auth. Clones share the token cache.
@@ -229,9 +235,9 @@ impl KeystoneAuthBuilder {
                 endpoint_override,
                 discovery: self.discovery,
                 margin: self.margin,
-                identity_base: RwLock::new(None),
-                token: RwLock::new(None),
-                login_lock: Mutex::new(()),
+                identity_base: Resolver::new(),
+                token: Resolver::new(),
+                endpoint: Resolver::new(),
             }),
         })
     }
@@ -277,16 +283,13 @@ impl KeystoneAuth {
     }
 
     async fn identity_base(&self, transport: &dyn HttpTransport) -> Result<Url> {
-        if let Some(u) = self.inner.identity_base.read().await.clone() {
-            return Ok(u);
+        if !self.inner.discovery {
+            return fallback_base(&self.inner.auth_url);
         }
-        let base = if self.inner.discovery {
-            self.discover(transport).await?
-        } else {
-            fallback_base(&self.inner.auth_url)?
-        };
-        *self.inner.identity_base.write().await = Some(base.clone());
-        Ok(base)
+        self.inner
+            .identity_base
+            .get_or_run(|| self.discover(transport))
+            .await
     }
 
     async fn discover(&self, transport: &dyn HttpTransport) -> Result<Url> {
@@ -353,25 +356,30 @@ impl KeystoneAuth {
         Ok(url)
     }
 
-    /// A valid token: the cached one, or a new login (one at a time).
+    /// A valid token: the cached one, or a new login shared by every
+    /// concurrent caller.
     pub async fn token(&self, transport: &dyn HttpTransport) -> Result<KeystoneToken> {
-        if let Some(t) = self.fresh().await {
-            return Ok(t);
-        }
-        let _g = self.inner.login_lock.lock().await;
-        if let Some(t) = self.fresh().await {
-            return Ok(t);
-        }
-        let t = self.login(transport).await?;
-        *self.inner.token.write().await = Some(t.clone());
-        Ok(t)
+        self.session(transport).await.map(|t| (*t).clone())
     }
 
-    async fn fresh(&self) -> Option<KeystoneToken> {
-        let t = self.inner.token.read().await;
-        t.as_ref()
-            .filter(|t| t.refresh_at > OffsetDateTime::now_utc())
-            .cloned()
+    /// The cached token unless it is due for refresh, else one login for
+    /// every concurrent caller; the new catalog replaces the endpoint.
+    async fn session(&self, transport: &dyn HttpTransport) -> Result<Arc<KeystoneToken>> {
+        let now = OffsetDateTime::now_utc();
+        self.inner.token.clear_if(|t| t.refresh_at <= now);
+        self.inner
+            .token
+            .get_or_run(|| async {
+                let t = self.login(transport).await?;
+                if self.inner.endpoint_override.is_none() {
+                    match select_endpoint(&t.info, &self.inner.filter) {
+                        Ok(u) => self.inner.endpoint.set(u),
+                        Err(_) => self.inner.endpoint.clear(),
+                    }
+                }
+                Ok(Arc::new(t))
+            })
+            .await
     }
 
     async fn login(&self, transport: &dyn HttpTransport) -> Result<KeystoneToken> {
@@ -474,8 +482,14 @@ impl KeystoneAuth {
         if let Some(u) = &self.inner.endpoint_override {
             return Ok(u.clone());
         }
-        let t = self.token(transport).await?;
-        select_endpoint(&t.info, &self.inner.filter)
+        // The session first: a token refused a moment ago is replaced now,
+        // and its login's catalog with it, so a re-sent request goes to the
+        // new catalog's endpoint.
+        let t = self.session(transport).await?;
+        self.inner
+            .endpoint
+            .get_or_run(|| async { select_endpoint(&t.info, &self.inner.filter) })
+            .await
     }
 
     /// The endpoint filter.
@@ -558,7 +572,7 @@ fn join(base: &Url, path: &str) -> Result<Url> {
 #[async_trait::async_trait]
 impl AuthStrategy for KeystoneAuth {
     async fn apply(&self, request: &mut HttpRequest, transport: &dyn HttpTransport) -> Result<()> {
-        let t = self.token(transport).await?;
+        let t = self.session(transport).await?;
         let mut v = HeaderValue::from_str(t.token.expose()).map_err(|_| {
             AuthError::new(
                 AuthErrorKind::BadAnswer,
@@ -579,12 +593,11 @@ impl AuthStrategy for KeystoneAuth {
             .get("x-auth-token")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let mut t = self.inner.token.write().await;
-        if t.as_ref()
-            .is_some_and(|t| sent.is_empty() || t.token.expose() == sent)
-        {
-            *t = None;
-        }
+        // Only the token that was refused: a newer one (another caller's
+        // re-login) is kept, so N refused callers share one new login.
+        self.inner
+            .token
+            .clear_if(|t| sent.is_empty() || t.token.expose() == sent);
         true
     }
 
