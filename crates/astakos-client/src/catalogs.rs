@@ -3,9 +3,10 @@
 //! (`{ACCOUNT}/service/user_catalogs`) (#5–#12 of the reference).
 //!
 //! Astakos does not page these lookups: one request answers for every id
-//! sent. For long lists, [`UsersHandler::usernames_in_chunks`] and
-//! [`UsersHandler::uuids_in_chunks`] send them in chunks, one request at a
-//! time, as a lazy stream of entries (core's [`page::chunked`]).
+//! sent. For long lists, [`GetUsernames::into_stream`] and
+//! [`GetUuids::into_stream`] send them in chunks of
+//! [`chunk_size`](GetUsernames::chunk_size), one request at a time, as a
+//! lazy stream of entries (core's [`page::chunked`]).
 
 use crate::client::answer_lacks as missing;
 use crate::ids::Uuid;
