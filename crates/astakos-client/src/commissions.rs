@@ -5,7 +5,7 @@ use crate::ids::{ProjectId, Serial, Uuid};
 use crate::models::commissions::{
     CommissionAction, CommissionInfo, CommissionRequest, Provision, ResolveResult,
 };
-use crate::{action, required, AstakosClient};
+use crate::{known_action, required, AstakosClient};
 use serde_json::json;
 use std::collections::BTreeMap;
 use tenantry_core::pipeline::Decl;
@@ -317,7 +317,7 @@ builder!(
 impl CommissionActionRequest<'_> {
     /// Sends the request.
     pub async fn send(self) -> Result<()> {
-        let action = action(self.action, |a| !a.is_unknown(), "accept or reject")?;
+        let action = known_action(self.action, CommissionAction::is_unknown)?;
         let c = self.client;
         let op = c
             .op(&ACTION)

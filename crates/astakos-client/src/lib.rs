@@ -286,10 +286,10 @@ macro_rules! setters {
     };
 }
 
-/// A request builder `$name<'a>`: the client, the ids the handler method
-/// was given (`new(client, ids…)`), and optional fields with their
-/// setters (as [`setters!`]); required ones are checked by [`required`]
-/// when sending, before any I/O. It serializes to the fields that are set
+/// A request builder `$name<'a>`: the client, the fields its handler
+/// method fills (`new(client, ids…)`: typed ids, fixed settings), and
+/// optional fields with their setters (as [`setters!`]); required ones are
+/// checked by [`required`] when sending, before any I/O. It serializes to the fields that are set
 /// (with their `#[serde(..)]`), which is the query of a GET.
 macro_rules! builder {
     ($(#[$m:meta])* $name:ident { $($id:ident: $idt:ty),* } {
@@ -320,18 +320,21 @@ pub(crate) fn required<T>(field: &'static str, v: Option<T>) -> Result<T> {
     v.ok_or_else(|| Error::invalid_input(field, "is required"))
 }
 
-/// A required action known to this client (`known`), else
-/// [`Error::InvalidInput`] for `action` (`` `x` is not <kind> ``).
-pub(crate) fn action<A: std::fmt::Display>(
+/// A required action that this client knows (not `unknown`), else
+/// [`Error::InvalidInput`] for `action` (`` `x` is not a ProjectAction ``).
+pub(crate) fn known_action<A: std::fmt::Display>(
     v: Option<A>,
-    known: impl Fn(&A) -> bool,
-    kind: &str,
+    unknown: fn(&A) -> bool,
 ) -> Result<A> {
     let a = required("action", v)?;
-    if !known(&a) {
+    if unknown(&a) {
+        let kind = std::any::type_name::<A>()
+            .rsplit("::")
+            .next()
+            .unwrap_or("action");
         return Err(Error::invalid_input(
             "action",
-            format!("`{a}` is not {kind}"),
+            format!("`{a}` is not a {kind}"),
         ));
     }
     Ok(a)

@@ -2,7 +2,7 @@
 
 use crate::ids::{MembershipId, ProjectId};
 use crate::models::projects::{Membership, MembershipAction, MembershipRef};
-use crate::{action, required};
+use crate::{known_action, required};
 use serde_json::json;
 use std::collections::BTreeMap;
 use tenantry_core::encode::QueryStyle::PythonQuotePlus;
@@ -153,7 +153,7 @@ builder!(
 impl MembershipActionRequest<'_> {
     /// Sends the request.
     pub async fn send(self) -> Result<()> {
-        let action = action(self.action, |a| !a.is_unknown(), "a membership action")?;
+        let action = known_action(self.action, MembershipAction::is_unknown)?;
         let c = self.client;
         let body = BTreeMap::from([(action.as_str(), self.reason.unwrap_or_default())]);
         let op = c.op(&ACTION).await?.param("id", &self.id.to_string());

@@ -5,7 +5,7 @@ use crate::models::projects::{
     ApplicationAction, NewProject, Project, ProjectAction, ProjectApplicationRef, ProjectMode,
     ProjectState,
 };
-use crate::{action, required};
+use crate::{known_action, required};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tenantry_core::encode::QueryStyle::PythonQuotePlus;
@@ -222,7 +222,7 @@ builder!(
 impl ProjectActionRequest<'_> {
     /// Sends the request.
     pub async fn send(self) -> Result<()> {
-        let action = action(self.action, |a| !a.is_unknown(), "a project action")?;
+        let action = known_action(self.action, ProjectAction::is_unknown)?;
         #[derive(Serialize)]
         struct Reason {
             reason: String,
@@ -280,7 +280,7 @@ builder!(
 impl ApplicationActionRequest<'_> {
     /// Sends the request.
     pub async fn send(self) -> Result<()> {
-        let action = action(self.action, |a| !a.is_unknown(), "an application action")?;
+        let action = known_action(self.action, ApplicationAction::is_unknown)?;
         #[derive(Serialize)]
         struct Reasons {
             reasons: String,
