@@ -40,6 +40,21 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Handler methods take only typed ids; the rest goes on the builder, and a
+//! required field left unset is refused before anything is sent:
+//!
+//! ```no_run
+//! use astakos_client::models::{NewProject, ProjectAction};
+//! # async fn run(client: astakos_client::AstakosClient) -> astakos_client::Result<()> {
+//! let spec = NewProject::new("lab.example.org", "2030-01-01T00:00:00Z");
+//! let created = client.projects().create().spec(spec).send().await?;
+//! let suspend = client.projects().action(&created.id).action(ProjectAction::Suspend);
+//! suspend.reason("end of term").send().await?;
+//! let e = client.projects().action(&created.id).send().await.unwrap_err();
+//! assert!(matches!(e, astakos_client::Error::InvalidInput { ref field, .. } if field == "action"));
+//! # Ok(()) }
+//! ```
+//!
 //! # Building a client
 //!
 //! [`AstakosClient::builder`]`(auth_url, token)` then
