@@ -258,10 +258,9 @@ async fn oauth2_code_exchange_and_token_validation() {
     let alice = env.client(sim::ALICE_TOKEN);
     let tok = alice
         .identity()
-        .oauth2_token(
-            sim::OAUTH2_CLIENT_ID,
-            Secret::new(sim::OAUTH2_CLIENT_SECRET),
-        )
+        .oauth2_token()
+        .client_id(sim::OAUTH2_CLIENT_ID)
+        .client_secret(Secret::new(sim::OAUTH2_CLIENT_SECRET))
         .code(Secret::new(code.clone()))
         .redirect_uri(sim::OAUTH2_REDIRECT_URI)
         .send()
@@ -300,10 +299,9 @@ async fn oauth2_code_exchange_and_token_validation() {
     // The code is single-use.
     let e = alice
         .identity()
-        .oauth2_token(
-            sim::OAUTH2_CLIENT_ID,
-            Secret::new(sim::OAUTH2_CLIENT_SECRET),
-        )
+        .oauth2_token()
+        .client_id(sim::OAUTH2_CLIENT_ID)
+        .client_secret(Secret::new(sim::OAUTH2_CLIENT_SECRET))
         .code(Secret::new(code))
         .redirect_uri(sim::OAUTH2_REDIRECT_URI)
         .send()
@@ -316,7 +314,8 @@ async fn oauth2_code_exchange_and_token_validation() {
     env.clear();
     let info = svc
         .identity()
-        .validate_token(&access)
+        .validate_token()
+        .token_id(access.clone())
         .send()
         .await
         .expect("valid")
@@ -330,7 +329,8 @@ async fn oauth2_code_exchange_and_token_validation() {
 
     let within = format!("{}/alice/file.txt", sim::OAUTH2_REDIRECT_URI);
     svc.identity()
-        .validate_token(&access)
+        .validate_token()
+        .token_id(access.clone())
         .belongs_to(within.clone())
         .send()
         .await
@@ -338,7 +338,8 @@ async fn oauth2_code_exchange_and_token_validation() {
     assert_eq!(query(&env.last()), pairs(&[("belongsTo", &within)]));
     let e = svc
         .identity()
-        .validate_token(&access)
+        .validate_token()
+        .token_id(access)
         .belongs_to("https://elsewhere.example.org/")
         .send()
         .await
@@ -346,7 +347,8 @@ async fn oauth2_code_exchange_and_token_validation() {
     assert!(e.is_not_found(), "{e:?}");
     let e = svc
         .identity()
-        .validate_token(&Secret::new("no-such-oauth-token"))
+        .validate_token()
+        .token_id(Secret::new("no-such-oauth-token"))
         .send()
         .await
         .expect_err("unknown");
@@ -361,7 +363,9 @@ async fn user_catalogs_both_ways() {
     let alice = env.client(sim::ALICE_TOKEN);
     let names = alice
         .users()
-        .usernames(&[uuid(A), uuid(B), uuid("no-such-uuid")])
+        .usernames()
+        .uuids([uuid(A), uuid(B), uuid("no-such-uuid")])
+        .send()
         .await
         .expect("usernames");
     let e = env.last();
@@ -395,7 +399,9 @@ async fn user_catalogs_both_ways() {
 
     let ids = alice
         .users()
-        .uuids(&["carol@example.org", "nobody@example.org"])
+        .uuids()
+        .display_names(["carol@example.org", "nobody@example.org"])
+        .send()
         .await
         .expect("uuids");
     assert_eq!(
@@ -405,12 +411,20 @@ async fn user_catalogs_both_ways() {
     assert_eq!(ids.len(), 1);
     assert_eq!(ids["carol@example.org"], Some(uuid(C)));
     assert_eq!(
-        alice.users().uuid("bob@example.org").await.expect("bob"),
+        alice
+            .users()
+            .uuid()
+            .display_name("bob@example.org")
+            .send()
+            .await
+            .expect("bob"),
         Some(uuid(B))
     );
     let e = alice
         .users()
-        .uuid("nobody@example.org")
+        .uuid()
+        .display_name("nobody@example.org")
+        .send()
         .await
         .expect_err("unknown name");
     assert!(
@@ -424,7 +438,9 @@ async fn user_catalogs_both_ways() {
     let svc = env.client(sim::CYCLADES_TOKEN);
     let names = svc
         .service_users()
-        .usernames(&[uuid(C)])
+        .usernames()
+        .uuids([uuid(C)])
+        .send()
         .await
         .expect("service usernames");
     let e = env.last();
@@ -433,7 +449,9 @@ async fn user_catalogs_both_ways() {
     assert_eq!(names[&uuid(C)].as_deref(), Some("carol@example.org"));
     assert_eq!(
         svc.service_users()
-            .uuid("alice@example.org")
+            .uuid()
+            .display_name("alice@example.org")
+            .send()
             .await
             .expect("svc uuid"),
         Some(uuid(A))
@@ -443,7 +461,7 @@ async fn user_catalogs_both_ways() {
         Err(Error::Decode { ref message, .. }) if message.starts_with("No display name")
     ));
     assert!(matches!(
-        svc.service_users().uuid("x@y").await,
+        svc.service_users().uuid().display_name("x@y").send().await,
         Err(Error::Decode { ref message, .. }) if message.starts_with("No uuid")
     ));
 
@@ -452,13 +470,17 @@ async fn user_catalogs_both_ways() {
     // components only), so a token of the other kind is a 401.
     let e = alice
         .service_users()
-        .usernames(&[uuid(A)])
+        .usernames()
+        .uuids([uuid(A)])
+        .send()
         .await
         .expect_err("user token on a service route");
     assert!(matches!(e, Error::Api(ref a) if a.status == 401), "{e:?}");
     let e = svc
         .users()
-        .usernames(&[uuid(A)])
+        .usernames()
+        .uuids([uuid(A)])
+        .send()
         .await
         .expect_err("service token on a user route");
     assert!(matches!(e, Error::Api(ref a) if a.status == 401), "{e:?}");
@@ -490,7 +512,10 @@ async fn services_resources_and_feedback() {
 
     alice
         .feedback()
-        .send("hello world", "a&b=c")
+        .create()
+        .message("hello world")
+        .data("a&b=c")
+        .send()
         .await
         .expect("feedback");
     let e = env.last();
@@ -522,7 +547,10 @@ async fn services_resources_and_feedback() {
     let e = env
         .client(sim::CYCLADES_TOKEN)
         .feedback()
-        .send("x", "y")
+        .create()
+        .message("x")
+        .data("y")
+        .send()
         .await
         .expect_err("service token");
     // A service token is unknown on a user route: 401.
@@ -548,7 +576,7 @@ async fn service_quotas_queries() {
         .quotas()
         .service_quotas()
         .users([uuid(A), uuid(B)])
-        .project(pid(ER))
+        .projects([pid(ER)])
         .send()
         .await
         .expect("filtered");
@@ -570,7 +598,7 @@ async fn service_quotas_queries() {
     let pq = svc
         .quotas()
         .project_quotas()
-        .project(pid(ER))
+        .projects([pid(ER)])
         .send()
         .await
         .expect("project quotas");
@@ -581,7 +609,7 @@ async fn service_quotas_queries() {
     let e = svc
         .quotas()
         .project_quotas()
-        .project(pid("no-such-project"))
+        .projects([pid("no-such-project")])
         .send()
         .await
         .expect_err("unknown project");
@@ -637,7 +665,7 @@ async fn issue_accept_and_reject_move_the_counters() {
     let sq = svc
         .quotas()
         .service_quotas()
-        .user(a.clone())
+        .users([a.clone()])
         .send()
         .await
         .expect("service quotas");
@@ -743,7 +771,9 @@ async fn issue_accept_and_reject_move_the_counters() {
         (cpu_base.0, cpu_base.1, cpu_base.2 + 1)
     );
     svc.commissions()
-        .action(s3, "accept".into())
+        .action(s3)
+        .action("accept".into())
+        .send()
         .await
         .expect("action accept");
     assert_eq!(
@@ -779,7 +809,10 @@ async fn resolve_accepts_and_rejects_in_one_call() {
     assert_eq!(env.user_quota(A, A, "cyclades.disk").2, 3);
     let r = svc
         .commissions()
-        .resolve(&[s_acc, Serial(999_999)], &[s_rej])
+        .resolve()
+        .accept([s_acc, Serial(999_999)])
+        .reject([s_rej])
+        .send()
         .await
         .expect("resolve");
     let e = env.last();
@@ -1027,7 +1060,13 @@ async fn projects_list_get_create_modify_and_act() {
         .leave_policy(MemberPolicy::Auto)
         .max_members(5)
         .resource("cyclades.vm", ResourceCapacity::new(2, 4));
-    let created = carol.projects().create(&spec).await.expect("create");
+    let created = carol
+        .projects()
+        .create()
+        .spec(spec)
+        .send()
+        .await
+        .expect("create");
     let e = env.last();
     assert_eq!(
         (e.method.as_str(), e.path.as_str()),
@@ -1067,7 +1106,9 @@ async fn projects_list_get_create_modify_and_act() {
         .resource("cyclades.vm", ResourceCapacity::new(3, 6));
     let e = carol
         .projects()
-        .modify(&lab, &changes)
+        .modify(&lab)
+        .spec(changes.clone())
+        .send()
         .await
         .expect_err("uninitialized");
     assert_eq!(e.status(), Some(409), "{e:?}");
@@ -1103,7 +1144,9 @@ async fn projects_list_get_create_modify_and_act() {
     // modify: a new pending application, applied when approved.
     let modified = carol
         .projects()
-        .modify(&lab, &changes)
+        .modify(&lab)
+        .spec(changes)
+        .send()
         .await
         .expect("modify");
     let e = env.last();
@@ -1115,7 +1158,9 @@ async fn projects_list_get_create_modify_and_act() {
     assert_ne!(app2, app1);
     let e = bob
         .projects()
-        .modify(&lab, &NewProject::changes().description("x"))
+        .modify(&lab)
+        .spec(NewProject::changes().description("x"))
+        .send()
         .await
         .expect_err("not the owner");
     assert!(matches!(e, Error::Api(ref a) if a.status == 403), "{e:?}");
@@ -1144,14 +1189,16 @@ async fn projects_list_get_create_modify_and_act() {
     // project actions
     let e = carol
         .projects()
-        .action(&lab, ProjectAction::Suspend)
+        .action(&lab)
+        .action(ProjectAction::Suspend)
         .send()
         .await
         .expect_err("owner cannot suspend");
     assert!(matches!(e, Error::Api(ref a) if a.status == 403), "{e:?}");
     admin
         .projects()
-        .action(&lab, ProjectAction::Suspend)
+        .action(&lab)
+        .action(ProjectAction::Suspend)
         .reason("why")
         .send()
         .await
@@ -1166,7 +1213,8 @@ async fn projects_list_get_create_modify_and_act() {
     );
     let e = admin
         .projects()
-        .action(&lab, ProjectAction::Suspend)
+        .action(&lab)
+        .action(ProjectAction::Suspend)
         .send()
         .await
         .expect_err("invalid transition");
@@ -1179,7 +1227,8 @@ async fn projects_list_get_create_modify_and_act() {
     ] {
         admin
             .projects()
-            .action(&lab, action)
+            .action(&lab)
+            .action(action)
             .send()
             .await
             .expect("action");
@@ -1187,7 +1236,8 @@ async fn projects_list_get_create_modify_and_act() {
     }
     let e = admin
         .projects()
-        .action(&pid(C), ProjectAction::Terminate)
+        .action(&pid(C))
+        .action(ProjectAction::Terminate)
         .send()
         .await
         .expect_err("a base project cannot be terminated");
@@ -1196,10 +1246,12 @@ async fn projects_list_get_create_modify_and_act() {
     // deny + dismiss, cancel: the projects end up deleted.
     let denied = bob
         .projects()
-        .create(&NewProject::new(
+        .create()
+        .spec(NewProject::new(
             "denied.example.org",
             "2031-01-01T00:00:00Z",
         ))
+        .send()
         .await
         .expect("create");
     let app = denied.application.expect("app");
@@ -1223,10 +1275,12 @@ async fn projects_list_get_create_modify_and_act() {
     );
     let cancelled = bob
         .projects()
-        .create(&NewProject::new(
+        .create()
+        .spec(NewProject::new(
             "cancel.example.org",
             "2031-01-01T00:00:00Z",
         ))
+        .send()
         .await
         .expect("create");
     bob.applications()
@@ -1310,14 +1364,16 @@ async fn memberships_list_get_act_join_and_enroll() {
     // accept (by the owner, not by the member)
     let e = carol
         .memberships()
-        .action(carol_m, MembershipAction::Accept)
+        .action(carol_m)
+        .action(MembershipAction::Accept)
         .send()
         .await
         .expect_err("member cannot accept");
     assert!(matches!(e, Error::Api(ref a) if a.status == 403), "{e:?}");
     alice
         .memberships()
-        .action(carol_m, MembershipAction::Accept)
+        .action(carol_m)
+        .action(MembershipAction::Accept)
         .reason("welcome")
         .send()
         .await
@@ -1331,7 +1387,8 @@ async fn memberships_list_get_act_join_and_enroll() {
     assert_eq!(env.sim.membership_state(ER, C).as_deref(), Some("accepted"));
     let e = alice
         .memberships()
-        .action(carol_m, MembershipAction::Accept)
+        .action(carol_m)
+        .action(MembershipAction::Accept)
         .send()
         .await
         .expect_err("accepted twice");
@@ -1371,7 +1428,8 @@ async fn memberships_list_get_act_join_and_enroll() {
     assert_eq!(e.status(), Some(409), "{e:?}");
     carol
         .memberships()
-        .action(j.id, MembershipAction::Leave)
+        .action(j.id)
+        .action(MembershipAction::Leave)
         .send()
         .await
         .expect("leave");
@@ -1383,13 +1441,15 @@ async fn memberships_list_get_act_join_and_enroll() {
     // grants a leave request with `remove`.
     let e = bob
         .memberships()
-        .action(j.id, MembershipAction::Accept)
+        .action(j.id)
+        .action(MembershipAction::Accept)
         .send()
         .await
         .expect_err("accept is for join requests");
     assert_eq!(e.status(), Some(409), "{e:?}");
     bob.memberships()
-        .action(j.id, MembershipAction::Remove)
+        .action(j.id)
+        .action(MembershipAction::Remove)
         .send()
         .await
         .expect("owner removes the leaving member");
@@ -1425,7 +1485,8 @@ async fn memberships_list_get_act_join_and_enroll() {
         .expect_err("not the owner");
     assert!(matches!(e, Error::Api(ref a) if a.status == 403), "{e:?}");
     bob.memberships()
-        .action(en.id, MembershipAction::Remove)
+        .action(en.id)
+        .action(MembershipAction::Remove)
         .send()
         .await
         .expect("remove");
@@ -1472,13 +1533,34 @@ async fn bad_input_is_refused_before_anything_is_sent() {
         "auth_url",
     );
 
-    bad(alice.feedback().send("", "data").await, "message");
-    bad(alice.users().uuid("").await, "display_name");
-    bad(alice.users().uuids(&["x@y", ""]).await, "display_names");
+    bad(
+        alice
+            .feedback()
+            .create()
+            .message("")
+            .data("data")
+            .send()
+            .await,
+        "message",
+    );
+    bad(
+        alice.users().uuid().display_name("").send().await,
+        "display_name",
+    );
+    bad(
+        alice
+            .users()
+            .uuids()
+            .display_names(["x@y", ""])
+            .send()
+            .await,
+        "display_names",
+    );
     bad(
         alice
             .identity()
-            .validate_token(&Secret::new(""))
+            .validate_token()
+            .token_id(Secret::new(""))
             .send()
             .await,
         "token_id",
@@ -1486,7 +1568,9 @@ async fn bad_input_is_refused_before_anything_is_sent() {
     bad(
         alice
             .identity()
-            .oauth2_token("", Secret::new("s"))
+            .oauth2_token()
+            .client_id("")
+            .client_secret(Secret::new("s"))
             .send()
             .await,
         "client_id",
@@ -1509,27 +1593,37 @@ async fn bad_input_is_refused_before_anything_is_sent() {
         "quantity",
     );
     bad(
-        svc.commissions().action(Serial(1), "lala".into()).await,
+        svc.commissions()
+            .action(Serial(1))
+            .action("lala".into())
+            .send()
+            .await,
         "action",
     );
     bad(
         alice
             .projects()
-            .create(&NewProject::changes().end_date("2031-01-01T00:00:00Z"))
+            .create()
+            .spec(NewProject::changes().end_date("2031-01-01T00:00:00Z"))
+            .send()
             .await,
         "name",
     );
     bad(
         alice
             .projects()
-            .create(&NewProject::changes().name("x"))
+            .create()
+            .spec(NewProject::changes().name("x"))
+            .send()
             .await,
         "end_date",
     );
     bad(
         alice
             .projects()
-            .modify(&pid(ER), &NewProject::changes().name(""))
+            .modify(&pid(ER))
+            .spec(NewProject::changes().name(""))
+            .send()
             .await,
         "name",
     );
@@ -1537,7 +1631,8 @@ async fn bad_input_is_refused_before_anything_is_sent() {
     bad(
         alice
             .projects()
-            .action(&pid(ER), ProjectAction::Unknown("explode".into()))
+            .action(&pid(ER))
+            .action(ProjectAction::Unknown("explode".into()))
             .send()
             .await,
         "action",
@@ -1554,7 +1649,8 @@ async fn bad_input_is_refused_before_anything_is_sent() {
     bad(
         alice
             .memberships()
-            .action(MembershipId(1), MembershipAction::Unknown("haunt".into()))
+            .action(MembershipId(1))
+            .action(MembershipAction::Unknown("haunt".into()))
             .send()
             .await,
         "action",

@@ -370,14 +370,17 @@ async fn run_target(w: &World, row: &str, target: &str) -> String {
                 "authenticate" => outcome(c.identity().authenticate().send().await),
                 "validate_token" => outcome(
                     c.identity()
-                        .validate_token(&Secret::new(VALIDATED))
+                        .validate_token()
+                        .token_id(Secret::new(VALIDATED))
                         .send()
                         .await,
                 ),
                 "oauth2_token" => {
                     let req = c
                         .identity()
-                        .oauth2_token(OAUTH_ID, Secret::new(OAUTH_SECRET))
+                        .oauth2_token()
+                        .client_id(OAUTH_ID)
+                        .client_secret(Secret::new(OAUTH_SECRET))
                         .code(Secret::new(OAUTH_CODE))
                         .redirect_uri("https://app.example.org/cb");
                     let shown = format!("{req:?}\n");

@@ -189,21 +189,22 @@ async fn run_rust(base: &str) {
     let access = Secret::new(ACCESS_TOKEN);
     let _ = cl(svc, "validate_token")
         .identity()
-        .validate_token(&access)
+        .validate_token()
+        .token_id(access.clone())
         .send()
         .await;
     let _ = cl(svc, "validate_token belongs_to")
         .identity()
-        .validate_token(&access)
+        .validate_token()
+        .token_id(access)
         .belongs_to(format!("{}/alice/f.txt", sim::OAUTH2_REDIRECT_URI))
         .send()
         .await;
     let _ = cl(alice, "get_token")
         .identity()
-        .oauth2_token(
-            sim::OAUTH2_CLIENT_ID,
-            Secret::new(sim::OAUTH2_CLIENT_SECRET),
-        )
+        .oauth2_token()
+        .client_id(sim::OAUTH2_CLIENT_ID)
+        .client_secret(Secret::new(sim::OAUTH2_CLIENT_SECRET))
         .code(Secret::new(AUTH_CODE))
         .redirect_uri(sim::OAUTH2_REDIRECT_URI)
         .send()
@@ -212,12 +213,16 @@ async fn run_rust(base: &str) {
     // user catalogs
     let _ = cl(alice, "get_usernames")
         .users()
-        .usernames(&[a.clone(), b.clone(), uuid("no-such-uuid")])
+        .usernames()
+        .uuids([a.clone(), b.clone(), uuid("no-such-uuid")])
+        .send()
         .await;
     let _ = cl(alice, "get_username").users().username(&b).await;
     let _ = cl(svc, "service_get_usernames")
         .service_users()
-        .usernames(&[c.clone(), a.clone()])
+        .usernames()
+        .uuids([c.clone(), a.clone()])
+        .send()
         .await;
     let _ = cl(svc, "service_get_username")
         .service_users()
@@ -225,16 +230,27 @@ async fn run_rust(base: &str) {
         .await;
     let _ = cl(alice, "get_uuids")
         .users()
-        .uuids(&["carol@example.org", "nobody@example.org"])
+        .uuids()
+        .display_names(["carol@example.org", "nobody@example.org"])
+        .send()
         .await;
-    let _ = cl(bob, "get_uuid").users().uuid("alice@example.org").await;
+    let _ = cl(bob, "get_uuid")
+        .users()
+        .uuid()
+        .display_name("alice@example.org")
+        .send()
+        .await;
     let _ = cl(svc, "service_get_uuids")
         .service_users()
-        .uuids(&["alice@example.org", "bob@example.org"])
+        .uuids()
+        .display_names(["alice@example.org", "bob@example.org"])
+        .send()
         .await;
     let _ = cl(svc, "service_get_uuid")
         .service_users()
-        .uuid("carol@example.org")
+        .uuid()
+        .display_name("carol@example.org")
+        .send()
         .await;
 
     // misc
@@ -242,7 +258,10 @@ async fn run_rust(base: &str) {
     let _ = cl(alice, "get_resources").resources().list().await;
     let _ = cl(alice, "send_feedback")
         .feedback()
-        .send("hello world", "a&b=c")
+        .create()
+        .message("hello world")
+        .data("a&b=c")
+        .send()
         .await;
 
     // quotas
@@ -255,20 +274,20 @@ async fn run_rust(base: &str) {
     let _ = cl(svc, "service_get_quotas user")
         .quotas()
         .service_quotas()
-        .user(a.clone())
+        .users([a.clone()])
         .send()
         .await;
     let _ = cl(svc, "service_get_quotas project")
         .quotas()
         .service_quotas()
-        .project(er.clone())
+        .projects([er.clone()])
         .send()
         .await;
     let _ = cl(svc, "service_get_quotas users project")
         .quotas()
         .service_quotas()
         .users([a.clone(), b.clone()])
-        .project(er.clone())
+        .projects([er.clone()])
         .send()
         .await;
     let _ = cl(svc, "service_get_project_quotas")
@@ -279,7 +298,7 @@ async fn run_rust(base: &str) {
     let _ = cl(svc, "service_get_project_quotas project")
         .quotas()
         .project_quotas()
-        .project(er.clone())
+        .projects([er.clone()])
         .send()
         .await;
 
@@ -325,7 +344,9 @@ async fn run_rust(base: &str) {
         .await;
     let _ = cl(svc, "commission_action")
         .commissions()
-        .action(Serial(3), "accept".into())
+        .action(Serial(3))
+        .action("accept".into())
+        .send()
         .await;
     let _ = cl(svc, "accept_commission")
         .commissions()
@@ -337,7 +358,10 @@ async fn run_rust(base: &str) {
         .await;
     let _ = cl(svc, "resolve_commissions")
         .commissions()
-        .resolve(&[Serial(4), Serial(NO_SUCH_SERIAL)], &[Serial(3)])
+        .resolve()
+        .accept([Serial(4), Serial(NO_SUCH_SERIAL)])
+        .reject([Serial(3)])
+        .send()
         .await;
 
     // projects: create gives application 3, modify 4
@@ -358,13 +382,20 @@ async fn run_rust(base: &str) {
         .leave_policy(MemberPolicy::Auto)
         .max_members(5)
         .resource("cyclades.vm", ResourceCapacity::new(2, 4));
-    let _ = cl(carol, "create_project").projects().create(&spec).await;
+    let _ = cl(carol, "create_project")
+        .projects()
+        .create()
+        .spec(spec)
+        .send()
+        .await;
     let changes = NewProject::changes()
         .description("more teaching")
         .resource("cyclades.vm", ResourceCapacity::new(2, 40));
     let _ = cl(bob, "modify_project")
         .projects()
-        .modify(&teaching, &changes)
+        .modify(&teaching)
+        .spec(changes)
+        .send()
         .await;
     let _ = cl(admin, "application_action")
         .applications()
@@ -392,7 +423,8 @@ async fn run_rust(base: &str) {
         .await;
     let _ = cl(alice, "membership_action")
         .memberships()
-        .action(MembershipId(7), MembershipAction::Accept)
+        .action(MembershipId(7))
+        .action(MembershipAction::Accept)
         .reason("welcome")
         .send()
         .await;
@@ -408,7 +440,8 @@ async fn run_rust(base: &str) {
         .await;
     let _ = cl(admin, "project_action")
         .projects()
-        .action(&teaching, ProjectAction::Suspend)
+        .action(&teaching)
+        .action(ProjectAction::Suspend)
         .reason("why")
         .send()
         .await;

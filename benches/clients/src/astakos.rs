@@ -138,7 +138,9 @@ pub fn tenantry(seed: &Seed) -> Result<InProcess, BenchError> {
                         async move {
                             let cat = client
                                 .users()
-                                .usernames(std::slice::from_ref(&uuid))
+                                .usernames()
+                                .uuids([uuid.clone()])
+                                .send()
                                 .await
                                 .map_err(|e| e.to_string())?;
                             if cat.is_empty() {

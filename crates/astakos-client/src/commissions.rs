@@ -5,7 +5,7 @@ use crate::ids::{ProjectId, Serial, Uuid};
 use crate::models::commissions::{
     CommissionAction, CommissionInfo, CommissionRequest, Provision, ResolveResult,
 };
-use crate::AstakosClient;
+use crate::{known_action, required, AstakosClient};
 use serde_json::json;
 use std::collections::BTreeMap;
 use tenantry_core::pipeline::Decl;
@@ -84,9 +84,10 @@ handler!(
 
 impl<'a> CommissionsHandler<'a> {
     /// Issues a commission request as given (the reference's private
-    /// `_issue_commission`; holders are sent unprefixed). `POST
-    /// {ACCOUNT}/commissions`. Never re-sent once it may have reached the
-    /// server. A refusal over quota (the reference's `QuotaLimit`) is an
+    /// `_issue_commission`; holders are sent unprefixed): `POST
+    /// {ACCOUNT}/commissions` with the [`request`](IssueRequest::request)
+    /// (required). Never re-sent once it may have reached the server. A
+    /// refusal over quota (the reference's `QuotaLimit`) is an
     /// [`Error::Api`] with status 413 whose typed detail is the parsed
     /// [`OverLimit`](crate::models::OverLimit)
     /// (`e.api().and_then(|a| a.detail::<OverLimit>())`, with the
@@ -103,23 +104,11 @@ impl<'a> CommissionsHandler<'a> {
     ///     1,
     /// )])
     /// .name("one vm");
-    /// let serial = client.commissions().issue_request(&req).await?;
+    /// let serial = client.commissions().issue_request().request(req).send().await?;
     /// # let _ = serial; Ok(()) }
     /// ```
-    pub async fn issue_request(&self, request: &CommissionRequest) -> Result<Serial> {
-        if request.provisions.is_empty() {
-            let reason = "a commission needs at least one provision";
-            return Err(Error::invalid_input("provisions", reason));
-        }
-        for p in &request.provisions {
-            check_resource(&p.resource)?;
-            if p.holder.is_empty() {
-                return Err(Error::invalid_input("holder", "must not be empty"));
-            }
-        }
-        let c = self.client;
-        let issued: Issued = c.call(c.op(&ISSUE).await?.python_json(request)).await?;
-        Ok(issued.serial)
+    pub fn issue_request(&self) -> IssueRequest<'a> {
+        IssueRequest::new(self.client)
     }
 
     /// `issue_commission_generic(user_provisions, project_provisions, …)`:
@@ -217,25 +206,20 @@ impl<'a> CommissionsHandler<'a> {
     }
 
     /// `commission_action(serial, action)`: `POST
-    /// {ACCOUNT}/commissions/{serial}/action` with `{"<action>": ""}`. An
-    /// unknown action is refused before sending.
+    /// {ACCOUNT}/commissions/{serial}/action` with `{"<action>": ""}`. The
+    /// action (required) goes in the builder; a missing or unknown one is
+    /// refused before sending.
     ///
     /// ```no_run
     /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// use astakos_client::{models::CommissionAction, Serial};
-    /// client.commissions().action(Serial(57), CommissionAction::Accept).await?;
+    /// let c = client.commissions();
+    /// c.action(Serial(57)).action(CommissionAction::Accept).send().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn action(&self, serial: Serial, action: CommissionAction) -> Result<()> {
-        if !matches!(action, CommissionAction::Accept | CommissionAction::Reject) {
-            let reason = format!("`{action}` is not accept or reject");
-            return Err(Error::invalid_input("action", reason));
-        }
-        let c = self.client;
-        let op = c.op(&ACTION).await?.param("serial", &serial.to_string());
-        let body = BTreeMap::from([(action.as_str(), "")]);
-        c.call_unit(op.python_json(&body)).await
+    pub fn action(&self, serial: Serial) -> CommissionActionRequest<'a> {
+        CommissionActionRequest::new(self.client, serial)
     }
 
     /// `accept_commission(serial)`.
@@ -247,7 +231,10 @@ impl<'a> CommissionsHandler<'a> {
     /// # Ok(()) }
     /// ```
     pub async fn accept(&self, serial: Serial) -> Result<()> {
-        self.action(serial, CommissionAction::Accept).await
+        self.action(serial)
+            .action(CommissionAction::Accept)
+            .send()
+            .await
     }
 
     /// `reject_commission(serial)`.
@@ -259,12 +246,15 @@ impl<'a> CommissionsHandler<'a> {
     /// # Ok(()) }
     /// ```
     pub async fn reject(&self, serial: Serial) -> Result<()> {
-        self.action(serial, CommissionAction::Reject).await
+        self.action(serial)
+            .action(CommissionAction::Reject)
+            .send()
+            .await
     }
 
     /// `resolve_commissions(accept_serials, reject_serials)`: `POST
     /// {ACCOUNT}/commissions/action` with `{"accept": [...], "reject":
-    /// [...]}` (empty lists are fine).
+    /// [...]}`; both lists go in the builder (default empty, which is fine).
     ///
     /// ```no_run
     /// # async fn run() -> astakos_client::Result<()> {
@@ -272,14 +262,89 @@ impl<'a> CommissionsHandler<'a> {
     /// use astakos_client::Serial;
     /// let r = client
     ///     .commissions()
-    ///     .resolve(&[Serial(56), Serial(57)], &[Serial(58)])
+    ///     .resolve()
+    ///     .accept([Serial(56), Serial(57)])
+    ///     .reject([Serial(58)])
+    ///     .send()
     ///     .await?;
     /// for f in &r.failed {
     ///     println!("{} failed: {:?}", f.serial(), f.fault());
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn resolve(&self, accept: &[Serial], reject: &[Serial]) -> Result<ResolveResult> {
+    pub fn resolve(&self) -> Resolve<'a> {
+        Resolve::new(self.client)
+    }
+}
+
+builder!(
+    /// Builder of [`CommissionsHandler::issue_request`].
+    IssueRequest {} {
+        /// The request (required), sent as given.
+        request: CommissionRequest,
+    }
+);
+
+impl IssueRequest<'_> {
+    /// Sends the request (at least one provision, each with a holder and a
+    /// resource name, checked first); returns the serial.
+    pub async fn send(self) -> Result<Serial> {
+        let request = required("request", self.request)?;
+        if request.provisions.is_empty() {
+            let reason = "a commission needs at least one provision";
+            return Err(Error::invalid_input("provisions", reason));
+        }
+        for p in &request.provisions {
+            check_resource(&p.resource)?;
+            if p.holder.is_empty() {
+                return Err(Error::invalid_input("holder", "must not be empty"));
+            }
+        }
+        let c = self.client;
+        let issued: Issued = c.call(c.op(&ISSUE).await?.python_json(&request)).await?;
+        Ok(issued.serial)
+    }
+}
+
+builder!(
+    /// Builder of [`CommissionsHandler::action`].
+    CommissionActionRequest { serial: Serial } {
+        /// The action (required): accept or reject.
+        action: CommissionAction,
+    }
+);
+
+impl CommissionActionRequest<'_> {
+    /// Sends the request.
+    pub async fn send(self) -> Result<()> {
+        let action = known_action(self.action, CommissionAction::is_unknown)?;
+        let c = self.client;
+        let op = c
+            .op(&ACTION)
+            .await?
+            .param("serial", &self.serial.to_string());
+        let body = BTreeMap::from([(action.as_str(), "")]);
+        c.call_unit(op.python_json(&body)).await
+    }
+}
+
+builder!(
+    /// Builder of [`CommissionsHandler::resolve`].
+    Resolve {} {
+        /// The serials to accept (default none).
+        accept: [Serial],
+        /// The serials to reject (default none).
+        reject: [Serial],
+    }
+);
+
+impl Resolve<'_> {
+    /// Sends the request.
+    pub async fn send(self) -> Result<ResolveResult> {
+        let (accept, reject) = (
+            self.accept.unwrap_or_default(),
+            self.reject.unwrap_or_default(),
+        );
         let c = self.client;
         let body = json!({"accept": accept, "reject": reject});
         c.call(c.op(&RESOLVE).await?.python_json(&body)).await
@@ -322,7 +387,7 @@ macro_rules! issue_builder {
             /// it); returns the serial.
             pub async fn send(self) -> Result<Serial> {
                 let req = self.build_request()?;
-                self.client.commissions().issue_request(&req).await
+                self.client.commissions().issue_request().request(req).send().await
             }
         }
     };

@@ -3,7 +3,7 @@
 
 use crate::client::Catalog;
 use crate::models::identity::{AuthInfo, OAuth2Token};
-use crate::AstakosClient;
+use crate::required;
 use base64::Engine;
 use serde::Serialize;
 use tenantry_core::encode::{encode_pairs, QueryStyle};
@@ -16,7 +16,7 @@ const VALIDATE_TOKEN: Decl = Decl::get("astakos.validate_token", "{AUTH}/tokens/
 const GET_TOKEN: Decl = Decl::post("astakos.get_token", "{OAUTH2}/token");
 
 handler!(
-    /// Identity calls; see [`AstakosClient::identity`].
+    /// Identity calls; see [`AstakosClient::identity`](crate::AstakosClient::identity).
     IdentityHandler,
     /// Identity calls: authenticate, endpoints, token validation, OAuth2.
     identity
@@ -35,10 +35,7 @@ impl<'a> IdentityHandler<'a> {
     /// # let _ = uuid; Ok(()) }
     /// ```
     pub fn authenticate(&self) -> Authenticate<'a> {
-        Authenticate {
-            client: self.client,
-            tenant_name: None,
-        }
+        Authenticate::new(self.client)
     }
 
     /// `get_endpoints(extra=False)`: the bodyless `POST {AUTH_PATH}/tokens`
@@ -52,15 +49,13 @@ impl<'a> IdentityHandler<'a> {
     /// # let _ = catalog; Ok(()) }
     /// ```
     pub fn endpoints(&self) -> GetEndpoints<'a> {
-        GetEndpoints {
-            client: self.client,
-            extra: false,
-        }
+        GetEndpoints::new(self.client, false)
     }
 
     /// `validate_token(token_id, belongs_to=None)`: `GET
-    /// {AUTH_PATH}/tokens/{token_id}` (an OAuth2 access token). The token is
-    /// percent-encoded in the path.
+    /// {AUTH_PATH}/tokens/{token_id}` (an OAuth2 access token, a secret, so
+    /// given to the builder: [`token_id`](ValidateToken::token_id),
+    /// required). The token is percent-encoded in the path.
     ///
     /// ```no_run
     /// # async fn run() -> astakos_client::Result<()> {
@@ -68,23 +63,22 @@ impl<'a> IdentityHandler<'a> {
     /// use astakos_client::Secret;
     /// let info = client
     ///     .identity()
-    ///     .validate_token(&Secret::new("access-token"))
+    ///     .validate_token()
+    ///     .token_id(Secret::new("access-token"))
     ///     .belongs_to("https://storage.example.org/")
     ///     .send()
     ///     .await?;
     /// # let _ = info; Ok(()) }
     /// ```
-    pub fn validate_token(&self, token_id: &Secret) -> ValidateToken<'a> {
-        ValidateToken {
-            client: self.client,
-            token_id: token_id.clone(),
-            belongs_to: None,
-        }
+    pub fn validate_token(&self) -> ValidateToken<'a> {
+        ValidateToken::new(self.client)
     }
 
     /// `get_token(grant_type, client_id, client_secret, **params)`: `POST
-    /// {OAUTH2}/token` with HTTP Basic client credentials and a form body.
-    /// The grant type defaults to `authorization_code`.
+    /// {OAUTH2}/token` with HTTP Basic client credentials
+    /// ([`client_id`](GetToken::client_id) and
+    /// [`client_secret`](GetToken::client_secret), both required) and a form
+    /// body. The grant type defaults to `authorization_code`.
     ///
     /// ```no_run
     /// # async fn run() -> astakos_client::Result<()> {
@@ -92,41 +86,27 @@ impl<'a> IdentityHandler<'a> {
     /// use astakos_client::Secret;
     /// let token = client
     ///     .identity()
-    ///     .oauth2_token("my-client", Secret::new("s3cret"))
+    ///     .oauth2_token()
+    ///     .client_id("my-client")
+    ///     .client_secret(Secret::new("s3cret"))
     ///     .code(Secret::new("xyz"))
     ///     .redirect_uri("https://app.example.org/cb")
     ///     .send()
     ///     .await?;
     /// # let _ = token; Ok(()) }
     /// ```
-    pub fn oauth2_token(
-        &self,
-        client_id: impl Into<String>,
-        client_secret: Secret,
-    ) -> GetToken<'a> {
-        GetToken {
-            client: self.client,
-            client_id: client_id.into(),
-            client_secret,
-            grant_type: "authorization_code".to_owned(),
-            params: Vec::new(),
-        }
+    pub fn oauth2_token(&self) -> GetToken<'a> {
+        GetToken::new(self.client, Vec::new())
     }
 }
 
-/// Builder of [`IdentityHandler::authenticate`].
-#[derive(Debug)]
-pub struct Authenticate<'a> {
-    client: &'a AstakosClient,
-    tenant_name: Option<String>,
-}
-
-setters! {
-    Authenticate<'_> {
+builder!(
+    /// Builder of [`IdentityHandler::authenticate`].
+    Authenticate {} {
         /// `tenantName` (must be the user's uuid on a real server).
         tenant_name: String,
     }
-}
+);
 
 impl Authenticate<'_> {
     /// Sends the request.
@@ -160,12 +140,10 @@ impl Authenticate<'_> {
     }
 }
 
-/// Builder of [`IdentityHandler::endpoints`].
-#[derive(Debug)]
-pub struct GetEndpoints<'a> {
-    client: &'a AstakosClient,
-    extra: bool,
-}
+builder!(
+    /// Builder of [`IdentityHandler::endpoints`].
+    GetEndpoints { extra: bool } {}
+);
 
 impl GetEndpoints<'_> {
     /// Also discover the OAuth2 prefix (the reference's `extra=True`); fails
@@ -181,54 +159,47 @@ impl GetEndpoints<'_> {
     }
 }
 
-/// Builder of [`IdentityHandler::validate_token`]; `belongsTo` is its query.
-#[derive(Debug, Serialize)]
-pub struct ValidateToken<'a> {
-    #[serde(skip)]
-    client: &'a AstakosClient,
-    #[serde(skip)]
-    token_id: Secret,
-    #[serde(rename = "belongsTo", skip_serializing_if = "Option::is_none")]
-    belongs_to: Option<String>,
-}
-
-setters! {
-    ValidateToken<'_> {
+builder!(
+    /// Builder of [`IdentityHandler::validate_token`]; `belongsTo` is its query.
+    ValidateToken {} {
+        /// The token to validate (required, not empty).
+        #[serde(skip)]
+        token_id: Secret,
         /// `belongsTo`: the scope the token must belong to.
+        #[serde(rename = "belongsTo")]
         belongs_to: String,
     }
-}
+);
 
 impl ValidateToken<'_> {
     /// Sends the request. `None` when the answer body is empty.
-    pub async fn send(self) -> Result<Option<AuthInfo>> {
-        if self.token_id.is_empty() {
+    pub async fn send(mut self) -> Result<Option<AuthInfo>> {
+        let token = required("token_id", self.token_id.take())?;
+        if token.is_empty() {
             return Err(Error::invalid_input("token_id", "must not be empty"));
         }
         let c = self.client;
         let op = c.bare(&VALIDATE_TOKEN).await?;
-        let op = op.param("token_id", self.token_id.expose());
-        c.call(op.query_from(&self).secret(&self.token_id)).await
+        let op = op.param("token_id", token.expose());
+        c.call(op.query_from(&self).secret(&token)).await
     }
 }
 
-/// Builder of [`IdentityHandler::oauth2_token`].
-#[derive(Debug)]
-pub struct GetToken<'a> {
-    client: &'a AstakosClient,
-    client_id: String,
-    client_secret: Secret,
-    grant_type: String,
-    params: Vec<(String, Secret)>,
-}
+builder!(
+    /// Builder of [`IdentityHandler::oauth2_token`].
+    GetToken { params: Vec<(String, Secret)> } {
+        /// The OAuth2 client id (required, not empty).
+        client_id: String,
+        /// The OAuth2 client secret (required).
+        #[serde(skip)]
+        client_secret: Secret,
+        /// `grant_type` (default `authorization_code`, the only one Astakos
+        /// supports).
+        grant_type: String,
+    }
+);
 
 impl GetToken<'_> {
-    /// `grant_type` (default `authorization_code`, the only one Astakos
-    /// supports).
-    pub fn grant_type(mut self, v: impl Into<String>) -> Self {
-        self.grant_type = v.into();
-        self
-    }
     /// `code`: the authorization code.
     pub fn code(self, code: Secret) -> Self {
         self.param("code", code)
@@ -245,20 +216,19 @@ impl GetToken<'_> {
 
     /// Sends the request (after discovering the OAuth2 prefix if needed).
     pub async fn send(self) -> Result<OAuth2Token> {
-        if self.client_id.is_empty() {
-            return Err(Error::invalid_input("client_id", "must not be empty"));
-        }
-        if self.grant_type.is_empty() {
-            return Err(Error::invalid_input("grant_type", "must not be empty"));
+        let (id, secret) = (required("client_id", self.client_id)?, self.client_secret);
+        let secret = required("client_secret", secret)?;
+        let grant_type = self.grant_type.as_deref().unwrap_or("authorization_code");
+        for (field, v) in [("client_id", id.as_str()), ("grant_type", grant_type)] {
+            if v.is_empty() {
+                return Err(Error::invalid_input(field, "must not be empty"));
+            }
         }
         let c = self.client;
-        let mut pairs: Vec<(&str, &str)> = vec![("grant_type", self.grant_type.as_str())];
+        let mut pairs: Vec<(&str, &str)> = vec![("grant_type", grant_type)];
         pairs.extend(self.params.iter().map(|(k, v)| (k.as_str(), v.expose())));
-        let basic = base64::engine::general_purpose::STANDARD.encode(format!(
-            "{}:{}",
-            self.client_id,
-            self.client_secret.expose()
-        ));
+        let basic = format!("{id}:{}", secret.expose());
+        let basic = base64::engine::general_purpose::STANDARD.encode(basic);
         let body = encode_pairs(&pairs, QueryStyle::PythonQuotePlus);
         let op = c.op(&GET_TOKEN).await?;
         let op = op.body("application/x-www-form-urlencoded", body);

@@ -40,6 +40,21 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Handler methods take only typed ids; the rest goes on the builder, and a
+//! required field left unset is refused before anything is sent:
+//!
+//! ```no_run
+//! use astakos_client::models::{NewProject, ProjectAction};
+//! # async fn run(client: astakos_client::AstakosClient) -> astakos_client::Result<()> {
+//! let spec = NewProject::new("lab.example.org", "2030-01-01T00:00:00Z");
+//! let created = client.projects().create().spec(spec).send().await?;
+//! let suspend = client.projects().action(&created.id).action(ProjectAction::Suspend);
+//! suspend.reason("end of term").send().await?;
+//! let e = client.projects().action(&created.id).send().await.unwrap_err();
+//! assert!(matches!(e, astakos_client::Error::InvalidInput { ref field, .. } if field == "action"));
+//! # Ok(()) }
+//! ```
+//!
 //! # Building a client
 //!
 //! [`AstakosClient::builder`]`(auth_url, token)` then
@@ -91,36 +106,42 @@
 //!
 //! # The 41 entry points
 //!
+//! Handler methods take at most two positional arguments, both required
+//! typed ids ([`ProjectId`], [`Uuid`], [`Serial`], …). Everything else —
+//! request bodies, lists, actions, strings, secrets — goes on the returned
+//! builder, which ends in `.send().await`; a required field left unset is
+//! an [`Error::InvalidInput`] naming it, before anything is sent.
+//!
 //! | reference | here |
 //! |---|---|
 //! | `authenticate(tenant_name)` | [`client.identity().authenticate()`](identity::IdentityHandler::authenticate)`.tenant_name(..).send()` |
 //! | `get_endpoints(extra)` | [`client.identity().endpoints()`](identity::IdentityHandler::endpoints)`.include_oauth2().send()` |
-//! | `validate_token(id, belongs_to)` | [`client.identity().validate_token(&id)`](identity::IdentityHandler::validate_token)`.belongs_to(..).send()` |
-//! | `get_token(grant, id, secret, **kw)` | [`client.identity().oauth2_token(id, secret)`](identity::IdentityHandler::oauth2_token)`.code(..).redirect_uri(..).send()` |
-//! | `get_usernames` / `get_username` | [`client.users().usernames(..)`](catalogs::UsersHandler::usernames) / [`.username(..)`](catalogs::UsersHandler::username) |
-//! | `get_uuids` / `get_uuid` | [`client.users().uuids(..)`](catalogs::UsersHandler::uuids) / [`.uuid(..)`](catalogs::UsersHandler::uuid) |
+//! | `validate_token(id, belongs_to)` | [`client.identity().validate_token()`](identity::IdentityHandler::validate_token)`.token_id(id).belongs_to(..).send()` |
+//! | `get_token(grant, id, secret, **kw)` | [`client.identity().oauth2_token()`](identity::IdentityHandler::oauth2_token)`.client_id(id).client_secret(secret).code(..).redirect_uri(..).send()` |
+//! | `get_usernames(uuids)` / `get_username(uuid)` | [`client.users().usernames()`](catalogs::UsersHandler::usernames)`.uuids(list).send()` / [`.username(&uuid)`](catalogs::UsersHandler::username) |
+//! | `get_uuids(names)` / `get_uuid(name)` | [`client.users().uuids()`](catalogs::UsersHandler::uuids)`.display_names(list).send()` / [`.uuid()`](catalogs::UsersHandler::uuid)`.display_name(name).send()` |
 //! | `service_get_usernames` / `service_get_username` / `service_get_uuids` / `service_get_uuid` | the same on [`client.service_users()`](AstakosClient::service_users) |
 //! | `get_services` | [`client.services().list()`](services::ServicesHandler::list) |
 //! | `get_resources` | [`client.resources().list()`](services::ResourcesHandler::list) |
-//! | `send_feedback(msg, data)` | [`client.feedback().send(msg, data)`](services::FeedbackHandler::send) |
+//! | `send_feedback(msg, data)` | [`client.feedback().create()`](services::FeedbackHandler::create)`.message(msg).data(data).send()` |
 //! | `get_quotas` | [`client.quotas().get()`](quotas::QuotasHandler::get) |
-//! | `service_get_quotas(user, project_id)` | [`client.quotas().service_quotas()`](quotas::QuotasHandler::service_quotas)`.user(..).project(..).send()` |
-//! | `service_get_project_quotas(project_id)` | [`client.quotas().project_quotas()`](quotas::QuotasHandler::project_quotas)`.project(..).send()` |
-//! | `_issue_commission(request)` | [`client.commissions().issue_request(&req)`](commissions::CommissionsHandler::issue_request) |
+//! | `service_get_quotas(user, project_id)` | [`client.quotas().service_quotas()`](quotas::QuotasHandler::service_quotas)`.users(list).projects(list).send()` |
+//! | `service_get_project_quotas(project_id)` | [`client.quotas().project_quotas()`](quotas::QuotasHandler::project_quotas)`.projects(list).send()` |
+//! | `_issue_commission(request)` | [`client.commissions().issue_request()`](commissions::CommissionsHandler::issue_request)`.request(req).send()` |
 //! | `issue_commission_generic(...)` | [`client.commissions().issue_generic()`](commissions::CommissionsHandler::issue_generic)`.user_provision(..).project_provision(..).send()` |
 //! | `issue_one_commission(holder, provisions, ...)` | [`client.commissions().issue_one(&holder)`](commissions::CommissionsHandler::issue_one)`.provision(..).send()` |
 //! | `issue_resource_reassignment(holder, provisions, ...)` | [`client.commissions().reassign(&holder)`](commissions::CommissionsHandler::reassign)`.provision(..).send()` |
 //! | `mk_provisions` | [`mk_provisions`] |
 //! | `get_pending_commissions` | [`client.commissions().pending()`](commissions::CommissionsHandler::pending) |
 //! | `get_commission_info(serial)` | [`client.commissions().info(serial)`](commissions::CommissionsHandler::info) |
-//! | `commission_action` / `accept_commission` / `reject_commission` | [`.action(serial, a)`](commissions::CommissionsHandler::action) / [`.accept(serial)`](commissions::CommissionsHandler::accept) / [`.reject(serial)`](commissions::CommissionsHandler::reject) |
-//! | `resolve_commissions(accept, reject)` | [`client.commissions().resolve(&accept, &reject)`](commissions::CommissionsHandler::resolve) |
+//! | `commission_action(serial, action)` / `accept_commission(serial)` / `reject_commission(serial)` | [`client.commissions().action(serial)`](commissions::CommissionsHandler::action)`.action(a).send()` / [`.accept(serial)`](commissions::CommissionsHandler::accept) / [`.reject(serial)`](commissions::CommissionsHandler::reject) |
+//! | `resolve_commissions(accept, reject)` | [`client.commissions().resolve()`](commissions::CommissionsHandler::resolve)`.accept(list).reject(list).send()` |
 //! | `get_projects(name, state, owner, mode)` | [`client.projects().list()`](projects::ProjectsHandler::list)`.name(..).state(..).owner(..).mode(..).send()` |
-//! | `get_project` / `create_project` / `modify_project` | [`client.projects().get(&id)`](projects::ProjectsHandler::get) / [`.create(&spec)`](projects::ProjectsHandler::create) / [`.modify(&id, &spec)`](projects::ProjectsHandler::modify) |
-//! | `project_action(id, action, reason)` | [`client.projects().action(&id, action)`](projects::ProjectsHandler::action)`.reason(..).send()` |
+//! | `get_project(id)` / `create_project(specs)` / `modify_project(id, specs)` | [`client.projects().get(&id)`](projects::ProjectsHandler::get) / [`.create()`](projects::ProjectsHandler::create)`.spec(spec).send()` / [`.modify(&id)`](projects::ProjectsHandler::modify)`.spec(spec).send()` |
+//! | `project_action(id, action, reason)` | [`client.projects().action(&id)`](projects::ProjectsHandler::action)`.action(a).reason(..).send()` |
 //! | `application_action(id, app_id, action, reason)` | [`client.applications().action(&id, app_id)`](projects::ApplicationsHandler::action)`.action(a).reason(..).send()` |
 //! | `get_memberships(project_id)` / `get_membership(id)` | [`client.memberships().list()`](memberships::MembershipsHandler::list)`.project(..).send()` / [`.get(id)`](memberships::MembershipsHandler::get) |
-//! | `membership_action(id, action, reason)` | [`client.memberships().action(id, action)`](memberships::MembershipsHandler::action)`.reason(..).send()` |
+//! | `membership_action(id, action, reason)` | [`client.memberships().action(id)`](memberships::MembershipsHandler::action)`.action(a).reason(..).send()` |
 //! | `join_project(id)` / `enroll_member(id, email)` | [`client.memberships().join(&id)`](memberships::MembershipsHandler::join) / [`.enroll(&id)`](memberships::MembershipsHandler::enroll)`.email(..).send()` |
 //! | `parse_endpoints(endpoints, ...)` | [`parse_endpoints`]`(&info, &EndpointFilter)` |
 //! | `get_token_from_cookie(request, name)` | [`get_token_from_cookie`]`(cookie_header, name)` |
@@ -135,10 +156,11 @@
 //! call returns a [`Page`](tenantry_core::page::Page) (inventing a cursor
 //! the server lacks would only hide that). The one place where a caller
 //! splits work is the user-catalog lookup of a long list of ids:
-//! [`usernames_in_chunks`](catalogs::UsersHandler::usernames_in_chunks) and
-//! [`uuids_in_chunks`](catalogs::UsersHandler::uuids_in_chunks) send it in
-//! chunks, one request at a time, as a lazy stream of entries built on
-//! core's [`page::chunked`](tenantry_core::page::chunked).
+//! `users().usernames().uuids(list).chunk_size(n)`
+//! [`.into_stream()`](catalogs::GetUsernames::into_stream) (and the same on
+//! [`uuids()`](catalogs::GetUuids::into_stream)) send it in chunks, one
+//! request at a time, as a lazy stream of entries built on core's
+//! [`page::chunked`](tenantry_core::page::chunked).
 //!
 //! # Differences from astakosclient 0.19
 //!
@@ -172,7 +194,9 @@
 //!   whitespace, `,` or `:` ([`Uuid`], [`ProjectId`]), empty display names,
 //!   an empty feedback message, a commission without provisions or with an
 //!   empty resource, a reassignment of `i64::MIN`, unknown actions,
-//!   create_project without `name`/`end_date`, an empty enroll email.
+//!   create_project without `name`/`end_date`, an empty enroll email, and
+//!   any required builder field left unset (an action, a project spec, a
+//!   commission request, the OAuth2 client id and secret, …).
 //!   The reference checks only for `None`. Serials, membership and
 //!   application ids are integers by type (`get_commission_info("57lala")`
 //!   cannot be written).
@@ -207,8 +231,8 @@
 //!   serial found` (a formatting bug) is a decode error at `serial`
 //!   (``missing field `serial` ``).
 //! - The user-catalog lookups are one request each, as in the reference
-//!   (Astakos does not page them); `usernames_in_chunks`/`uuids_in_chunks`
-//!   send long lists in chunks as a lazy stream.
+//!   (Astakos does not page them); their builders' `into_stream()` sends
+//!   long lists in chunks as a lazy stream.
 //! - `NoEndpoints` names every given criterion
 //!   (`No endpoints found matching, name = N, version_id = V`); the
 //!   reference names only the first one. For the client's own lookups the
@@ -237,11 +261,28 @@
 
 /// `impl $ty { pub fn field(mut self, v: T) -> Self }` for each optional
 /// field: the setters of a builder or a request body (`String` fields take
-/// `impl Into<String>`).
+/// `impl Into<String>`; `[T]` fields any iterable of `T`, of `impl
+/// Into<String>` for `[String]`).
 macro_rules! setters {
     ($ty:ty { $($(#[$m:meta])* $field:ident: $t:tt),* $(,)? }) => {
         impl $ty {
             $(setters!(@one $(#[$m])* $field: $t);)*
+        }
+    };
+    (@ty [$t:ty]) => { Vec<$t> };
+    (@ty $t:ty) => { $t };
+    (@one $(#[$m:meta])* $field:ident: [String]) => {
+        $(#[$m])*
+        pub fn $field(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+            self.$field = Some(v.into_iter().map(Into::into).collect());
+            self
+        }
+    };
+    (@one $(#[$m:meta])* $field:ident: [$t:ty]) => {
+        $(#[$m])*
+        pub fn $field(mut self, v: impl IntoIterator<Item = $t>) -> Self {
+            self.$field = Some(v.into_iter().collect());
+            self
         }
     };
     (@one $(#[$m:meta])* $field:ident: String) => {
@@ -258,21 +299,60 @@ macro_rules! setters {
             self
         }
     };
-    // A list filter: `$one` adds a value, `$many` sets them all.
-    ($ty:ty { $($(#[$m:meta])* $one:ident / $many:ident => $field:ident: $t:ty),* $(,)? }) => {
-        impl $ty {
-            $($(#[$m])*
-            pub fn $one(mut self, v: $t) -> Self {
-                self.$field.get_or_insert_with(Vec::new).push(v);
-                self
+}
+
+/// A request builder `$name<'a>`: the client, the fields its handler
+/// method fills (`new(client, ids…)`: typed ids, fixed settings), and
+/// optional fields with their setters (as [`setters!`]); required ones are
+/// checked by [`required`] when sending, before any I/O. It serializes to the fields that are set
+/// (with their `#[serde(..)]`), which is the query of a GET.
+macro_rules! builder {
+    ($(#[$m:meta])* $name:ident { $($id:ident: $idt:ty),* } {
+        $($(#[doc = $doc:literal])* $(#[serde($($s:tt)*)])* $field:ident: $t:tt),* $(,)?
+    }) => {
+        $(#[$m])*
+        #[derive(Debug, serde::Serialize)]
+        pub struct $name<'a> {
+            #[serde(skip)]
+            client: &'a $crate::AstakosClient,
+            $(#[serde(skip)] $id: $idt,)*
+            $(#[serde(skip_serializing_if = "Option::is_none" $(, $($s)*)*)]
+            $field: Option<setters!(@ty $t)>,)*
+        }
+
+        impl<'a> $name<'a> {
+            fn new(client: &'a $crate::AstakosClient, $($id: $idt),*) -> Self {
+                $name { client, $($id,)* $($field: None,)* }
             }
-            /// Sets the filter to these values.
-            pub fn $many(mut self, v: impl IntoIterator<Item = $t>) -> Self {
-                self.$field = Some(v.into_iter().collect());
-                self
-            })*
+            $(setters!(@one $(#[doc = $doc])* $field: $t);)*
         }
     };
+}
+
+/// A required field of a builder: its value, or [`Error::InvalidInput`]
+/// naming it.
+pub(crate) fn required<T>(field: &'static str, v: Option<T>) -> Result<T> {
+    v.ok_or_else(|| Error::invalid_input(field, "is required"))
+}
+
+/// A required action that this client knows (not `unknown`), else
+/// [`Error::InvalidInput`] for `action` (`` `x` is not a ProjectAction ``).
+pub(crate) fn known_action<A: std::fmt::Display>(
+    v: Option<A>,
+    unknown: fn(&A) -> bool,
+) -> Result<A> {
+    let a = required("action", v)?;
+    if unknown(&a) {
+        let kind = std::any::type_name::<A>()
+            .rsplit("::")
+            .next()
+            .unwrap_or("action");
+        return Err(Error::invalid_input(
+            "action",
+            format!("`{a}` is not a {kind}"),
+        ));
+    }
+    Ok(a)
 }
 
 /// A handler `$name<'a>` borrowing the client, and the client's method

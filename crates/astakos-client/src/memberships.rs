@@ -2,8 +2,7 @@
 
 use crate::ids::{MembershipId, ProjectId};
 use crate::models::projects::{Membership, MembershipAction, MembershipRef};
-use crate::AstakosClient;
-use serde::Serialize;
+use crate::{known_action, required};
 use serde_json::json;
 use std::collections::BTreeMap;
 use tenantry_core::encode::QueryStyle::PythonQuotePlus;
@@ -24,7 +23,7 @@ const JOIN: Decl = Decl::post("astakos.join_project", "{ACCOUNT}/projects/member
 const ENROLL: Decl = Decl::post("astakos.enroll_member", "{ACCOUNT}/projects/memberships");
 
 handler!(
-    /// Membership calls; see [`AstakosClient::memberships`].
+    /// Membership calls; see [`AstakosClient::memberships`](crate::AstakosClient::memberships).
     MembershipsHandler,
     /// Membership calls (user token).
     memberships
@@ -48,10 +47,7 @@ impl<'a> MembershipsHandler<'a> {
     /// # let _ = (all, some); Ok(()) }
     /// ```
     pub fn list(&self) -> ListMemberships<'a> {
-        ListMemberships {
-            client: self.client,
-            project: None,
-        }
+        ListMemberships::new(self.client)
     }
 
     /// `get_membership(memb_id)`: `GET {ACCOUNT}/projects/memberships/{id}`.
@@ -70,7 +66,8 @@ impl<'a> MembershipsHandler<'a> {
 
     /// `membership_action(memb_id, action, reason="")`: `POST
     /// {ACCOUNT}/projects/memberships/{id}/action` with `{"<action>":
-    /// "<reason>"}`. An unknown action is refused before sending.
+    /// "<reason>"}`. The action (required) and the reason go in the
+    /// builder. A missing or unknown action is refused before sending.
     ///
     /// ```no_run
     /// # async fn run() -> astakos_client::Result<()> {
@@ -78,23 +75,15 @@ impl<'a> MembershipsHandler<'a> {
     /// use astakos_client::{models::MembershipAction, MembershipId};
     /// client
     ///     .memberships()
-    ///     .action(MembershipId(3), MembershipAction::Accept)
+    ///     .action(MembershipId(3))
+    ///     .action(MembershipAction::Accept)
     ///     .reason("welcome")
     ///     .send()
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub fn action(
-        &self,
-        id: MembershipId,
-        action: MembershipAction,
-    ) -> MembershipActionRequest<'a> {
-        MembershipActionRequest {
-            client: self.client,
-            id,
-            action,
-            reason: None,
-        }
+    pub fn action(&self, id: MembershipId) -> MembershipActionRequest<'a> {
+        MembershipActionRequest::new(self.client, id)
     }
 
     /// `join_project(project_id)`: `POST {ACCOUNT}/projects/memberships`
@@ -130,29 +119,17 @@ impl<'a> MembershipsHandler<'a> {
     /// # let _ = m; Ok(()) }
     /// ```
     pub fn enroll(&self, project: &ProjectId) -> Enroll<'a> {
-        Enroll {
-            client: self.client,
-            project: project.clone(),
-            email: None,
-        }
+        Enroll::new(self.client, project.clone())
     }
 }
 
-/// Builder of [`MembershipsHandler::list`]; its fields are the query.
-#[derive(Debug, Serialize)]
-pub struct ListMemberships<'a> {
-    #[serde(skip)]
-    client: &'a AstakosClient,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    project: Option<ProjectId>,
-}
-
-setters! {
-    ListMemberships<'_> {
+builder!(
+    /// Builder of [`MembershipsHandler::list`]; its fields are the query.
+    ListMemberships {} {
         /// Only the memberships of this project.
         project: ProjectId,
     }
-}
+);
 
 impl ListMemberships<'_> {
     /// Sends the request.
@@ -163,55 +140,39 @@ impl ListMemberships<'_> {
     }
 }
 
-/// Builder of [`MembershipsHandler::action`].
-#[derive(Debug)]
-pub struct MembershipActionRequest<'a> {
-    client: &'a AstakosClient,
-    id: MembershipId,
-    action: MembershipAction,
-    reason: Option<String>,
-}
-
-setters! {
-    MembershipActionRequest<'_> {
+builder!(
+    /// Builder of [`MembershipsHandler::action`].
+    MembershipActionRequest { id: MembershipId } {
+        /// The action (required).
+        action: MembershipAction,
         /// The reason (default empty).
         reason: String,
     }
-}
+);
 
 impl MembershipActionRequest<'_> {
     /// Sends the request.
     pub async fn send(self) -> Result<()> {
-        if self.action.is_unknown() {
-            let reason = format!("`{}` is not a membership action", self.action);
-            return Err(Error::invalid_input("action", reason));
-        }
+        let action = known_action(self.action, MembershipAction::is_unknown)?;
         let c = self.client;
-        let body = BTreeMap::from([(self.action.as_str(), self.reason.unwrap_or_default())]);
+        let body = BTreeMap::from([(action.as_str(), self.reason.unwrap_or_default())]);
         let op = c.op(&ACTION).await?.param("id", &self.id.to_string());
         c.call_unit(op.python_json(&body)).await
     }
 }
 
-/// Builder of [`MembershipsHandler::enroll`].
-#[derive(Debug)]
-pub struct Enroll<'a> {
-    client: &'a AstakosClient,
-    project: ProjectId,
-    email: Option<String>,
-}
-
-setters! {
-    Enroll<'_> {
+builder!(
+    /// Builder of [`MembershipsHandler::enroll`].
+    Enroll { project: ProjectId } {
         /// The email of the user to enroll (required).
         email: String,
     }
-}
+);
 
 impl Enroll<'_> {
     /// Sends the request; returns the new membership's id.
     pub async fn send(self) -> Result<MembershipRef> {
-        let email = self.email.unwrap_or_default();
+        let email = required("email", self.email)?;
         if email.trim().is_empty() {
             return Err(Error::invalid_input("email", "must not be empty"));
         }

@@ -5,7 +5,7 @@ use crate::models::projects::{
     ApplicationAction, NewProject, Project, ProjectAction, ProjectApplicationRef, ProjectMode,
     ProjectState,
 };
-use crate::AstakosClient;
+use crate::{known_action, required};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tenantry_core::encode::QueryStyle::PythonQuotePlus;
@@ -26,13 +26,13 @@ const APPLICATION_ACTION: Decl = Decl::post(
 );
 
 handler!(
-    /// Project calls; see [`AstakosClient::projects`].
+    /// Project calls; see [`AstakosClient::projects`](crate::AstakosClient::projects).
     ProjectsHandler,
     /// Project calls (user token).
     projects
 );
 handler!(
-    /// Application calls; see [`AstakosClient::applications`].
+    /// Application calls; see [`AstakosClient::applications`](crate::AstakosClient::applications).
     ApplicationsHandler,
     /// Project application calls (user token).
     applications
@@ -57,13 +57,7 @@ impl<'a> ProjectsHandler<'a> {
     /// # let _ = projects; Ok(()) }
     /// ```
     pub fn list(&self) -> ListProjects<'a> {
-        ListProjects {
-            client: self.client,
-            name: None,
-            state: None,
-            owner: None,
-            mode: None,
-        }
+        ListProjects::new(self.client)
     }
 
     /// `get_project(project_id)`: `GET {ACCOUNT}/projects/{id}`.
@@ -80,8 +74,9 @@ impl<'a> ProjectsHandler<'a> {
             .await
     }
 
-    /// `create_project(specs)`: `POST {ACCOUNT}/projects`. `name` (not
-    /// empty) and `end_date` are required before sending.
+    /// `create_project(specs)`: `POST {ACCOUNT}/projects` with the
+    /// [`spec`](CreateProject::spec) (required; its `name`, not empty, and
+    /// `end_date` are checked before sending).
     ///
     /// ```no_run
     /// # async fn run() -> astakos_client::Result<()> {
@@ -89,24 +84,17 @@ impl<'a> ProjectsHandler<'a> {
     /// use astakos_client::models::{NewProject, ResourceCapacity};
     /// let spec = NewProject::new("my.project", "2030-01-01T00:00:00Z")
     ///     .resource("cyclades.vm", ResourceCapacity::new(2, 10));
-    /// let created = client.projects().create(&spec).await?;
+    /// let created = client.projects().create().spec(spec).send().await?;
     /// # let _ = created; Ok(()) }
     /// ```
-    pub async fn create(&self, spec: &NewProject) -> Result<ProjectApplicationRef> {
-        match spec.name.as_deref() {
-            None | Some("") => return Err(Error::invalid_input("name", "must not be empty")),
-            Some(_) => {}
-        }
-        if spec.end_date.as_deref().unwrap_or("").is_empty() {
-            return Err(Error::invalid_input("end_date", "is required"));
-        }
-        let c = self.client;
-        c.call(c.op(&CREATE).await?.python_json(spec)).await
+    pub fn create(&self) -> CreateProject<'a> {
+        CreateProject::new(self.client)
     }
 
     /// `modify_project(project_id, specs)`: `PUT {ACCOUNT}/projects/{id}`
-    /// with the keys to change (a new application). Not re-sent once it may
-    /// have arrived: each PUT submits an application.
+    /// with the keys to change (the [`spec`](ModifyProject::spec),
+    /// required; a new application). Not re-sent once it may have arrived:
+    /// each PUT submits an application.
     ///
     /// ```no_run
     /// # async fn run() -> astakos_client::Result<()> {
@@ -114,26 +102,20 @@ impl<'a> ProjectsHandler<'a> {
     /// use astakos_client::{models::NewProject, ProjectId};
     /// let r = client
     ///     .projects()
-    ///     .modify(&ProjectId::new("p1")?, &NewProject::changes().max_members(20))
+    ///     .modify(&ProjectId::new("p1")?)
+    ///     .spec(NewProject::changes().max_members(20))
+    ///     .send()
     ///     .await?;
     /// # let _ = r; Ok(()) }
     /// ```
-    pub async fn modify(
-        &self,
-        project: &ProjectId,
-        changes: &NewProject,
-    ) -> Result<ProjectApplicationRef> {
-        if changes.name.as_deref() == Some("") {
-            return Err(Error::invalid_input("name", "must not be empty"));
-        }
-        let c = self.client;
-        let op = c.op(&MODIFY).await?.param("id", project.as_str());
-        c.call(op.python_json(changes)).await
+    pub fn modify(&self, project: &ProjectId) -> ModifyProject<'a> {
+        ModifyProject::new(self.client, project.clone())
     }
 
     /// `project_action(project_id, action, reason="")`: `POST
     /// {ACCOUNT}/projects/{id}/action` with `{"<action>": {"reason": r}}`.
-    /// An unknown action is refused before sending.
+    /// The action (required) and the reason go in the builder. A missing or
+    /// unknown action is refused before sending.
     ///
     /// ```no_run
     /// # async fn run() -> astakos_client::Result<()> {
@@ -141,50 +123,76 @@ impl<'a> ProjectsHandler<'a> {
     /// use astakos_client::{models::ProjectAction, ProjectId};
     /// client
     ///     .projects()
-    ///     .action(&ProjectId::new("p1")?, ProjectAction::Suspend)
+    ///     .action(&ProjectId::new("p1")?)
+    ///     .action(ProjectAction::Suspend)
     ///     .reason("abuse")
     ///     .send()
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub fn action(&self, project: &ProjectId, action: ProjectAction) -> ProjectActionRequest<'a> {
-        ProjectActionRequest {
-            client: self.client,
-            project: project.clone(),
-            action,
-            reason: None,
-        }
+    pub fn action(&self, project: &ProjectId) -> ProjectActionRequest<'a> {
+        ProjectActionRequest::new(self.client, project.clone())
     }
 }
 
-/// Builder of [`ProjectsHandler::list`]; its fields are the query, in the
-/// reference's order.
-#[derive(Debug, Serialize)]
-pub struct ListProjects<'a> {
-    #[serde(skip)]
-    client: &'a AstakosClient,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    owner: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    state: Option<ProjectState>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mode: Option<ProjectMode>,
+builder!(
+    /// Builder of [`ProjectsHandler::create`].
+    CreateProject {} {
+        /// The body (required): at least `name` and `end_date`.
+        spec: NewProject,
+    }
+);
+
+impl CreateProject<'_> {
+    /// Sends the request.
+    pub async fn send(self) -> Result<ProjectApplicationRef> {
+        let spec = required("spec", self.spec)?;
+        if spec.name.as_deref().unwrap_or("").is_empty() {
+            return Err(Error::invalid_input("name", "must not be empty"));
+        }
+        if spec.end_date.as_deref().unwrap_or("").is_empty() {
+            return Err(Error::invalid_input("end_date", "is required"));
+        }
+        let c = self.client;
+        c.call(c.op(&CREATE).await?.python_json(&spec)).await
+    }
 }
 
-setters! {
-    ListProjects<'_> {
-        /// Only projects with this name (not empty).
-        name: String,
-        /// Only projects in this state.
-        state: ProjectState,
+builder!(
+    /// Builder of [`ProjectsHandler::modify`].
+    ModifyProject { project: ProjectId } {
+        /// The body (required): only the keys to change.
+        spec: NewProject,
+    }
+);
+
+impl ModifyProject<'_> {
+    /// Sends the request.
+    pub async fn send(self) -> Result<ProjectApplicationRef> {
+        let spec = required("spec", self.spec)?;
+        if spec.name.as_deref() == Some("") {
+            return Err(Error::invalid_input("name", "must not be empty"));
+        }
+        let c = self.client;
+        let op = c.op(&MODIFY).await?.param("id", self.project.as_str());
+        c.call(op.python_json(&spec)).await
+    }
+}
+
+builder!(
+    /// Builder of [`ProjectsHandler::list`]; its fields are the query, in the
+    /// reference's order.
+    ListProjects {} {
         /// Only projects of this owner.
         owner: Uuid,
+        /// Only projects in this state.
+        state: ProjectState,
+        /// Only projects with this name (not empty).
+        name: String,
         /// The listing mode.
         mode: ProjectMode,
     }
-}
+);
 
 impl ListProjects<'_> {
     /// Sends the request.
@@ -201,29 +209,20 @@ impl ListProjects<'_> {
     }
 }
 
-/// Builder of [`ProjectsHandler::action`].
-#[derive(Debug)]
-pub struct ProjectActionRequest<'a> {
-    client: &'a AstakosClient,
-    project: ProjectId,
-    action: ProjectAction,
-    reason: Option<String>,
-}
-
-setters! {
-    ProjectActionRequest<'_> {
+builder!(
+    /// Builder of [`ProjectsHandler::action`].
+    ProjectActionRequest { project: ProjectId } {
+        /// The action (required).
+        action: ProjectAction,
         /// The reason (default empty).
         reason: String,
     }
-}
+);
 
 impl ProjectActionRequest<'_> {
     /// Sends the request.
     pub async fn send(self) -> Result<()> {
-        if self.action.is_unknown() {
-            let reason = format!("`{}` is not a project action", self.action);
-            return Err(Error::invalid_input("action", reason));
-        }
+        let action = known_action(self.action, ProjectAction::is_unknown)?;
         #[derive(Serialize)]
         struct Reason {
             reason: String,
@@ -232,7 +231,7 @@ impl ProjectActionRequest<'_> {
         let reason = Reason {
             reason: self.reason.unwrap_or_default(),
         };
-        let body = BTreeMap::from([(self.action.as_str(), reason)]);
+        let body = BTreeMap::from([(action.as_str(), reason)]);
         let op = c.op(&ACTION).await?.param("id", self.project.as_str());
         c.call_unit(op.python_json(&body)).await
     }
@@ -263,47 +262,25 @@ impl<'a> ApplicationsHandler<'a> {
         project: &ProjectId,
         app_id: ApplicationId,
     ) -> ApplicationActionRequest<'a> {
-        ApplicationActionRequest {
-            client: self.client,
-            project: project.clone(),
-            app_id,
-            action: None,
-            reason: None,
-        }
+        ApplicationActionRequest::new(self.client, project.clone(), app_id)
     }
 }
 
-/// Builder of [`ApplicationsHandler::action`].
-#[derive(Debug)]
-pub struct ApplicationActionRequest<'a> {
-    client: &'a AstakosClient,
-    project: ProjectId,
-    app_id: ApplicationId,
-    action: Option<ApplicationAction>,
-    reason: Option<String>,
-}
-
-setters! {
-    ApplicationActionRequest<'_> {
+builder!(
+    /// Builder of [`ApplicationsHandler::action`].
+    ApplicationActionRequest { project: ProjectId, app_id: ApplicationId } {
         /// The action (required).
         action: ApplicationAction,
         /// The reason (default empty). Sent as `reasons`, as the reference
         /// does; a 0.19 server reads `reason` and ignores it.
         reason: String,
     }
-}
+);
 
 impl ApplicationActionRequest<'_> {
     /// Sends the request.
     pub async fn send(self) -> Result<()> {
-        let action = match self.action {
-            Some(a) if !a.is_unknown() => a,
-            other => {
-                let shown = other.map_or("none".to_owned(), |a| a.to_string());
-                let reason = format!("`{shown}` is not an application action");
-                return Err(Error::invalid_input("action", reason));
-            }
-        };
+        let action = known_action(self.action, ApplicationAction::is_unknown)?;
         #[derive(Serialize)]
         struct Reasons {
             reasons: String,

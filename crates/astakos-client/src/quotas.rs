@@ -3,8 +3,6 @@
 
 use crate::ids::{ProjectId, Uuid};
 use crate::models::quotas::{ProjectQuotas, Quotas, ServiceQuotas};
-use crate::AstakosClient;
-use serde::Serialize;
 use tenantry_core::encode::QueryStyle::PythonQuotePlus;
 use tenantry_core::pipeline::Decl;
 use tenantry_core::Result;
@@ -19,7 +17,7 @@ const PROJECT_QUOTAS: Decl = Decl::get(
 .query_style(PythonQuotePlus);
 
 handler!(
-    /// Quota calls; see [`AstakosClient::quotas`].
+    /// Quota calls; see [`AstakosClient::quotas`](crate::AstakosClient::quotas).
     QuotasHandler,
     /// Quota calls.
     quotas
@@ -64,17 +62,13 @@ impl<'a> QuotasHandler<'a> {
     /// let q = client
     ///     .quotas()
     ///     .service_quotas()
-    ///     .user(Uuid::new("73917abc-abcd-477e-a1f1-1763abcdefab")?)
+    ///     .users([Uuid::new("73917abc-abcd-477e-a1f1-1763abcdefab")?])
     ///     .send()
     ///     .await?;
     /// # let _ = q; Ok(()) }
     /// ```
     pub fn service_quotas(&self) -> ServiceQuotasRequest<'a> {
-        ServiceQuotasRequest {
-            client: self.client,
-            project: None,
-            user: None,
-        }
+        ServiceQuotasRequest::new(self.client)
     }
 
     /// `service_get_project_quotas(project_id=None)`: `GET
@@ -85,37 +79,26 @@ impl<'a> QuotasHandler<'a> {
     /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
     /// use astakos_client::ProjectId;
-    /// let q = client.quotas().project_quotas().project(ProjectId::new("p1")?).send().await?;
+    /// let q = client.quotas().project_quotas().projects([ProjectId::new("p1")?]).send().await?;
     /// # let _ = q; Ok(()) }
     /// ```
     pub fn project_quotas(&self) -> ProjectQuotasRequest<'a> {
-        ProjectQuotasRequest {
-            client: self.client,
-            project: None,
-        }
+        ProjectQuotasRequest::new(self.client)
     }
 }
 
-/// Builder of [`QuotasHandler::service_quotas`]; its fields are the query.
-#[derive(Debug, Serialize)]
-pub struct ServiceQuotasRequest<'a> {
-    #[serde(skip)]
-    client: &'a AstakosClient,
-    #[serde(serialize_with = "comma", skip_serializing_if = "Option::is_none")]
-    project: Option<Vec<ProjectId>>,
-    #[serde(serialize_with = "comma", skip_serializing_if = "Option::is_none")]
-    user: Option<Vec<Uuid>>,
-}
-
-setters! {
-    ServiceQuotasRequest<'_> {
-        /// Adds a user to the `user` filter (comma-joined; an empty list
-        /// sends `user=`, as the reference does).
-        user / users => user: Uuid,
-        /// Adds a project to the `project` filter (comma-joined).
-        project / projects => project: ProjectId,
+builder!(
+    /// Builder of [`QuotasHandler::service_quotas`]; its fields are the query.
+    ServiceQuotasRequest {} {
+        /// The `project` filter (comma-joined).
+        #[serde(rename = "project", serialize_with = "comma")]
+        projects: [ProjectId],
+        /// The `user` filter (comma-joined; an empty list sends `user=`, as
+        /// the reference does).
+        #[serde(rename = "user", serialize_with = "comma")]
+        users: [Uuid],
     }
-}
+);
 
 impl ServiceQuotasRequest<'_> {
     /// Sends the request.
@@ -126,21 +109,14 @@ impl ServiceQuotasRequest<'_> {
     }
 }
 
-/// Builder of [`QuotasHandler::project_quotas`]; its fields are the query.
-#[derive(Debug, Serialize)]
-pub struct ProjectQuotasRequest<'a> {
-    #[serde(skip)]
-    client: &'a AstakosClient,
-    #[serde(serialize_with = "comma", skip_serializing_if = "Option::is_none")]
-    project: Option<Vec<ProjectId>>,
-}
-
-setters! {
-    ProjectQuotasRequest<'_> {
-        /// Adds a project to the `project` filter (comma-joined).
-        project / projects => project: ProjectId,
+builder!(
+    /// Builder of [`QuotasHandler::project_quotas`]; its fields are the query.
+    ProjectQuotasRequest {} {
+        /// The `project` filter (comma-joined).
+        #[serde(rename = "project", serialize_with = "comma")]
+        projects: [ProjectId],
     }
-}
+);
 
 impl ProjectQuotasRequest<'_> {
     /// Sends the request.

@@ -1,6 +1,7 @@
 //! Services, resources and feedback (#13–#15 of the reference).
 
 use crate::models::catalog::{Resource, Service};
+use crate::required;
 use std::collections::BTreeMap;
 use tenantry_core::encode::{encode_pairs, QueryStyle};
 use tenantry_core::pipeline::Decl;
@@ -63,24 +64,46 @@ impl ResourcesHandler<'_> {
     }
 }
 
-impl FeedbackHandler<'_> {
+impl<'a> FeedbackHandler<'a> {
     /// `send_feedback(message, data)`: `POST {ACCOUNT}/feedback` with the
-    /// form `feedback_data=…&feedback_msg=…`. An empty message is refused
-    /// before sending. Unlike the reference, the body is labelled
-    /// `application/x-www-form-urlencoded` (see the crate docs).
+    /// form `feedback_data=…&feedback_msg=…`. The
+    /// [`message`](SendFeedback::message) is required (not empty), the
+    /// [`data`](SendFeedback::data) defaults to empty. Unlike the reference,
+    /// the body is labelled `application/x-www-form-urlencoded` (see the
+    /// crate docs).
     ///
     /// ```no_run
     /// # async fn run() -> astakos_client::Result<()> {
     /// # let client = astakos_client::AstakosClient::builder("https://accounts.example.org/identity/v2.0", astakos_client::Secret::new("t")).build()?;
-    /// client.feedback().send("the VM console is slow", "vm=42").await?;
+    /// let f = client.feedback().create();
+    /// f.message("the VM console is slow").data("vm=42").send().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn send(&self, message: &str, data: &str) -> Result<()> {
+    pub fn create(&self) -> SendFeedback<'a> {
+        SendFeedback::new(self.client)
+    }
+}
+
+builder!(
+    /// Builder of [`FeedbackHandler::create`].
+    SendFeedback {} {
+        /// `feedback_msg` (required, not empty).
+        message: String,
+        /// `feedback_data` (default empty).
+        data: String,
+    }
+);
+
+impl SendFeedback<'_> {
+    /// Sends the request.
+    pub async fn send(self) -> Result<()> {
+        let message = required("message", self.message)?;
         if message.is_empty() {
             return Err(Error::invalid_input("message", "must not be empty"));
         }
         let c = self.client;
-        let pairs = [("feedback_data", data), ("feedback_msg", message)];
+        let data = self.data.unwrap_or_default();
+        let pairs = [("feedback_data", data.as_str()), ("feedback_msg", &message)];
         let body = encode_pairs(&pairs, QueryStyle::PythonQuotePlus);
         let op = c.op(&SEND_FEEDBACK).await?;
         c.call_unit(op.body("application/x-www-form-urlencoded", body))

@@ -447,3 +447,38 @@ mod error_format {
         assert_eq!((e.code, e.message.as_str()), (None, "Internal error"));
     }
 }
+
+mod builders {
+    use astakos_client::{AstakosClient, Secret};
+    use serde_json::json;
+
+    /// Builders derive `Debug` and `Serialize` (a GET's builder is its
+    /// query); the secrets they hold — the OAuth2 client secret and code,
+    /// the token to validate, the client's token — show in neither.
+    #[test]
+    fn builders_show_no_secret() {
+        let url = "https://example.org/identity/v2.0";
+        let c = AstakosClient::builder(url, Secret::new("tok-9"))
+            .build()
+            .unwrap();
+        let id = c.identity();
+        let t = id
+            .oauth2_token()
+            .client_id("cid")
+            .client_secret(Secret::new("sec-1"));
+        let t = t.code(Secret::new("code-2"));
+        let v = id.validate_token().token_id(Secret::new("acc-3"));
+        let v = v.belongs_to("https://s/");
+        let (tj, vj) = (
+            serde_json::to_value(&t).unwrap(),
+            serde_json::to_value(&v).unwrap(),
+        );
+        let shown = format!("{t:?} {v:?} {tj} {vj}");
+        for secret in ["tok-9", "sec-1", "code-2", "acc-3"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(format!("{t:?}").contains("cid"), "{t:?}");
+        assert_eq!(vj, json!({"belongsTo": "https://s/"}));
+        assert_eq!(tj, json!({"client_id": "cid"}));
+    }
+}

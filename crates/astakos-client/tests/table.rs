@@ -156,7 +156,8 @@ fn rows() -> Vec<Row> {
                 .reply(ok(json!({"access": {"token": {"id": "abc/def"}, "user": {"id": "u1"}}})))],
             call!(|c| {
                 c.identity()
-                    .validate_token(&Secret::new("abc/def"))
+                    .validate_token()
+                    .token_id(Secret::new("abc/def"))
                     .belongs_to("https://s.example.org/")
                     .send()
                     .await
@@ -175,7 +176,9 @@ fn rows() -> Vec<Row> {
             ],
             call!(|c| {
                 c.identity()
-                    .oauth2_token("cid", Secret::new("csec"))
+                    .oauth2_token()
+                    .client_id("cid")
+                    .client_secret(Secret::new("csec"))
                     .code(Secret::new("xyz"))
                     .redirect_uri("https://app/cb")
                     .send()
@@ -192,7 +195,7 @@ fn rows() -> Vec<Row> {
                     json!({"uuid_catalog": {"u1": "one", "u2": null}, "displayname_catalog": {}}),
                 )),
             ],
-            call!(|c| c.users().usernames(&[uid("u1"), uid("u2")]).await),
+            call!(|c| c.users().usernames().uuids([uid("u1"), uid("u2")]).send().await),
             Want::Is(json!({"u1": "one", "u2": null})),
         ),
         row(
@@ -212,7 +215,7 @@ fn rows() -> Vec<Row> {
                 post("/account_prefix/service/user_catalogs", r#"{"uuids": ["u1"]}"#)
                     .reply(ok(json!({"uuid_catalog": {"u1": "one"}}))),
             ],
-            call!(|c| c.service_users().usernames(&[uid("u1")]).await),
+            call!(|c| c.service_users().usernames().uuids([uid("u1")]).send().await),
             Want::Is(json!({"u1": "one"})),
         ),
         row(
@@ -235,7 +238,7 @@ fn rows() -> Vec<Row> {
                 post("/account_prefix/user_catalogs", r#"{"displaynames": ["a@x", "b@x"]}"#)
                     .reply(ok(json!({"displayname_catalog": {"a@x": "u1"}, "uuid_catalog": {}}))),
             ],
-            call!(|c| c.users().uuids(&["a@x", "b@x"]).await),
+            call!(|c| c.users().uuids().display_names(["a@x", "b@x"]).send().await),
             Want::Is(json!({"a@x": "u1"})),
         ),
         row(
@@ -245,7 +248,7 @@ fn rows() -> Vec<Row> {
                 post("/account_prefix/user_catalogs", r#"{"displaynames": ["b@x"]}"#)
                     .reply(ok(json!({"displayname_catalog": {}}))),
             ],
-            call!(|c| c.users().uuid("b@x").await),
+            call!(|c| c.users().uuid().display_name("b@x").send().await),
             Want::Err(|e| {
                 matches!(e, Error::Decode { path, message, .. }
                     if path == "displayname_catalog.b@x" && message == "No uuid for the given display name: b@x")
@@ -258,7 +261,7 @@ fn rows() -> Vec<Row> {
                 post("/account_prefix/service/user_catalogs", r#"{"displaynames": ["a@x"]}"#)
                     .reply(ok(json!({"displayname_catalog": {"a@x": "u1"}}))),
             ],
-            call!(|c| c.service_users().uuids(&["a@x"]).await),
+            call!(|c| c.service_users().uuids().display_names(["a@x"]).send().await),
             Want::Is(json!({"a@x": "u1"})),
         ),
         row(
@@ -268,7 +271,7 @@ fn rows() -> Vec<Row> {
                 post("/account_prefix/service/user_catalogs", r#"{"displaynames": ["ghost"]}"#)
                     .reply(ok(json!({"displayname_catalog": {"ghost": null}}))),
             ],
-            call!(|c| c.service_users().uuid("ghost").await),
+            call!(|c| c.service_users().uuid().display_name("ghost").send().await),
             Want::Is(Value::Null),
         ),
         row(
@@ -282,7 +285,7 @@ fn rows() -> Vec<Row> {
             ],
             call!(|c| {
                 let ids = vec![uid("u1"), uid("u2"), uid("u3")];
-                let s = c.users().usernames_in_chunks(ids, 2);
+                let s = c.users().usernames().uuids(ids).chunk_size(2).into_stream();
                 s.try_collect::<Vec<_>>().await
             }),
             Want::Is(json!([["u1", "one"], ["u2", "two"]])),
@@ -317,7 +320,10 @@ fn rows() -> Vec<Row> {
                     .header("content-type", "application/x-www-form-urlencoded")
                     .body("feedback_data=vm%3D42&feedback_msg=slow+console%7E"),
             ],
-            call!(|c| c.feedback().send("slow console~", "vm=42").await),
+            call!(|c| {
+                let f = c.feedback().create().message("slow console~");
+                f.data("vm=42").send().await
+            }),
             Want::Is(Value::Null),
         ),
         // Quotas (#16–#18).
@@ -343,7 +349,7 @@ fn rows() -> Vec<Row> {
             call!(|c| {
                 c.quotas()
                     .service_quotas()
-                    .user(uid("u1"))
+                    .users([uid("u1")])
                     .projects([pid("p1"), pid("p2")])
                     .send()
                     .await
@@ -358,7 +364,7 @@ fn rows() -> Vec<Row> {
                     .query("project=p1")
                     .reply(ok(json!({"p1": {"cyclades.vm": {"project_limit": 9}}}))),
             ],
-            call!(|c| c.quotas().project_quotas().project(pid("p1")).send().await),
+            call!(|c| c.quotas().project_quotas().projects([pid("p1")]).send().await),
             Want::Is(json!({"p1": {"cyclades.vm": {"project_limit": 9}}})),
         ),
         // Commissions (#19–#28).
@@ -375,7 +381,7 @@ fn rows() -> Vec<Row> {
             call!(|c| {
                 let p = Provision::new("user:u1", Some("project:p1".into()), "cyclades.vm", 1);
                 let req = CommissionRequest::new(vec![p]).name("n").auto_accept(true);
-                c.commissions().issue_request(&req).await
+                c.commissions().issue_request().request(req).send().await
             }),
             Want::Is(json!(57)),
         ),
@@ -525,7 +531,10 @@ fn rows() -> Vec<Row> {
         row(
             "commission_action",
             vec![discovery(), post("/account_prefix/commissions/57/action", r#"{"accept": ""}"#)],
-            call!(|c| c.commissions().action(Serial(57), CommissionAction::Accept).await),
+            call!(|c| {
+                let a = c.commissions().action(Serial(57));
+                a.action(CommissionAction::Accept).send().await
+            }),
             Want::Is(Value::Null),
         ),
         row(
@@ -556,7 +565,10 @@ fn rows() -> Vec<Row> {
                     .reply(ok(json!({"accepted": [57], "rejected": [58],
                         "failed": [[56, {"badRequest": {"message": "m", "code": 400}}]]}))),
             ],
-            call!(|c| c.commissions().resolve(&[Serial(56), Serial(57)], &[Serial(58)]).await),
+            call!(|c| {
+                let r = c.commissions().resolve().accept([Serial(56), Serial(57)]);
+                r.reject([Serial(58)]).send().await
+            }),
             Want::Is(json!({"accepted": [57], "rejected": [58],
                 "failed": [[56, {"badRequest": {"message": "m", "code": 400}}]]})),
         ),
@@ -600,7 +612,7 @@ fn rows() -> Vec<Row> {
             ],
             call!(|c| {
                 let spec = NewProject::new("n", "2030-01-01T00:00:00Z").max_members(3);
-                c.projects().create(&spec).await
+                c.projects().create().spec(spec).send().await
             }),
             Want::Is(json!({"id": "p9", "application": 3})),
         ),
@@ -613,7 +625,7 @@ fn rows() -> Vec<Row> {
             ],
             call!(|c| {
                 let changes = NewProject::changes().max_members(20);
-                c.projects().modify(&pid("p1"), &changes).await
+                c.projects().modify(&pid("p1")).spec(changes).send().await
             }),
             Want::Is(json!({"id": "p1", "application": 4})),
         ),
@@ -625,7 +637,8 @@ fn rows() -> Vec<Row> {
             ],
             call!(|c| {
                 let p = pid("p1");
-                c.projects().action(&p, ProjectAction::Suspend).reason("abuse").send().await
+                let a = c.projects().action(&p).action(ProjectAction::Suspend);
+                a.reason("abuse").send().await
             }),
             Want::Is(Value::Null),
         ),
@@ -679,7 +692,8 @@ fn rows() -> Vec<Row> {
             ],
             call!(|c| {
                 let m = c.memberships();
-                m.action(MembershipId(3), MembershipAction::Accept).reason("welcome").send().await
+                let a = m.action(MembershipId(3)).action(MembershipAction::Accept);
+                a.reason("welcome").send().await
             }),
             Want::Is(Value::Null),
         ),
@@ -746,12 +760,12 @@ fn refused() -> Vec<(&'static str, Call, &'static str)> {
     vec![
         (
             "get_uuid",
-            call!(|c| c.users().uuid("").await),
+            call!(|c| c.users().uuid().display_name("").send().await),
             "display_name",
         ),
         (
             "send_feedback",
-            call!(|c| c.feedback().send("", "d").await),
+            call!(|c| c.feedback().create().message("").data("d").send().await),
             "message",
         ),
         (
@@ -785,15 +799,14 @@ fn refused() -> Vec<(&'static str, Call, &'static str)> {
             "_issue_commission",
             call!(|c| {
                 let p = Provision::new("", None, "cyclades.vm", 1);
-                c.commissions()
-                    .issue_request(&CommissionRequest::new(vec![p]))
-                    .await
+                let req = CommissionRequest::new(vec![p]);
+                c.commissions().issue_request().request(req).send().await
             }),
             "holder",
         ),
         (
             "get_uuids",
-            call!(|c| c.users().uuids(&["a", ""]).await),
+            call!(|c| c.users().uuids().display_names(["a", ""]).send().await),
             "display_names",
         ),
         (
@@ -817,7 +830,9 @@ fn refused() -> Vec<(&'static str, Call, &'static str)> {
             "commission_action",
             call!(|c| c
                 .commissions()
-                .action(Serial(1), CommissionAction::from("x"))
+                .action(Serial(1))
+                .action(CommissionAction::from("x"))
+                .send()
                 .await),
             "action",
         ),
@@ -837,13 +852,92 @@ fn refused() -> Vec<(&'static str, Call, &'static str)> {
         ),
         (
             "create_project",
-            call!(|c| c.projects().create(&NewProject::changes().name("x")).await),
+            call!(|c| {
+                let spec = NewProject::changes().name("x");
+                c.projects().create().spec(spec).send().await
+            }),
             "end_date",
         ),
         (
             "validate_token",
-            call!(|c| c.identity().validate_token(&Secret::new("")).send().await),
+            call!(|c| {
+                let v = c.identity().validate_token();
+                v.token_id(Secret::new("")).send().await
+            }),
             "token_id",
+        ),
+        (
+            // A bad name in a later chunk: nothing is sent, not even the
+            // first chunk.
+            "get_uuids",
+            call!(|c| {
+                let names = c.users().uuids().display_names(["a", "b", ""]);
+                names
+                    .chunk_size(1)
+                    .into_stream()
+                    .try_collect::<Vec<_>>()
+                    .await
+            }),
+            "display_names",
+        ),
+        // Each required builder field, left unset.
+        (
+            "validate_token",
+            call!(|c| c.identity().validate_token().send().await),
+            "token_id",
+        ),
+        (
+            "get_token",
+            call!(|c| {
+                let t = c.identity().oauth2_token().client_secret(Secret::new("s"));
+                t.send().await
+            }),
+            "client_id",
+        ),
+        (
+            "get_token",
+            call!(|c| c.identity().oauth2_token().client_id("cid").send().await),
+            "client_secret",
+        ),
+        (
+            "get_uuid",
+            call!(|c| c.users().uuid().send().await),
+            "display_name",
+        ),
+        (
+            "send_feedback",
+            call!(|c| c.feedback().create().data("d").send().await),
+            "message",
+        ),
+        (
+            "_issue_commission",
+            call!(|c| c.commissions().issue_request().send().await),
+            "request",
+        ),
+        (
+            "commission_action",
+            call!(|c| c.commissions().action(Serial(1)).send().await),
+            "action",
+        ),
+        (
+            "create_project",
+            call!(|c| c.projects().create().send().await),
+            "spec",
+        ),
+        (
+            "modify_project",
+            call!(|c| c.projects().modify(&pid("p")).send().await),
+            "spec",
+        ),
+        (
+            "project_action",
+            call!(|c| c.projects().action(&pid("p")).reason("r").send().await),
+            "action",
+        ),
+        (
+            "membership_action",
+            call!(|c| c.memberships().action(MembershipId(1)).send().await),
+            "action",
         ),
     ]
 }

@@ -209,7 +209,9 @@ async fn authenticate_then_get_token_makes_three_requests() {
     );
     let t = c
         .identity()
-        .oauth2_token("my-client", Secret::new("s3cret"))
+        .oauth2_token()
+        .client_id("my-client")
+        .client_secret(Secret::new("s3cret"))
         .code(Secret::new("xyz"))
         .redirect_uri("https://r/x")
         .send()
@@ -235,7 +237,9 @@ async fn authenticate_then_get_token_makes_three_requests() {
     assert_eq!(tok.header("x-auth-token"), Some(TOKEN));
     // Cached from now on.
     c.identity()
-        .oauth2_token("my-client", Secret::new("s3cret"))
+        .oauth2_token()
+        .client_id("my-client")
+        .client_secret(Secret::new("s3cret"))
         .send()
         .await
         .unwrap();
@@ -254,7 +258,8 @@ async fn validate_token_encodes_the_id() {
     let c = client(&rec);
     let r = c
         .identity()
-        .validate_token(&Secret::new("abc/def"))
+        .validate_token()
+        .token_id(Secret::new("abc/def"))
         .belongs_to("https://x y")
         .send()
         .await
@@ -294,7 +299,9 @@ async fn user_catalogs() {
     );
     assert_eq!(
         c.service_users()
-            .uuid("Example User One")
+            .uuid()
+            .display_name("Example User One")
+            .send()
             .await
             .unwrap()
             .unwrap()
@@ -305,8 +312,22 @@ async fn user_catalogs() {
         rec.last().json(),
         json!({"displaynames": ["Example User One"]})
     );
-    assert_eq!(c.service_users().uuid("ghost").await.unwrap(), None);
-    let e = c.service_users().uuid("nobody").await.unwrap_err();
+    assert_eq!(
+        c.service_users()
+            .uuid()
+            .display_name("ghost")
+            .send()
+            .await
+            .unwrap(),
+        None
+    );
+    let e = c
+        .service_users()
+        .uuid()
+        .display_name("nobody")
+        .send()
+        .await
+        .unwrap_err();
     assert!(
         matches!(e, Error::Decode { ref message, .. } if message == "No uuid for the given display name: nobody"),
         "{e:?}"
@@ -322,7 +343,9 @@ async fn usernames_error(answer: serde_json::Value) -> Error {
     rec.json("POST", "/account_prefix/user_catalogs", 200, answer);
     let e = client(&rec)
         .users()
-        .usernames(&[uid(USER)])
+        .usernames()
+        .uuids([uid(USER)])
+        .send()
         .await
         .unwrap_err();
     let s = rec.last();
@@ -396,7 +419,13 @@ async fn services_resources_feedback() {
             .as_deref(),
         Some("bytes")
     );
-    c.feedback().send("hello world", "a&b=c").await.unwrap();
+    c.feedback()
+        .create()
+        .message("hello world")
+        .data("a&b=c")
+        .send()
+        .await
+        .unwrap();
     let s = rec.last();
     assert_eq!(
         std::str::from_utf8(&s.body).unwrap(),
@@ -429,9 +458,8 @@ async fn service_quota_filters() {
     let q = c
         .quotas()
         .service_quotas()
-        .user(uid("u1"))
-        .user(uid("u2"))
-        .project(pid("p1"))
+        .users([uid("u1"), uid("u2")])
+        .projects([pid("p1")])
         .send()
         .await
         .unwrap();
@@ -525,7 +553,12 @@ async fn commission_bodies() {
         1,
     )])
     .name("my commission");
-    c.commissions().issue_request(&req).await.unwrap();
+    c.commissions()
+        .issue_request()
+        .request(req)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         rec.last().json(),
         json!({"force": false, "auto_accept": false, "name": "my commission",
@@ -598,7 +631,9 @@ async fn quota_limit_413() {
     rec.route("POST", "/account_prefix/projects", 413, "too big");
     let e = client(&rec)
         .projects()
-        .create(&NewProject::new("n", "2030-01-01"))
+        .create()
+        .spec(NewProject::new("n", "2030-01-01"))
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -669,10 +704,10 @@ async fn commission_queries_and_actions() {
     assert!(e.is_not_found());
     let r = c
         .commissions()
-        .resolve(
-            &[Serial(56), Serial(57)],
-            &[Serial(56), Serial(58), Serial(59)],
-        )
+        .resolve()
+        .accept([Serial(56), Serial(57)])
+        .reject([Serial(56), Serial(58), Serial(59)])
+        .send()
         .await
         .unwrap();
     assert_eq!(
@@ -737,7 +772,9 @@ async fn project_wire() {
     assert_eq!(rec.last().path, "/account_prefix/projects/a%2Fb");
     let created = c
         .projects()
-        .create(&NewProject::new("n", "2030-01-01").max_members(3))
+        .create()
+        .spec(NewProject::new("n", "2030-01-01").max_members(3))
+        .send()
         .await
         .unwrap();
     assert_eq!(created.application.map(|a| a.0), Some(12));
@@ -746,14 +783,17 @@ async fn project_wire() {
         json!({"name": "n", "end_date": "2030-01-01", "max_members": 3})
     );
     c.projects()
-        .modify(&pid("p1"), &NewProject::changes().description("d"))
+        .modify(&pid("p1"))
+        .spec(NewProject::changes().description("d"))
+        .send()
         .await
         .unwrap();
     assert_eq!(rec.last().method, "PUT");
     assert_eq!(rec.last().json(), json!({"description": "d"}));
     // #33
     c.projects()
-        .action(&pid("p1"), ProjectAction::Suspend)
+        .action(&pid("p1"))
+        .action(ProjectAction::Suspend)
         .reason("why")
         .send()
         .await
@@ -822,7 +862,8 @@ async fn membership_wire() {
     assert_eq!(rec.last().header("content-type"), None);
     // #37
     c.memberships()
-        .action(MembershipId(3), MembershipAction::Accept)
+        .action(MembershipId(3))
+        .action(MembershipAction::Accept)
         .reason("ok")
         .send()
         .await
@@ -898,7 +939,9 @@ async fn status_mapping() {
     );
     let e = client(&rec)
         .users()
-        .usernames(&[uid(USER)])
+        .usernames()
+        .uuids([uid(USER)])
+        .send()
         .await
         .unwrap_err();
     assert!(e.is_unauthorized());
@@ -978,7 +1021,9 @@ async fn bad_catalogs() {
     let c = client(&rec);
     let e = c
         .identity()
-        .oauth2_token("c", Secret::new("s"))
+        .oauth2_token()
+        .client_id("c")
+        .client_secret(Secret::new("s"))
         .send()
         .await
         .unwrap_err();
@@ -1042,13 +1087,31 @@ async fn bad_input_is_refused_before_any_io() {
         Error::InvalidInput { field, .. } => field,
         other => panic!("{other:?}"),
     };
-    assert_eq!(field(c.users().uuid("").await.unwrap_err()), "display_name");
     assert_eq!(
-        field(c.users().uuids(&["a", ""]).await.unwrap_err()),
+        field(c.users().uuid().display_name("").send().await.unwrap_err()),
+        "display_name"
+    );
+    assert_eq!(
+        field(
+            c.users()
+                .uuids()
+                .display_names(["a", ""])
+                .send()
+                .await
+                .unwrap_err()
+        ),
         "display_names"
     );
     assert_eq!(
-        field(c.feedback().send("", "d").await.unwrap_err()),
+        field(
+            c.feedback()
+                .create()
+                .message("")
+                .data("d")
+                .send()
+                .await
+                .unwrap_err()
+        ),
         "message"
     );
     assert_eq!(
@@ -1086,7 +1149,9 @@ async fn bad_input_is_refused_before_any_io() {
     assert_eq!(
         field(
             c.commissions()
-                .action(Serial(1), CommissionAction::from("lala"))
+                .action(Serial(1))
+                .action(CommissionAction::from("lala"))
+                .send()
                 .await
                 .unwrap_err()
         ),
@@ -1095,7 +1160,8 @@ async fn bad_input_is_refused_before_any_io() {
     assert_eq!(
         field(
             c.projects()
-                .action(&pid("p"), ProjectAction::from("explode"))
+                .action(&pid("p"))
+                .action(ProjectAction::from("explode"))
                 .send()
                 .await
                 .unwrap_err()
@@ -1116,7 +1182,8 @@ async fn bad_input_is_refused_before_any_io() {
     assert_eq!(
         field(
             c.memberships()
-                .action(MembershipId(1), MembershipAction::from("x"))
+                .action(MembershipId(1))
+                .action(MembershipAction::from("x"))
                 .send()
                 .await
                 .unwrap_err()
@@ -1126,7 +1193,9 @@ async fn bad_input_is_refused_before_any_io() {
     assert_eq!(
         field(
             c.projects()
-                .create(&NewProject::changes().end_date("x"))
+                .create()
+                .spec(NewProject::changes().end_date("x"))
+                .send()
                 .await
                 .unwrap_err()
         ),
@@ -1135,7 +1204,9 @@ async fn bad_input_is_refused_before_any_io() {
     assert_eq!(
         field(
             c.projects()
-                .create(&NewProject::changes().name("x"))
+                .create()
+                .spec(NewProject::changes().name("x"))
+                .send()
                 .await
                 .unwrap_err()
         ),
@@ -1159,7 +1230,8 @@ async fn bad_input_is_refused_before_any_io() {
     assert_eq!(
         field(
             c.identity()
-                .validate_token(&Secret::new(""))
+                .validate_token()
+                .token_id(Secret::new(""))
                 .send()
                 .await
                 .unwrap_err()

@@ -165,7 +165,15 @@ pub(super) async fn tour(
 
     let display = astep("username", user_client.users().username(&uuid).await)?
         .ok_or_else(|| CliError::Failed(format!("demo: no display name for {uuid}")))?;
-    let back = astep("uuid", user_client.users().uuid(&display).await)?;
+    let back = astep(
+        "uuid",
+        user_client
+            .users()
+            .uuid()
+            .display_name(display.as_str())
+            .send()
+            .await,
+    )?;
     n.say(format!(
         "User catalogs: {uuid} -> {display}; {display} -> {}",
         back.as_ref().map(|u| u.as_str()).unwrap_or("?")

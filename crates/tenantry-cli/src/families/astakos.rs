@@ -204,7 +204,7 @@ family! {
         /// Reference: `astakosclient.validate_token`.
         ValidateToken(ValidateTokenArgs) => fn(c, a) {
             let token = read_secret_line(&a.token_file, "the token to validate")?;
-            let req = c.identity().validate_token(&token);
+            let req = c.identity().validate_token().token_id(token);
             let req = req.maybe(a.belongs_to, |r, b| r.belongs_to(b));
             match req.send().await? {
                 Some(info) => masked_auth(&info)?,
@@ -219,7 +219,8 @@ family! {
             let secret = ctx.secret_env("TENANTRY_ASTAKOS_OAUTH2_CLIENT_SECRET")?;
             let code = a.code_file.as_deref();
             let code = code.map(|f| read_secret_line(f, "the authorization code"));
-            let req = c.identity().oauth2_token(a.client_id, secret).grant_type(a.grant_type);
+            let req = c.identity().oauth2_token().client_id(a.client_id).client_secret(secret);
+            let req = req.grant_type(a.grant_type);
             let req = req.maybe(code.transpose()?, |r, code| r.code(code));
             let req = req.maybe(a.redirect_uri, |r, u| r.redirect_uri(u));
             let req = a.param.into_iter().fold(req, |r, (k, v)| r.param(k, Secret::new(v)));
@@ -312,7 +313,7 @@ family! {
         /// Reference: `astakosclient.get_usernames`.
         Usernames(Batch<Uuid>) => fn(c, a, ctx) {
             let u = c.users();
-            a.lookup(ctx, USERNAMES, |ids| async move { u.usernames(&ids).await }).await?
+            a.lookup(ctx, USERNAMES, |ids| u.usernames().uuids(ids).send()).await?
         },
         /// Show the display name of one user (unknown uuid: exit 1).
         ///
@@ -323,12 +324,12 @@ family! {
         /// Reference: `astakosclient.get_uuids`.
         Uuids(Batch<String>) => fn(c, a, ctx) {
             let u = c.users();
-            a.lookup(ctx, UUIDS, |names| async move { u.uuids(&names).await }).await?
+            a.lookup(ctx, UUIDS, |names| u.uuids().display_names(names).send()).await?
         },
         /// Show the uuid of one user, by display name (unknown: exit 1).
         ///
         /// Reference: `astakosclient.get_uuid`.
-        Uuid(NameArg) => fn(c, a) c.users().uuid(&a.name).await?,
+        Uuid(NameArg) => fn(c, a) c.users().uuid().display_name(a.name).send().await?,
     }
 }
 
@@ -340,7 +341,7 @@ family! {
         /// Reference: `astakosclient.service_get_usernames`.
         Usernames(Batch<Uuid>) => fn(c, a, ctx) {
             let u = c.service_users();
-            a.lookup(ctx, USERNAMES, |ids| async move { u.usernames(&ids).await }).await?
+            a.lookup(ctx, USERNAMES, |ids| u.usernames().uuids(ids).send()).await?
         },
         /// Show the display name of one user (unknown uuid: exit 1).
         ///
@@ -351,12 +352,14 @@ family! {
         /// Reference: `astakosclient.service_get_uuids`.
         Uuids(Batch<String>) => fn(c, a, ctx) {
             let u = c.service_users();
-            a.lookup(ctx, UUIDS, |names| async move { u.uuids(&names).await }).await?
+            a.lookup(ctx, UUIDS, |names| u.uuids().display_names(names).send()).await?
         },
         /// Show the uuid of one user, by display name (unknown: exit 1).
         ///
         /// Reference: `astakosclient.service_get_uuid`.
-        Uuid(NameArg) => fn(c, a) c.service_users().uuid(&a.name).await?,
+        Uuid(NameArg) => fn(c, a) {
+            c.service_users().uuid().display_name(a.name).send().await?
+        },
     }
 }
 
@@ -406,7 +409,7 @@ family! {
         ///
         /// Reference: `astakosclient.send_feedback`.
         Send(FeedbackArgs) change => fn(c, a) {
-            c.feedback().send(&a.message, &a.data).await?;
+            c.feedback().create().message(&a.message).data(a.data).send().await?;
             json!({"sent": true, "message": a.message})
         },
     }
@@ -553,7 +556,7 @@ family! {
         /// Reference: `astakosclient._issue_commission`.
         IssueRequest(IssueRequestArgs) change => fn(c, a) {
             let req: CommissionRequest = read_json(&a.request, "--request")?;
-            json!({"serial": c.commissions().issue_request(&req).await?})
+            json!({"serial": c.commissions().issue_request().request(req).send().await?})
         },
         /// Reserve resources for users and projects (user and project provisions).
         ///
@@ -603,7 +606,7 @@ family! {
         ///
         /// Reference: `astakosclient.commission_action`.
         Action(CommissionActionArgs) change => fn(c, a) {
-            c.commissions().action(a.serial, a.action.clone()).await?;
+            c.commissions().action(a.serial).action(a.action.clone()).send().await?;
             done(&[("serial", json!(a.serial))], a.action.as_str())
         },
         /// Accept a pending commission (the reservation becomes usage).
@@ -628,7 +631,7 @@ family! {
                 let why = "resolve: give --accept and/or --reject serials";
                 return Err(CliError::Invalid(why.into()));
             }
-            c.commissions().resolve(&a.accept, &a.reject).await?
+            c.commissions().resolve().accept(a.accept).reject(a.reject).send().await?
         },
     }
 }
@@ -880,20 +883,21 @@ family! {
         /// Reference: `astakosclient.create_project`.
         Create(ProjectCreateArgs) change => fn(c, a) {
             let spec: NewProject = read_json(&a.spec, "--spec")?;
-            c.projects().create(&spec).await?
+            c.projects().create().spec(spec).send().await?
         },
         /// Apply for changes to a project (JSON with only the keys to change).
         ///
         /// Reference: `astakosclient.modify_project`.
         Modify(ProjectModifyArgs) change => fn(c, a) {
             let spec: NewProject = read_json(&a.spec, "--spec")?;
-            c.projects().modify(&a.project, &spec).await?
+            c.projects().modify(&a.project).spec(spec).send().await?
         },
         /// Terminate, suspend, unsuspend or reinstate a project.
         ///
         /// Reference: `astakosclient.project_action`.
         Action(ProjectActionArgs) change => fn(c, a) {
-            c.projects().action(&a.project, a.action.clone()).reason(a.reason).send().await?;
+            let req = c.projects().action(&a.project).action(a.action.clone());
+            req.reason(a.reason).send().await?;
             done(&[("project", json!(a.project.as_str()))], a.action.as_str())
         },
     }
@@ -931,7 +935,8 @@ family! {
         ///
         /// Reference: `astakosclient.membership_action`.
         Action(MembershipActionArgs) change => fn(c, a) {
-            c.memberships().action(a.membership, a.action.clone()).reason(a.reason).send().await?;
+            let req = c.memberships().action(a.membership).action(a.action.clone());
+            req.reason(a.reason).send().await?;
             done(&[("membership", json!(a.membership))], a.action.as_str())
         },
         /// Ask to join a project.
