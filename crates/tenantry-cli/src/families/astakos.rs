@@ -305,6 +305,15 @@ impl BatchId for String {
     }
 }
 
+/// The one answer of a single lookup, sent as a one-id batch (the same
+/// request as the reference's `get_username`/`get_uuid`): an id missing from
+/// the answer is [`CliError::Missing`] (exit 4) with the reference's message.
+fn single<K: Ord + Display, V>(mut found: BTreeMap<K, V>, key: &K, what: &str) -> Result<V> {
+    found
+        .remove(key)
+        .ok_or_else(|| CliError::Missing(format!("{what}: {key}")))
+}
+
 family! {
     /// Look up users with a user token.
     pub Users uses Api {
@@ -315,10 +324,13 @@ family! {
             let u = c.users();
             a.lookup(ctx, USERNAMES, |ids| u.usernames().uuids(ids).send()).await?
         },
-        /// Show the display name of one user (unknown uuid: exit 1).
+        /// Show the display name of one user (unknown uuid: exit 4).
         ///
         /// Reference: `astakosclient.get_username`.
-        Username(UuidArg) => fn(c, a) c.users().username(&a.uuid).await?,
+        Username(UuidArg) => fn(c, a) {
+            let found = c.users().usernames().uuids([a.uuid.clone()]).send().await?;
+            single(found, &a.uuid, "No display name for the given uuid")?
+        },
         /// Show the uuids of many users, by display name (sent in chunks).
         ///
         /// Reference: `astakosclient.get_uuids`.
@@ -326,10 +338,13 @@ family! {
             let u = c.users();
             a.lookup(ctx, UUIDS, |names| u.uuids().display_names(names).send()).await?
         },
-        /// Show the uuid of one user, by display name (unknown: exit 1).
+        /// Show the uuid of one user, by display name (unknown: exit 4).
         ///
         /// Reference: `astakosclient.get_uuid`.
-        Uuid(NameArg) => fn(c, a) c.users().uuid().display_name(a.name).send().await?,
+        Uuid(NameArg) => fn(c, a) {
+            let found = c.users().uuids().display_names([a.name.clone()]).send().await?;
+            single(found, &a.name, "No uuid for the given display name")?
+        },
     }
 }
 
@@ -343,10 +358,13 @@ family! {
             let u = c.service_users();
             a.lookup(ctx, USERNAMES, |ids| u.usernames().uuids(ids).send()).await?
         },
-        /// Show the display name of one user (unknown uuid: exit 1).
+        /// Show the display name of one user (unknown uuid: exit 4).
         ///
         /// Reference: `astakosclient.service_get_username`.
-        Username(UuidArg) => fn(c, a) c.service_users().username(&a.uuid).await?,
+        Username(UuidArg) => fn(c, a) {
+            let found = c.service_users().usernames().uuids([a.uuid.clone()]).send().await?;
+            single(found, &a.uuid, "No display name for the given uuid")?
+        },
         /// Show the uuids of many users, by display name (sent in chunks).
         ///
         /// Reference: `astakosclient.service_get_uuids`.
@@ -354,11 +372,12 @@ family! {
             let u = c.service_users();
             a.lookup(ctx, UUIDS, |names| u.uuids().display_names(names).send()).await?
         },
-        /// Show the uuid of one user, by display name (unknown: exit 1).
+        /// Show the uuid of one user, by display name (unknown: exit 4).
         ///
         /// Reference: `astakosclient.service_get_uuid`.
         Uuid(NameArg) => fn(c, a) {
-            c.service_users().uuid().display_name(a.name).send().await?
+            let found = c.service_users().uuids().display_names([a.name.clone()]).send().await?;
+            single(found, &a.name, "No uuid for the given display name")?
         },
     }
 }
