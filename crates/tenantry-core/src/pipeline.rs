@@ -294,6 +294,25 @@ impl Operation {
         self
     }
 
+    /// A raw body with a content type built at run time (a multipart
+    /// body's `boundary`, say); an invalid one is reported, before
+    /// anything is sent, when the operation runs.
+    pub fn body_with_type(mut self, content_type: &str, body: impl Into<Bytes>) -> Self {
+        match HeaderValue::from_str(content_type) {
+            Ok(v) => {
+                self.body = Ok(body.into());
+                self.set_header(http::header::CONTENT_TYPE, v);
+            }
+            Err(_) => {
+                self.body = Err((
+                    "content-type".to_owned(),
+                    "not a valid header value".to_owned(),
+                ))
+            }
+        }
+        self
+    }
+
     /// Replaces every value of `name` with `value`.
     fn set_header(&mut self, name: HeaderName, value: HeaderValue) {
         self.headers.retain(|(k, _)| *k != name);
