@@ -9,6 +9,7 @@
 //! filename and **empty** content (the reference sends its own source code
 //! there).
 
+use crate::client::OK;
 use crate::client::{none_if_missing, Squonk2Client};
 use crate::ids::{AssetId, MerchantId, OrgId, ProductId, UnitId, Username};
 use crate::models::{wire, Asset, AssetScope};
@@ -20,8 +21,8 @@ use tenantry_core::http::Method;
 use tenantry_core::pipeline::Decl;
 use tenantry_core::{Error, Operation, Result, Secret};
 
-const LIST: Decl = Decl::get("squonk2-as.get_available_assets", "/asset");
-const GET: Decl = Decl::get("squonk2-as.get_asset", "/asset/{asset_id}");
+const LIST: Decl = Decl::get("squonk2-as.get_available_assets", "/asset").success(OK);
+const GET: Decl = Decl::get("squonk2-as.get_asset", "/asset/{asset_id}").success(OK);
 const CREATE: Decl = Decl::post("squonk2-as.create_asset", "/asset").success(&[201]);
 const ALTER: Decl =
     Decl::new("squonk2-as.alter_asset", Method::PATCH, "/asset/{asset_id}").success(&[200]);

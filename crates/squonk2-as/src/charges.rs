@@ -2,23 +2,26 @@
 //! #26, #42, #43, #54).
 
 use crate::client::Squonk2Client;
+use crate::client::OK;
 use crate::ids::{IsoDate, MerchantId, OrgId, ProductId, UnitId};
 use crate::models::{wire, Action, Charges, EventStreamFormat};
 use serde::Serialize;
 use tenantry_core::pipeline::Decl;
 use tenantry_core::{Operation, Result};
 
-const ALL: Decl = Decl::get("squonk2-as.get_charges", "/charges");
+const ALL: Decl = Decl::get("squonk2-as.get_charges", "/charges").success(OK);
 const ORG: Decl = Decl::get(
     "squonk2-as.get_organisation_charges",
     "/charges/organisation/{org_id}",
-);
-const UNIT: Decl = Decl::get("squonk2-as.get_unit_charges", "/charges/unit/{unit_id}");
+)
+.success(OK);
+const UNIT: Decl = Decl::get("squonk2-as.get_unit_charges", "/charges/unit/{unit_id}").success(OK);
 const PRODUCT: Decl = Decl::get(
     "squonk2-as.get_product_charges",
     "/charges/product/{product_id}",
-);
-const ACTIONS: Decl = Decl::get("squonk2-as.get_actions", "/action");
+)
+.success(OK);
+const ACTIONS: Decl = Decl::get("squonk2-as.get_actions", "/action").success(OK);
 
 /// Charges. From [`Squonk2Client::charges`].
 #[derive(Debug, Clone, Copy)]

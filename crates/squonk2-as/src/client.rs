@@ -15,9 +15,13 @@ use tenantry_core::{
     Error, Pipeline, ReqwestTransport, Result, RetryConfig, Secret, TransportConfig,
 };
 
-const PING: Decl = Decl::get("squonk2-as.ping", "/version");
-const VERSION: Decl = Decl::get("squonk2-as.get_version", "/version");
-const ACCOUNT: Decl = Decl::get("squonk2-as.get_account", "/user/account");
+/// The success statuses of every read (and of the alter calls): only
+/// 200, as the reference checks (§3.2).
+pub(crate) const OK: &[u16] = &[200];
+
+const PING: Decl = Decl::get("squonk2-as.ping", "/version").success(OK);
+const VERSION: Decl = Decl::get("squonk2-as.get_version", "/version").success(OK);
+const ACCOUNT: Decl = Decl::get("squonk2-as.get_account", "/user/account").success(OK);
 
 /// How long before expiry a Keycloak token is replaced (issue #17: 60 s,
 /// as the reference re-uses a prior token only with 60 s left).

@@ -1,5 +1,6 @@
 //! Event streams (`squonk2-as.md` §4.1 #3–#6).
 
+use crate::client::OK;
 use crate::client::{none_if_missing, Squonk2Client};
 use crate::ids::EventStreamId;
 use crate::models::{EventStream, EventStreamFormat, Version};
@@ -11,8 +12,9 @@ use tenantry_core::Result;
 const VERSION: Decl = Decl::get(
     "squonk2-as.get_event_stream_version",
     "/event-stream/version",
-);
-const GET: Decl = Decl::get("squonk2-as.get_event_stream", "/event-stream");
+)
+.success(OK);
+const GET: Decl = Decl::get("squonk2-as.get_event_stream", "/event-stream").success(OK);
 const CREATE: Decl = Decl::post("squonk2-as.create_event_stream", "/event-stream").success(&[201]);
 const DELETE: Decl = Decl::delete(
     "squonk2-as.delete_event_stream",

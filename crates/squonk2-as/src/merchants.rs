@@ -1,13 +1,14 @@
 //! Merchants (`squonk2-as.md` §4.1 #18, #19).
 
+use crate::client::OK;
 use crate::client::{none_if_missing, Squonk2Client};
 use crate::ids::MerchantId;
 use crate::models::{wire, Merchant};
 use tenantry_core::pipeline::Decl;
 use tenantry_core::Result;
 
-const LIST: Decl = Decl::get("squonk2-as.get_merchants", "/merchant");
-const GET: Decl = Decl::get("squonk2-as.get_merchant", "/merchant/{merchant_id}");
+const LIST: Decl = Decl::get("squonk2-as.get_merchants", "/merchant").success(OK);
+const GET: Decl = Decl::get("squonk2-as.get_merchant", "/merchant/{merchant_id}").success(OK);
 
 /// Merchants. From [`Squonk2Client::merchants`].
 #[derive(Debug, Clone, Copy)]

@@ -1,6 +1,7 @@
 //! Organisations (`/organisation`, `/default/organisation`) and their
 //! members (`squonk2-as.md` §4.1 #33–#37, #39, #41, #44, #49, #53).
 
+use crate::client::OK;
 use crate::client::{none_if_missing, Squonk2Client};
 use crate::ids::{OrgId, Username};
 use crate::models::{wire, DefaultProductPrivacy, Member, OrgUnits, Organisation};
@@ -10,12 +11,13 @@ use tenantry_core::http::Method;
 use tenantry_core::pipeline::Decl;
 use tenantry_core::{Error, Result};
 
-const LIST: Decl = Decl::get("squonk2-as.get_organisations", "/organisation");
-const GET: Decl = Decl::get("squonk2-as.get_organisation", "/organisation/{org_id}");
+const LIST: Decl = Decl::get("squonk2-as.get_organisations", "/organisation").success(OK);
+const GET: Decl = Decl::get("squonk2-as.get_organisation", "/organisation/{org_id}").success(OK);
 const DEFAULT: Decl = Decl::get(
     "squonk2-as.get_default_organisation",
     "/default/organisation",
-);
+)
+.success(OK);
 const CREATE: Decl = Decl::post("squonk2-as.create_organisation", "/organisation").success(&[201]);
 const ALTER: Decl = Decl::new(
     "squonk2-as.alter_organisation",
@@ -28,11 +30,13 @@ const DELETE: Decl =
 const UNITS: Decl = Decl::get(
     "squonk2-as.get_organisation_units",
     "/organisation/{org_id}/unit",
-);
+)
+.success(OK);
 const USERS: Decl = Decl::get(
     "squonk2-as.get_organisation_users",
     "/organisation/{org_id}/user",
-);
+)
+.success(OK);
 const ADD_USER: Decl = Decl::put(
     "squonk2-as.add_user_to_organisation",
     "/organisation/{org_id}/user/{username}",

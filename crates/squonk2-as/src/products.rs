@@ -1,6 +1,7 @@
 //! Products, product types and the default storage cost (`squonk2-as.md`
 //! §4.1 #7, #20–#24, #46, #47, #50).
 
+use crate::client::OK;
 use crate::client::{none_if_missing, Squonk2Client};
 use crate::ids::{OrgId, ProductId, UnitId};
 use crate::models::{wire, Product, ProductType, StorageCost};
@@ -11,21 +12,24 @@ use tenantry_core::http::Method;
 use tenantry_core::pipeline::Decl;
 use tenantry_core::{Error, Result};
 
-const LIST: Decl = Decl::get("squonk2-as.get_available_products", "/product");
-const GET: Decl = Decl::get("squonk2-as.get_product", "/product/{product_id}");
+const LIST: Decl = Decl::get("squonk2-as.get_available_products", "/product").success(OK);
+const GET: Decl = Decl::get("squonk2-as.get_product", "/product/{product_id}").success(OK);
 const FOR_UNIT: Decl = Decl::get(
     "squonk2-as.get_products_for_unit",
     "/product/unit/{unit_id}",
-);
+)
+.success(OK);
 const FOR_ORG: Decl = Decl::get(
     "squonk2-as.get_products_for_organisation",
     "/product/organisation/{org_id}",
-);
-const TYPES: Decl = Decl::get("squonk2-as.get_product_types", "/product-type");
+)
+.success(OK);
+const TYPES: Decl = Decl::get("squonk2-as.get_product_types", "/product-type").success(OK);
 const STORAGE_COST: Decl = Decl::get(
     "squonk2-as.get_product_default_storage_cost",
     "/product-default-storage-cost",
-);
+)
+.success(OK);
 const CREATE: Decl =
     Decl::post("squonk2-as.create_product", "/product/unit/{unit_id}").success(&[201]);
 const ALTER: Decl = Decl::new(

@@ -1,6 +1,7 @@
 //! Units, personal units and their members (`squonk2-as.md` §4.1 #8,
 //! #27–#32, #38, #40, #45, #48, #51).
 
+use crate::client::OK;
 use crate::client::{none_if_missing, Squonk2Client};
 use crate::ids::{OrgId, UnitId, Username};
 use crate::models::{wire, DefaultProductPrivacy, Member, OrgUnits, Unit};
@@ -11,14 +12,14 @@ use tenantry_core::http::Method;
 use tenantry_core::pipeline::Decl;
 use tenantry_core::{Error, Result};
 
-const LIST: Decl = Decl::get("squonk2-as.get_units", "/unit");
-const GET: Decl = Decl::get("squonk2-as.get_unit", "/unit/{unit_id}");
+const LIST: Decl = Decl::get("squonk2-as.get_units", "/unit").success(OK);
+const GET: Decl = Decl::get("squonk2-as.get_unit", "/unit/{unit_id}").success(OK);
 const CREATE: Decl =
     Decl::post("squonk2-as.create_unit", "/organisation/{org_id}/unit").success(&[201]);
 const ALTER: Decl =
     Decl::new("squonk2-as.alter_unit", Method::PATCH, "/unit/{unit_id}").success(&[200]);
 const DELETE: Decl = Decl::delete("squonk2-as.delete_unit", "/unit/{unit_id}").success(&[204]);
-const USERS: Decl = Decl::get("squonk2-as.get_unit_users", "/unit/{unit_id}/user");
+const USERS: Decl = Decl::get("squonk2-as.get_unit_users", "/unit/{unit_id}/user").success(OK);
 const ADD_USER: Decl = Decl::put(
     "squonk2-as.add_user_to_unit",
     "/unit/{unit_id}/user/{username}",
@@ -29,7 +30,7 @@ const REMOVE_USER: Decl = Decl::delete(
     "/unit/{unit_id}/user/{username}",
 )
 .success(&[204]);
-const PERSONAL: Decl = Decl::get("squonk2-as.get_personal_unit", "/personal-unit");
+const PERSONAL: Decl = Decl::get("squonk2-as.get_personal_unit", "/personal-unit").success(OK);
 // A PUT that creates: never sent twice once it may have arrived.
 const CREATE_PERSONAL: Decl = Decl::put("squonk2-as.create_personal_unit", "/personal-unit")
     .non_idempotent()
