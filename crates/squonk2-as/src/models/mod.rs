@@ -23,3 +23,26 @@ pub use service::{Account, Version};
 
 /// The rest of an object: the fields this version does not model.
 pub type Extra = serde_json::Map<String, serde_json::Value>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_enums_keep_unknown_values() {
+        for (wire, known) in [("\"JSON_STRING\"", true), ("\"AVRO\"", false)] {
+            let v: EventStreamFormat = serde_json::from_str(wire).unwrap();
+            assert_eq!(!v.is_unknown(), known);
+            assert_eq!(serde_json::to_string(&v).unwrap(), wire);
+        }
+        assert_eq!("TEAM".parse::<AssetScope>().unwrap().as_str(), "TEAM");
+        assert_eq!(AssetScope::Organisation.to_string(), "ORGANISATION");
+        assert_eq!(
+            "DEFAULT_PUBLIC".parse::<DefaultProductPrivacy>().unwrap(),
+            DefaultProductPrivacy::DefaultPublic
+        );
+        let odd: DefaultProductPrivacy = serde_json::from_str("\"SOMETIMES\"").unwrap();
+        assert_eq!(odd, DefaultProductPrivacy::Unknown("SOMETIMES".to_owned()));
+        assert_eq!(AssetScope::KNOWN.len(), 5);
+    }
+}
