@@ -95,6 +95,15 @@
 //! (`err.status()`, `err.is_not_found()`, …); no answer at all is
 //! [`Error::Transport`] (the reference's status 0).
 //!
+//! ## Wire parity
+//!
+//! `tests/wire.rs` replays 62 calls over every wire operation and compares
+//! each request (method, path, query, `Authorization`, `Content-Type`,
+//! body bytes, multipart parts in order) with what the reference sent for
+//! the same calls (`tests/fixtures/wire.json`, captured by
+//! `tests/wire/squonk2_capture.py`; an ignored test re-runs the reference
+//! against the fixture): identical but for the dummy file part below.
+//!
 //! ## Deliberate differences from the reference (each has its own test)
 //!
 //! - **Errors keep the server's message** (`{"error": …}`, or Connexion's

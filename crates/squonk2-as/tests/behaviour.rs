@@ -314,3 +314,70 @@ async fn secrets_stay_out_of_debug_and_errors() {
     assert_eq!(e.status(), Some(500));
     mock.verify().unwrap();
 }
+
+#[tokio::test]
+async fn concurrent_first_calls_share_one_keycloak_token_request() {
+    let mock = Arc::new(MockTransport::unordered());
+    let c = keycloak_client(&mock);
+    mock.push(token_answer("at-1", 3600));
+    mock.push(account("at-1").times(20));
+    let calls = (0..20).map(|_| {
+        let c = c.clone();
+        async move { c.account().await }
+    });
+    for r in futures::future::join_all(calls).await {
+        r.unwrap();
+    }
+    mock.verify().unwrap();
+}
+
+fn retrying(mock: &Arc<MockTransport>) -> Squonk2Client {
+    Squonk2Client::builder("http://as.test/as")
+        .token(Secret::new("tok-1"))
+        .retry(
+            RetryConfig::standard()
+                .initial_backoff(std::time::Duration::from_millis(1))
+                .max_backoff(std::time::Duration::from_millis(5)),
+        )
+        .transport(mock.clone())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn reads_are_retried_and_creates_are_not() {
+    let mock = Arc::new(MockTransport::new());
+    let c = retrying(&mock);
+    mock.push(Expect::new(Method::GET, "/as/unit").reply(Reply::status(503)));
+    mock.push(Expect::new(Method::GET, "/as/unit").reply(Reply::json(200, json!({"units": []}))));
+    assert!(c.units().list().send().await.unwrap().is_empty());
+    mock.verify().unwrap();
+
+    // PUT /personal-unit creates: one attempt, whatever the answer.
+    let mock = Arc::new(MockTransport::new());
+    let c = retrying(&mock);
+    mock.push(
+        Expect::new(Method::PUT, "/as/personal-unit")
+            .any_body()
+            .reply(Reply::status(503)),
+    );
+    assert_eq!(
+        c.units().create_personal(3).await.unwrap_err().status(),
+        Some(503)
+    );
+    mock.push(
+        Expect::new(Method::POST, "/as/organisation")
+            .any_body()
+            .reply(Reply::status(503)),
+    );
+    let e = c
+        .organisations()
+        .create()
+        .name("A")
+        .owner("o")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(503));
+    mock.verify().unwrap();
+}
