@@ -169,6 +169,7 @@ pub const ENV_VARS: &[&str] = &[
     "SQUONK2_KEYCLOAK_AS_CLIENT_SECRET",
     "SQUONK2_KEYCLOAK_USER",
     "SQUONK2_KEYCLOAK_USER_PASSWORD",
+    "SQUONK2_KEYCLOAK_REFRESH_TOKEN",
 ];
 
 impl Squonk2Client {
@@ -217,8 +218,9 @@ impl Squonk2Client {
     /// token from `SQUONK2_ASAPI_TOKEN`, or a Keycloak password login from
     /// `SQUONK2_KEYCLOAK_URL`, `SQUONK2_KEYCLOAK_REALM`,
     /// `SQUONK2_KEYCLOAK_AS_CLIENT_ID`, `SQUONK2_KEYCLOAK_USER`,
-    /// `SQUONK2_KEYCLOAK_USER_PASSWORD` (and the optional
-    /// `SQUONK2_KEYCLOAK_AS_CLIENT_SECRET`); neither: only the calls that
+    /// `SQUONK2_KEYCLOAK_USER_PASSWORD` (or a refresh-token grant from
+    /// `SQUONK2_KEYCLOAK_REFRESH_TOKEN` instead of user and password; and
+    /// the optional `SQUONK2_KEYCLOAK_AS_CLIENT_SECRET`); neither: only the calls that
     /// need no token work. A missing or bad variable is an
     /// [`Error::InvalidInput`] naming it.
     pub fn from_env() -> Result<Self> {
@@ -242,19 +244,25 @@ impl Squonk2Client {
             "SQUONK2_KEYCLOAK_AS_CLIENT_ID",
             "SQUONK2_KEYCLOAK_USER",
             "SQUONK2_KEYCLOAK_USER_PASSWORD",
+            "SQUONK2_KEYCLOAK_REFRESH_TOKEN",
         ];
         if let Some(t) = get("SQUONK2_ASAPI_TOKEN") {
             b = b.token(Secret::new(t));
         } else if kc_vars.iter().any(|k| get(k).is_some()) {
+            // A refresh token (an offline token, say) wins over a password.
+            let grant = match get("SQUONK2_KEYCLOAK_REFRESH_TOKEN") {
+                Some(r) => KeycloakGrant::RefreshToken(Secret::new(r)),
+                None => KeycloakGrant::Password {
+                    username: need("SQUONK2_KEYCLOAK_USER")?,
+                    password: Secret::new(need("SQUONK2_KEYCLOAK_USER_PASSWORD")?),
+                },
+            };
             let mut kc = Self::keycloak(
                 need("SQUONK2_KEYCLOAK_URL")?,
                 need("SQUONK2_KEYCLOAK_REALM")?,
                 need("SQUONK2_KEYCLOAK_AS_CLIENT_ID")?,
             )
-            .grant(KeycloakGrant::Password {
-                username: need("SQUONK2_KEYCLOAK_USER")?,
-                password: Secret::new(need("SQUONK2_KEYCLOAK_USER_PASSWORD")?),
-            });
+            .grant(grant);
             if let Some(s) = get("SQUONK2_KEYCLOAK_AS_CLIENT_SECRET") {
                 kc = kc.client_secret(Secret::new(s));
             }
@@ -409,6 +417,20 @@ mod tests {
             TokenSource::Bearer(BearerAuth::Static(_))
         ));
         assert!(!format!("{b:?}").contains("planted-token-1"));
+        let pairs: Vec<_> = KC
+            .iter()
+            .copied()
+            .filter(|(k, _)| !k.starts_with("SQUONK2_KEYCLOAK_USER"))
+            .chain([("SQUONK2_KEYCLOAK_REFRESH_TOKEN", "planted-refresh-1")])
+            .collect();
+        let b = Squonk2Client::builder_from(env(&pairs)).unwrap();
+        assert!(!format!("{b:?}").contains("planted-refresh-1"));
+        match &b.token {
+            TokenSource::Bearer(BearerAuth::Keycloak(p)) => {
+                assert!(format!("{p:?}").contains("RefreshToken"))
+            }
+            other => panic!("{other:?}"),
+        }
         let e = Squonk2Client::builder("  ").build().unwrap_err();
         assert!(e.to_string().contains("url"), "{e}");
     }
