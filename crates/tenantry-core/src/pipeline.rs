@@ -294,6 +294,38 @@ impl Operation {
         self
     }
 
+    /// A raw body with a content type built at run time (a multipart
+    /// body's `boundary`, say); an invalid one is reported, before
+    /// anything is sent, when the operation runs.
+    ///
+    /// ```
+    /// use tenantry_core::{Decl, Pipeline};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// const UPLOAD: Decl = Decl::post("demo.upload", "/files");
+    /// let op = UPLOAD.op().body_with_type("multipart/form-data; boundary=ab12", "--ab12--\r\n");
+    /// # let _ = op;
+    /// let bad = UPLOAD.op().body_with_type("text/plain\n", "x");
+    /// let p = Pipeline::builder("demo").base_url("http://127.0.0.1:9").build().unwrap();
+    /// let e = p.call::<serde_json::Value>(&bad).await.unwrap_err();
+    /// assert!(matches!(e, tenantry_core::Error::InvalidInput { ref field, .. } if field == "content-type"));
+    /// # }
+    /// ```
+    pub fn body_with_type(mut self, content_type: &str, body: impl Into<Bytes>) -> Self {
+        match HeaderValue::from_str(content_type) {
+            Ok(v) => {
+                self.body = Ok(body.into());
+                self.set_header(http::header::CONTENT_TYPE, v);
+            }
+            Err(_) => {
+                self.body = Err((
+                    "content-type".to_owned(),
+                    "not a valid header value".to_owned(),
+                ))
+            }
+        }
+        self
+    }
+
     /// Replaces every value of `name` with `value`.
     fn set_header(&mut self, name: HeaderName, value: HeaderValue) {
         self.headers.retain(|(k, _)| *k != name);
