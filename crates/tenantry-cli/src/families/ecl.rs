@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use std::str::FromStr;
 use std::sync::Arc;
 use tenantry::core::http::Method;
-use tenantry::core::transport::HttpRequest;
+use tenantry::core::transport::{HttpRequest, HttpResponse, TransportError};
 use tenantry::core::HttpTransport;
 use tenantry::ecl::models::{IamResource, IamVerb};
 use tenantry::ecl::{
@@ -46,7 +46,7 @@ impl Service for Sss {
             .username(username)
             .password(password)
             .project_id(project)
-            .transport(transport);
+            .transport(Arc::new(RememberTokens(transport)));
         let b = b.maybe(ctx.var_opt("TENANTRY_ECL_USER_DOMAIN_ID"), |b, v| {
             b.user_domain_id(v)
         });
@@ -72,6 +72,26 @@ impl Service for Sss {
             Method::POST => tokenless && path.ends_with("/auth/tokens"),
             _ => false,
         }
+    }
+}
+
+/// The transport of the ECL client: registers each Keystone token it
+/// receives (`X-Subject-Token`) with the output scrubber, so an answer that
+/// echoes the token (in a field the model keeps, in an error) never prints
+/// it.
+#[derive(Debug)]
+struct RememberTokens(Arc<dyn HttpTransport>);
+
+#[async_trait::async_trait]
+impl HttpTransport for RememberTokens {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let response = self.0.send(request).await?;
+        if let Some(token) = response.headers().get("x-subject-token") {
+            if let Ok(token) = token.to_str() {
+                crate::context::remember(tenantry::core::Secret::new(token));
+            }
+        }
+        Ok(response)
     }
 }
 
