@@ -85,9 +85,9 @@ pub enum Command {
     /// ~/.local/share/bash-completion/completions/tenantry`).
     Completions(CompletionsArgs),
     /// Start the embedded simulators and walk through the three logins
-    /// (CAS, Keystone, Keycloak) and an Astakos quota tour. The
-    /// walkthrough is printed as text; a summary follows in the --output
-    /// format.
+    /// (CAS, Keystone, Keycloak), an Astakos quota tour and an ECL SSS tour.
+    /// The walkthrough is printed as text; a summary follows in the
+    /// --output format.
     #[cfg(feature = "demo")]
     Demo(DemoArgs),
 }

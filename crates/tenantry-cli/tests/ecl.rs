@@ -35,7 +35,13 @@ fn ecl_as(sims: &Simulators, key: &str, secret: &str, tenant: &str, args: &[&str
 
 /// As the seeded contract's owner.
 fn ecl(sims: &Simulators, args: &[&str]) -> Command {
-    ecl_as(sims, SEED_OWNER_KEY, SEED_OWNER_SECRET, SEED_TENANT_ID, args)
+    ecl_as(
+        sims,
+        SEED_OWNER_KEY,
+        SEED_OWNER_SECRET,
+        SEED_TENANT_ID,
+        args,
+    )
 }
 
 /// As the seeded partner.
@@ -111,7 +117,10 @@ async fn users_list_get_and_the_wire() {
     );
     assert_eq!(body["auth"]["scope"]["project"]["id"], SEED_TENANT_ID);
     let list = last_call(&sims);
-    assert_eq!((list.method.as_str(), list.path.clone()), ("GET", path("/users")));
+    assert_eq!(
+        (list.method.as_str(), list.path.clone()),
+        ("GET", path("/users"))
+    );
     assert!(list.header("x-auth-token").is_some());
     assert_eq!(list.header("accept"), Some("application/json"));
 
@@ -122,7 +131,10 @@ async fn users_list_get_and_the_wire() {
         (&json!(SEED_USER_ID), &json!(SEED_USER_KEY), &json!("***")),
         "{v}"
     );
-    assert_eq!(last_call(&sims).path, path(&format!("/users/{SEED_USER_ID}")));
+    assert_eq!(
+        last_call(&sims).path,
+        path(&format!("/users/{SEED_USER_ID}"))
+    );
 
     // find: matched in the listing; unknown → exit 4.
     let v = ok_json(&run(ecl(&sims, &["users", "find", SEED_USER_ID]), None).await);
@@ -179,16 +191,30 @@ async fn users_tenants_roles_and_keys_change_state() {
     let carol = v["user_id"].as_str().expect("user_id").to_owned();
     assert_eq!(v["keystone_password"], "***", "{v}");
     let sent = last_call(&sims);
-    assert_eq!((sent.method.as_str(), sent.path.clone()), ("POST", path("/users")));
+    assert_eq!(
+        (sent.method.as_str(), sent.path.clone()),
+        ("POST", path("/users"))
+    );
     let body = sent.json().unwrap();
     assert_eq!(
-        (&body["login_id"], &body["password"], &body["notify_password"]),
-        (&json!("carol"), &json!("planted-new-user-pw"), &json!("false"))
+        (
+            &body["login_id"],
+            &body["password"],
+            &body["notify_password"]
+        ),
+        (
+            &json!("carol"),
+            &json!("planted-new-user-pw"),
+            &json!("false")
+        )
     );
 
     let v = ok_json(
         &run(
-            ecl(&sims, &["users", "update", &carol, "--mail-address", "c@example.org"]),
+            ecl(
+                &sims,
+                &["users", "update", &carol, "--mail-address", "c@example.org"],
+            ),
             None,
         )
         .await,
@@ -196,14 +222,24 @@ async fn users_tenants_roles_and_keys_change_state() {
     assert_eq!((&v["user_id"], &v["done"]), (&json!(carol), &json!(true)));
     let sent = last_call(&sims);
     assert_eq!(sent.method, "PUT");
-    assert_eq!(sent.json().unwrap(), json!({"mail_address": "c@example.org"}));
+    assert_eq!(
+        sent.json().unwrap(),
+        json!({"mail_address": "c@example.org"})
+    );
 
     // A tenant, and carol's role on it.
     let v = ok_json(
         &run(
             ecl(
                 &sims,
-                &["tenants", "create", "--tenant-name", "jp1_cli", "--region", "jp1"],
+                &[
+                    "tenants",
+                    "create",
+                    "--tenant-name",
+                    "jp1_cli",
+                    "--region",
+                    "jp1",
+                ],
             ),
             None,
         )
@@ -214,7 +250,10 @@ async fn users_tenants_roles_and_keys_change_state() {
     let v = ok_json(&run(ecl(&sims, &["tenants", "list"]), None).await);
     assert!(ids(&v, "tenant_id").contains(&tenant), "{v}");
     let v = ok_json(&run(ecl(&sims, &["roles", "create", &carol, &tenant]), None).await);
-    assert_eq!((&v["user_id"], &v["tenant_id"]), (&json!(carol), &json!(tenant)));
+    assert_eq!(
+        (&v["user_id"], &v["tenant_id"]),
+        (&json!(carol), &json!(tenant))
+    );
     let v = ok_json(&run(ecl(&sims, &["roles", "delete", &carol, &tenant]), None).await);
     assert_eq!(v["done"], true);
     assert_eq!(
@@ -244,7 +283,13 @@ async fn users_tenants_roles_and_keys_change_state() {
     ok_json(&run(ecl(&sims, &["users", "delete", &carol]), None).await);
     let out = run(ecl(&sims, &["users", "delete", &carol]), None).await;
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
-    let v = ok_json(&run(ecl(&sims, &["users", "delete", &carol, "--if-exists"]), None).await);
+    let v = ok_json(
+        &run(
+            ecl(&sims, &["users", "delete", &carol, "--if-exists"]),
+            None,
+        )
+        .await,
+    );
     assert_eq!(v["done"], false);
     let v = ok_json(&run(ecl(&sims, &["tenants", "delete", &tenant]), None).await);
     assert_eq!(v["done"], true);
@@ -254,12 +299,33 @@ async fn users_tenants_roles_and_keys_change_state() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn channels_contracts_and_billing() {
     let sims = Simulators::start_all().await.unwrap();
-    let v = ok_json(&run(partner(&sims, &["channels", "list", "--get-contracts"]), None).await);
-    assert!(ids(&v, "channel_id").contains(&SEED_END_USER_CHANNEL.to_owned()), "{v}");
-    assert_eq!(last_call(&sims).query.as_deref(), Some("get_contracts=true"));
+    let v = ok_json(
+        &run(
+            partner(&sims, &["channels", "list", "--get-contracts"]),
+            None,
+        )
+        .await,
+    );
+    assert!(
+        ids(&v, "channel_id").contains(&SEED_END_USER_CHANNEL.to_owned()),
+        "{v}"
+    );
+    assert_eq!(
+        last_call(&sims).query.as_deref(),
+        Some("get_contracts=true")
+    );
 
-    let v = ok_json(&run(partner(&sims, &["contracts", "list", SEED_END_USER_CHANNEL]), None).await);
-    assert!(ids(&v, "contract_id").contains(&SEED_CONTRACT_ID.to_owned()), "{v}");
+    let v = ok_json(
+        &run(
+            partner(&sims, &["contracts", "list", SEED_END_USER_CHANNEL]),
+            None,
+        )
+        .await,
+    );
+    assert!(
+        ids(&v, "contract_id").contains(&SEED_CONTRACT_ID.to_owned()),
+        "{v}"
+    );
     let v = ok_json(&run(ecl(&sims, &["contracts", "get", SEED_CONTRACT_ID]), None).await);
     assert_eq!(v["contract_owner_user_id"], SEED_OWNER_ID, "{v}");
 
@@ -286,9 +352,18 @@ async fn channels_contracts_and_billing() {
     let owner = v["user_id"].as_str().unwrap();
     let creds = sims.ecl_sss.credentials(owner).unwrap();
     assert_no_secrets(&text(&out.stdout), &[&creds.1]);
-    assert_eq!(last_call(&sims).json().unwrap()["mail_address"], "newowner@example.com");
+    assert_eq!(
+        last_call(&sims).json().unwrap()["mail_address"],
+        "newowner@example.com"
+    );
 
-    let v = ok_json(&run(ecl(&sims, &["billing", "month", SEED_CONTRACT_ID, "2024-05"]), None).await);
+    let v = ok_json(
+        &run(
+            ecl(&sims, &["billing", "month", SEED_CONTRACT_ID, "2024-05"]),
+            None,
+        )
+        .await,
+    );
     assert_eq!(v["contract_id"], SEED_CONTRACT_ID, "{v}");
     assert_eq!(
         last_call(&sims).path,
@@ -318,7 +393,12 @@ async fn channels_contracts_and_billing() {
         &run(
             partner(
                 &sims,
-                &["contracts", "list", SEED_END_USER_CHANNEL, "--include-deleted"],
+                &[
+                    "contracts",
+                    "list",
+                    SEED_END_USER_CHANNEL,
+                    "--include-deleted",
+                ],
             ),
             None,
         )
@@ -337,7 +417,10 @@ async fn channels_contracts_and_billing() {
 async fn iam_groups_and_roles() {
     let sims = Simulators::start_all().await.unwrap();
     let v = ok_json(&run(ecl(&sims, &["iam-groups", "list"]), None).await);
-    assert!(ids(&v, "iam_group_id").contains(&SEED_IAM_GROUP_ID.to_owned()), "{v}");
+    assert!(
+        ids(&v, "iam_group_id").contains(&SEED_IAM_GROUP_ID.to_owned()),
+        "{v}"
+    );
     assert_eq!(last_call(&sims).query, None, "no contract_id=None");
     let v = ok_json(&run(ecl(&sims, &["iam-roles", "get", SEED_IAM_ROLE_ID]), None).await);
     assert_eq!(v["iam_role_id"], SEED_IAM_ROLE_ID, "{v}");
@@ -371,22 +454,52 @@ async fn iam_groups_and_roles() {
     );
     let v = ok_json(
         &run(
-            ecl(&sims, &["iam-groups", "create", "--iam-group-name", "cli.group"]),
+            ecl(
+                &sims,
+                &["iam-groups", "create", "--iam-group-name", "cli.group"],
+            ),
             None,
         )
         .await,
     );
     let group = v["iam_group_id"].as_str().expect("iam_group_id").to_owned();
-    ok_json(&run(ecl(&sims, &["iam-groups", "assign-role", &group, &role]), None).await);
+    ok_json(
+        &run(
+            ecl(&sims, &["iam-groups", "assign-role", &group, &role]),
+            None,
+        )
+        .await,
+    );
     assert_eq!(
         (last_call(&sims).method.as_str(), last_call(&sims).path),
         ("PUT", path(&format!("/iam/groups/{group}/roles/{role}")))
     );
-    ok_json(&run(ecl(&sims, &["iam-groups", "assign-user", &group, SEED_USER_ID]), None).await);
+    ok_json(
+        &run(
+            ecl(&sims, &["iam-groups", "assign-user", &group, SEED_USER_ID]),
+            None,
+        )
+        .await,
+    );
     let v = ok_json(&run(ecl(&sims, &["iam-groups", "users", &group]), None).await);
     assert_eq!(ids(&v["users"], "user_id"), [SEED_USER_ID], "{v}");
-    ok_json(&run(ecl(&sims, &["iam-groups", "unassign-user", &group, SEED_USER_ID]), None).await);
-    ok_json(&run(ecl(&sims, &["iam-groups", "unassign-role", &group, &role]), None).await);
+    ok_json(
+        &run(
+            ecl(
+                &sims,
+                &["iam-groups", "unassign-user", &group, SEED_USER_ID],
+            ),
+            None,
+        )
+        .await,
+    );
+    ok_json(
+        &run(
+            ecl(&sims, &["iam-groups", "unassign-role", &group, &role]),
+            None,
+        )
+        .await,
+    );
     let v = ok_json(&run(ecl(&sims, &["iam-groups", "list"]), None).await);
     let g = v
         .as_array()
@@ -410,7 +523,14 @@ async fn dry_run_sends_nothing_that_changes_state() {
     let before = sims.ecl_sss.credentials(SEED_USER_ID).unwrap();
     for (args, method, rest) in [
         (
-            vec!["users", "create", "--login-id", "dry", "--mail-address", "d@example.com"],
+            vec![
+                "users",
+                "create",
+                "--login-id",
+                "dry",
+                "--mail-address",
+                "d@example.com",
+            ],
             "POST",
             "/users".to_owned(),
         ),
@@ -425,7 +545,12 @@ async fn dry_run_sends_nothing_that_changes_state() {
             format!("/users/{SEED_USER_ID}"),
         ),
         (
-            vec!["iam-groups", "unassign-user", SEED_IAM_GROUP_ID, SEED_USER_ID],
+            vec![
+                "iam-groups",
+                "unassign-user",
+                SEED_IAM_GROUP_ID,
+                SEED_USER_ID,
+            ],
             "DELETE",
             format!("/iam/groups/{SEED_IAM_GROUP_ID}/users/{SEED_USER_ID}"),
         ),
@@ -455,13 +580,23 @@ async fn dry_run_sends_nothing_that_changes_state() {
     let out = run(
         ecl(
             &sims,
-            &["iam-groups", "create", "--iam-group-name", "bad name", "--dry-run"],
+            &[
+                "iam-groups",
+                "create",
+                "--iam-group-name",
+                "bad name",
+                "--dry-run",
+            ],
         ),
         None,
     )
     .await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("iam_group_name"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("iam_group_name"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -475,12 +610,23 @@ async fn exit_statuses() {
         &["iam-roles", "get", "not-a-uuid"],
     ] {
         let out = run(ecl(&sims, args), None).await;
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
     }
     assert!(sims.ecl_sss_server.journal().is_empty());
     // A bad project id in the configuration: 2, nothing sent.
     let out = run(
-        ecl_as(&sims, SEED_OWNER_KEY, SEED_OWNER_SECRET, "tenant-one", &["users", "list"]),
+        ecl_as(
+            &sims,
+            SEED_OWNER_KEY,
+            SEED_OWNER_SECRET,
+            "tenant-one",
+            &["users", "list"],
+        ),
         None,
     )
     .await;
@@ -489,7 +635,13 @@ async fn exit_statuses() {
     assert!(sims.ecl_sss_server.journal().is_empty());
     // The wrong password: 3, and it is not printed.
     let out = run(
-        ecl_as(&sims, SEED_OWNER_KEY, "planted-wrong-secret", SEED_TENANT_ID, &["users", "list"]),
+        ecl_as(
+            &sims,
+            SEED_OWNER_KEY,
+            "planted-wrong-secret",
+            SEED_TENANT_ID,
+            &["users", "list"],
+        ),
         None,
     )
     .await;
@@ -503,13 +655,24 @@ async fn exit_statuses() {
     let out = run(
         ecl(
             &sims,
-            &["users", "create", "--login-id", "user", "--mail-address", "u@example.com"],
+            &[
+                "users",
+                "create",
+                "--login-id",
+                "user",
+                "--mail-address",
+                "u@example.com",
+            ],
         ),
         None,
     )
     .await;
     assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("login_id already exists"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("login_id already exists"),
+        "{}",
+        text(&out.stderr)
+    );
     // A non-partner listing channels: the real 403 → 3.
     let out = run(ecl(&sims, &["channels", "list"]), None).await;
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
@@ -583,6 +746,9 @@ async fn profile_then_env_then_flags() {
         )
         .await,
     );
-    assert!(ids(&v, "tenant_id").contains(&SEED_TENANT_ID.to_owned()), "{v}");
+    assert!(
+        ids(&v, "tenant_id").contains(&SEED_TENANT_ID.to_owned()),
+        "{v}"
+    );
     std::fs::remove_dir_all(dir).ok();
 }

@@ -418,7 +418,14 @@ async fn ecl_answers_with_credentials() {
         for (n, command) in [
             &["api-keys", "rotate", SEED_USER_ID][..],
             &["users", "get", SEED_USER_ID],
-            &["users", "create", "--login-id", "", "--mail-address", "x@example.org"],
+            &[
+                "users",
+                "create",
+                "--login-id",
+                "",
+                "--mail-address",
+                "x@example.org",
+            ],
         ]
         .into_iter()
         .enumerate()
@@ -464,7 +471,10 @@ async fn ecl_answers_with_credentials() {
                 assert_clean(&name, "stdout", &stdout, &planted);
                 assert_clean(&name, "stderr", &stderr, &planted);
                 if format != "value" {
-                    assert!(stdout.contains("***"), "{name}: no masked credential\n{stdout}");
+                    assert!(
+                        stdout.contains("***"),
+                        "{name}: no masked credential\n{stdout}"
+                    );
                 }
                 runs += 1;
             }

@@ -39,7 +39,9 @@ impl Service for Sss {
         let username = ctx.var("TENANTRY_ECL_USERNAME")?;
         let project = ctx.var("TENANTRY_ECL_PROJECT_ID")?;
         let project = TenantId::new(project.trim()).map_err(|e| {
-            CliError::Invalid(format!("the project (tenant) id TENANTRY_ECL_PROJECT_ID: {e}"))
+            CliError::Invalid(format!(
+                "the project (tenant) id TENANTRY_ECL_PROJECT_ID: {e}"
+            ))
         })?;
         let password = ctx.secret("TENANTRY_ECL_PASSWORD")?;
         let b = EclSssClient::builder(url)
@@ -164,10 +166,18 @@ impl Family for EclCmd {
             ("TENANTRY_ECL_AUTH_URL", "--auth-url", f.auth_url),
             ("TENANTRY_ECL_USERNAME", "--username", f.username),
             ("TENANTRY_ECL_PROJECT_ID", "--project-id", f.project_id),
-            ("TENANTRY_ECL_USER_DOMAIN_ID", "--user-domain-id", f.user_domain_id),
+            (
+                "TENANTRY_ECL_USER_DOMAIN_ID",
+                "--user-domain-id",
+                f.user_domain_id,
+            ),
             ("TENANTRY_ECL_REGION", "--region", f.region),
             ("TENANTRY_ECL_INTERFACE", "--interface", f.interface),
-            ("TENANTRY_ECL_SERVICE_TYPE", "--service-type", f.service_type),
+            (
+                "TENANTRY_ECL_SERVICE_TYPE",
+                "--service-type",
+                f.service_type,
+            ),
             ("TENANTRY_ECL_ENDPOINT", "--endpoint", f.endpoint),
         ] {
             if let Some(v) = value {
@@ -913,7 +923,11 @@ mod tests {
         assert!(req(Method::POST, "http://h/v3/auth/tokens", false));
         assert!(!req(Method::POST, "http://h/api/v1.0/users", true));
         assert!(!req(Method::GET, "http://h/api/v1.0/users", true));
-        assert!(!req(Method::PUT, "http://h/api/v1.0/keys/ecid1000000011", true));
+        assert!(!req(
+            Method::PUT,
+            "http://h/api/v1.0/keys/ecid1000000011",
+            true
+        ));
         assert!(!req(Method::DELETE, "http://h/v3/auth/tokens", false));
         assert!(!req(Method::POST, "http://h/api/v1.0/auth/tokens", true));
     }
