@@ -177,10 +177,9 @@ pub(super) async fn tour(
         seen.len(),
         match &refused {
             Ok(_) => "no, it still worked".to_owned(),
-            Err(e) => format!(
-                "{}",
-                e.status().map_or("auth error".into(), |s| s.to_string())
-            ),
+            Err(e) => e
+                .status()
+                .map_or_else(|| "auth error".to_owned(), |s| s.to_string()),
         }
     ));
     ensure(refused_ok, || format!("the old pair gave {refused:?}"))?;
