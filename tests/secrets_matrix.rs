@@ -1,8 +1,8 @@
 //! The planted-secret matrix through the library (#12).
 //!
 //! Rows: each auth strategy (CAS, Keystone, Keycloak bearer, static header)
-//! on the core pipeline, and each service client (today Astakos; add a row
-//! per new service to [`TARGETS`] and [`run_target`]). Each row has
+//! on the core pipeline, and each service client (Astakos, ECL SSS over
+//! Keystone; add a row per new service to [`TARGETS`] and [`run_target`]). Each row has
 //! targets: a login whose auth server echoes (CAS, Keystone, Keycloak) and
 //! a call whose service echoes. Each target is driven through every answer
 //! ([`ANSWERS`]: success, 401, 404, 500) and every echo shape ([`SHAPES`]:
@@ -29,7 +29,9 @@ use tenantry::core::auth::keystone::KeystoneAuth;
 use tenantry::core::auth::AuthStrategy;
 use tenantry::core::http::Method;
 use tenantry::core::{HttpTransport, Operation, Pipeline, ReqwestTransport, RetryConfig, Secret};
-use tenantry_sim::{AstakosSim, CasSim, KeycloakSim, KeystoneSim, SimServer};
+use tenantry::ecl::EclSssClient;
+use tenantry_sim::ecl_sss::{SEED_OWNER_ID, SEED_TENANT_ID};
+use tenantry_sim::{AstakosSim, CasSim, EclSssSim, KeycloakSim, KeystoneSim, SimServer};
 use tenantry_tests::secrets::{assert_clean, Echo, EchoRule, Planted, SHAPES};
 
 /// Success, refused (a renewable strategy logs in again once, then
@@ -49,6 +51,11 @@ const TARGETS: &[(&str, &str)] = &[
     ("astakos", "validate_token"),
     ("astakos", "oauth2_token"),
     ("astakos", "get_quotas"),
+    // ECL SSS behind its Keystone: the API secret in the login, the token
+    // on the call, a user's password in a create body.
+    ("ecl", "login"),
+    ("ecl", "list_users"),
+    ("ecl", "create_user"),
 ];
 
 /// The six leaks of #12 and the matrix cases that show each fixed.
@@ -140,6 +147,9 @@ const VALIDATED: &str = "validated-arg-Token7";
 const OAUTH_ID: &str = "pithos-view";
 const OAUTH_SECRET: &str = "oauth-client-Secret8";
 const OAUTH_CODE: &str = "authz-code-Planted9";
+const ECL_KEY: &str = "planted-ecl-api-key";
+const ECL_SECRET: &str = "ecl-api-Secret+10/x";
+const ECL_USER_PW: &str = "ecl-new-user-Password11";
 
 /// The simulators behind one echo, the logged-in strategies and the
 /// secrets planted in them.
@@ -149,11 +159,14 @@ struct World {
     ks_url: String,
     kc_url: String,
     astakos_url: String,
+    ecl_url: String,
     echo_url: String,
     transport: Arc<dyn HttpTransport>,
     keystone: KeystoneAuth,
     keycloak: KeycloakProvider,
     planted: Planted,
+    /// Credentials a case obtained (ECL tokens), planted for that case.
+    issued: Mutex<Vec<String>>,
     _servers: Vec<SimServer>,
 }
 
@@ -173,10 +186,16 @@ async fn world() -> World {
         "Planted",
         ASTAKOS_TOKEN,
     );
+    // The ECL contract owner's API key pair is planted (the seeded owner's
+    // Keystone identity replaced, same user id).
+    let ecl = EclSssSim::seeded();
     let cas_srv = SimServer::start(echo.wrap(cas.router())).await.unwrap();
     let ks_srv = SimServer::start(echo.wrap(ks.router())).await.unwrap();
     let kc_srv = SimServer::start(echo.wrap(kc.router())).await.unwrap();
     let astakos_srv = SimServer::start(echo.wrap(astakos.router())).await.unwrap();
+    let ecl_srv = SimServer::start(echo.wrap(ecl.router())).await.unwrap();
+    ecl.keystone()
+        .add_user(SEED_OWNER_ID, ECL_KEY, ECL_SECRET, "default");
     let echo_srv = SimServer::start(echo.router()).await.unwrap();
     let transport: Arc<dyn HttpTransport> = Arc::new(ReqwestTransport::with_defaults().unwrap());
 
@@ -187,6 +206,8 @@ async fn world() -> World {
         ("Keycloak password", KC_PW),
         ("Keycloak client secret", KC_CLIENT_SECRET),
         ("static token", STATIC_TOKEN),
+        ("ECL API secret (Keystone password)", ECL_SECRET),
+        ("ECL user password (create body)", ECL_USER_PW),
         ("Astakos token", ASTAKOS_TOKEN),
         ("validated token (argument)", VALIDATED),
         ("OAuth2 client secret", OAUTH_SECRET),
@@ -220,12 +241,14 @@ async fn world() -> World {
         ks_url,
         kc_url,
         astakos_url: astakos_srv.base_url(),
+        ecl_url: ecl_srv.base_url(),
         echo_url: echo_srv.base_url(),
         transport,
         keystone,
         keycloak,
         planted,
-        _servers: vec![cas_srv, ks_srv, kc_srv, astakos_srv, echo_srv],
+        issued: Mutex::new(Vec::new()),
+        _servers: vec![cas_srv, ks_srv, kc_srv, astakos_srv, ecl_srv, echo_srv],
     }
 }
 
@@ -280,6 +303,9 @@ fn rule(row: &str, target: &str) -> (Option<&'static str>, &'static str) {
         ("astakos", "validate_token") => (Some("GET"), "/identity/v2.0/tokens/"),
         ("astakos", "oauth2_token") => (Some("POST"), "/oauth2/"),
         ("astakos", "get_quotas") => (Some("GET"), "/account/v1.0/quotas"),
+        ("ecl", "login") => (Some("POST"), "/v3/auth/tokens"),
+        ("ecl", "list_users") => (Some("GET"), "/api/v1.0/users"),
+        ("ecl", "create_user") => (Some("POST"), "/api/v1.0/users"),
         other => panic!("no rule for {other:?}"),
     }
 }
@@ -391,6 +417,43 @@ async fn run_target(w: &World, row: &str, target: &str) -> String {
             };
             out + &result
         }
+        ("ecl", op) => {
+            let c = EclSssClient::builder(format!("{}/v3", w.ecl_url))
+                .username(ECL_KEY)
+                .password(Secret::new(ECL_SECRET))
+                .project_id(SEED_TENANT_ID.parse().unwrap())
+                .region("jp1")
+                .transport(t.clone())
+                .retry(no_retry())
+                .build()
+                .unwrap();
+            let mut out = format!("{c:?}\n");
+            if op != "login" {
+                // Logged in first (not echoed): the token is planted.
+                let tok = c.auth().token(t.as_ref()).await.unwrap();
+                w.issued.lock().unwrap().push(tok.token.expose().to_owned());
+            }
+            out += &match op {
+                "login" => outcome(c.users().list().await),
+                "list_users" => outcome(c.users().list().await),
+                "create_user" => {
+                    let req = c
+                        .users()
+                        .create()
+                        .login_id("planted-login")
+                        .mail_address("planted@example.org")
+                        .password(Secret::new(ECL_USER_PW));
+                    let shown = format!("{req:?}\n");
+                    shown + &outcome(req.send().await)
+                }
+                other => panic!("no ecl target {other}"),
+            };
+            // A 401 made it log in again: that token too.
+            if let Ok(tok) = c.auth().token(t.as_ref()).await {
+                w.issued.lock().unwrap().push(tok.token.expose().to_owned());
+            }
+            out
+        }
         other => panic!("no target {other:?}"),
     }
 }
@@ -416,13 +479,17 @@ async fn planted_secret_matrix_library() {
                 let out = run_target(&w, row, target).await;
                 w.echo.set(None);
                 let traced = String::from_utf8_lossy(&cap.0.lock().unwrap()).into_owned();
+                let mut planted = w.planted.clone();
+                for (i, tok) in w.issued.lock().unwrap().drain(..).enumerate() {
+                    planted.add(&format!("issued ECL token #{i}"), tok);
+                }
                 // Every case reached its echo (and logged it at trace).
                 assert!(
                     traced.contains("tenantry.request") || target == &"login",
                     "{case}: nothing traced"
                 );
-                assert_clean(&case, "Debug/Display", &out, &w.planted);
-                assert_clean(&case, "tracing (TRACE)", &traced, &w.planted);
+                assert_clean(&case, "Debug/Display", &out, &planted);
+                assert_clean(&case, "tracing (TRACE)", &traced, &planted);
                 let key = format!("{row}/{target}");
                 if SIX_LEAKS
                     .iter()
@@ -442,7 +509,7 @@ async fn planted_secret_matrix_library() {
         w.planted.0.len()
     );
     assert_eq!(cases, TARGETS.len() * ANSWERS.len() * SHAPES.len());
-    assert_eq!(cases, 264);
+    assert_eq!(cases, 336);
     assert_eq!(
         seen_leak_cases.len(),
         SIX_LEAKS.len(),

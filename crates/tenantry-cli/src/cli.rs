@@ -5,6 +5,7 @@ use crate::context::{env_help, CliError, Context, Result};
 use crate::demo::DemoArgs;
 use crate::families::astakos::Astakos;
 use crate::families::auth::Auth;
+use crate::families::ecl::EclCmd;
 use crate::families::{family, Family, NoArgs};
 use crate::output::{Format, Output};
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
@@ -74,6 +75,9 @@ pub enum Command {
     /// Synnefo Astakos: every operation of the Astakos client, by resource family.
     #[command(subcommand)]
     Astakos(Astakos),
+    /// NTT Enterprise Cloud 2.0 SSS v1: every operation of the ECL client, by
+    /// resource family (Keystone v3: TENANTRY_ECL_* or OS_* variables).
+    Ecl(EclCmd),
     /// The configuration in use: profile, settings, where each came from.
     #[command(subcommand)]
     Config(ConfigCmd),
@@ -81,9 +85,9 @@ pub enum Command {
     /// ~/.local/share/bash-completion/completions/tenantry`).
     Completions(CompletionsArgs),
     /// Start the embedded simulators and walk through the three logins
-    /// (CAS, Keystone, Keycloak) and an Astakos quota tour. The
-    /// walkthrough is printed as text; a summary follows in the --output
-    /// format.
+    /// (CAS, Keystone, Keycloak), an Astakos quota tour and an ECL SSS tour.
+    /// The walkthrough is printed as text; a summary follows in the
+    /// --output format.
     #[cfg(feature = "demo")]
     Demo(DemoArgs),
 }
@@ -93,6 +97,7 @@ impl Family for Command {
         match self {
             Command::Auth(f) => f.run(ctx).await,
             Command::Astakos(f) => f.run(ctx).await,
+            Command::Ecl(f) => f.run(ctx).await,
             Command::Config(f) => f.run(ctx).await,
             Command::Completions(_) => Err(CliError::Failed(
                 "completions are printed before any command runs".into(),
@@ -241,6 +246,7 @@ mod tests {
             let text = String::from_utf8(out).unwrap();
             assert!(text.contains("tenantry"), "{shell:?}");
             assert!(text.contains("astakos"), "{shell:?}");
+            assert!(text.contains("iam-groups"), "{shell:?}");
         }
     }
 }

@@ -140,6 +140,27 @@ pub const ENV_VARS: &[(&str, &[EnvVar])] = &[
                 &["OS_USER_DOMAIN_ID"],
                 "user domain id (optional, default: default)",
             ),
+            var(
+                "TENANTRY_ECL_INTERFACE",
+                "ecl",
+                "interface",
+                &["OS_INTERFACE"],
+                "catalog interface (optional, default: public)",
+            ),
+            var(
+                "TENANTRY_ECL_SERVICE_TYPE",
+                "ecl",
+                "service_type",
+                &["ECL_SSS_SERVICE_TYPE"],
+                "catalog service type of SSS (optional, default: sss)",
+            ),
+            var(
+                "TENANTRY_ECL_ENDPOINT",
+                "ecl",
+                "endpoint",
+                &["ECL_SSS_ENDPOINT"],
+                "SSS URL to use instead of the catalog's (optional)",
+            ),
         ],
     ),
     (
@@ -432,6 +453,9 @@ pub struct Context {
     env: EnvLookup,
     /// Secrets already read from a command, by variable (each runs once).
     commands: Mutex<HashMap<&'static str, Secret>>,
+    /// Settings a service group's flags gave (`tenantry ecl --region …`),
+    /// by variable: value and flag. They win over everything else.
+    flags: RwLock<HashMap<&'static str, (String, &'static str)>>,
     progress: indicatif::MultiProgress,
 }
 
@@ -552,6 +576,7 @@ impl Context {
             stdin_secret,
             env,
             commands: Mutex::new(HashMap::new()),
+            flags: RwLock::new(HashMap::new()),
             progress: indicatif::MultiProgress::with_draw_target(
                 indicatif::ProgressDrawTarget::hidden(),
             ),
@@ -576,10 +601,14 @@ impl Context {
         self.timeout.as_ref().map(|(t, _)| *t)
     }
 
-    /// A setting's value and where it came from: its environment variable,
-    /// then the service's own variables, then the config file (not the
-    /// secret commands).
+    /// A setting's value and where it came from: a flag, its environment
+    /// variable, then the service's own variables, then the config file
+    /// (not the secret commands).
     fn lookup(&self, name: &'static str) -> Option<(String, Source)> {
+        let flag = self.flags.read().ok().and_then(|f| f.get(name).cloned());
+        if let Some((v, flag)) = flag.filter(|(v, _)| !v.trim().is_empty()) {
+            return Some((v, Source::Flag(flag)));
+        }
         if let Some(v) = nonblank((self.env)(name)) {
             return Some((v, Source::Env(name.to_owned())));
         }
@@ -603,6 +632,15 @@ impl Context {
                 },
             )),
             _ => None,
+        }
+    }
+
+    /// Sets the setting `name` from the command-line flag `flag` (a service
+    /// group's own flags, parsed after the context was made): it wins over
+    /// the config file and the environment.
+    pub fn set_flag(&self, name: &'static str, flag: &'static str, value: String) {
+        if let Ok(mut flags) = self.flags.write() {
+            flags.insert(name, (value, flag));
         }
     }
 

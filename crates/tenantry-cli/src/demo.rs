@@ -1,5 +1,6 @@
 //! `tenantry demo`: starts the embedded simulators in-process and walks
-//! through the three logins and an Astakos tour ([`astakos`]), narrating on
+//! through the three logins, an Astakos tour ([`astakos`]) and an ECL SSS
+//! tour ([`ecl`]), narrating on
 //! stdout what the client did and what the simulators saw. Passwords,
 //! tokens, tickets and cookies are never printed: journal lines show
 //! methods, paths and form field names, with every secret value masked.
@@ -23,8 +24,10 @@ use tenantry::core::{Operation, Pipeline, Secret};
 use tenantry_sim::{JournalEntry, Simulators};
 
 mod astakos;
+mod ecl;
 
 use astakos::astakos_secrets;
+use ecl::ecl_secrets;
 
 /// `tenantry demo` (no options).
 #[derive(Debug, Clone, Default, Args)]
@@ -89,6 +92,8 @@ fn describe(e: &JournalEntry, secrets: &[String]) -> String {
     } else if path.ends_with("whoami") {
         note = "API call";
     } else if let Some(n) = astakos::note(e) {
+        note = n;
+    } else if let Some(n) = ecl::note(e) {
         note = n;
     }
     let mut line = format!("{:<5} {path}", e.method);
@@ -158,10 +163,11 @@ pub async fn run(ctx: &Context, _args: DemoArgs) -> Result<Output> {
         .map(str::to_owned)
         .collect();
     secrets.extend(astakos_secrets(&seed));
+    secrets.extend(ecl_secrets(&seed));
     let n = Narrator { secrets };
     n.say(
-        "tenantry demo: three logins and an Astakos quota tour against the embedded simulators \
-         (nothing leaves this machine).",
+        "tenantry demo: three logins, an Astakos quota tour and an ECL SSS tour against the \
+         embedded simulators (nothing leaves this machine).",
     );
     n.say(format!(
         "  CAS (Etu Nexus)     {}",
@@ -179,6 +185,10 @@ pub async fn run(ctx: &Context, _args: DemoArgs) -> Result<Output> {
         "  Astakos (Synnefo)   {}",
         sims.astakos_server.base_url()
     ));
+    n.say(format!(
+        "  ECL SSS + Keystone  {}",
+        sims.ecl_sss_server.base_url()
+    ));
     n.say("Passwords, tokens, tickets and cookies are never shown: they print as ***.");
 
     let mut summary = Map::new();
@@ -186,16 +196,17 @@ pub async fn run(ctx: &Context, _args: DemoArgs) -> Result<Output> {
     keystone(ctx, &sims, &seed, &n, &mut summary).await?;
     keycloak(ctx, &sims, &seed, &n, &mut summary).await?;
     astakos::tour(ctx, &sims, &seed, &n, &mut summary).await?;
+    ecl::tour(ctx, &sims, &seed, &n, &mut summary).await?;
 
     n.title("Done");
     n.say(
         "All three logins succeeded: CAS login OK, Keystone login OK, Keycloak login OK; \
-         Astakos tour OK.",
+         Astakos tour OK; ECL tour OK.",
     );
     n.say("");
     summary.insert(
         "result".into(),
-        json!("all three logins and the Astakos tour succeeded"),
+        json!("all three logins, the Astakos tour and the ECL tour succeeded"),
     );
     Ok(Value::Object(summary).into())
 }

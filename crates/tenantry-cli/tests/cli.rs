@@ -12,6 +12,8 @@ use tenantry_sim::Simulators;
 const SEEDED_SECRETS: &[&str] = &[
     "alice-pass",
     "ecl-api-secret-0001",
+    "ecl-api-secret-0002",
+    "ecl-partner-secret-0001",
     "dlister-pass",
     "bob-pass",
 ];
@@ -125,6 +127,17 @@ async fn demo_succeeds_and_prints_no_secret() {
         summary["astakos_quota_pending"]["usage"]
     );
     assert_eq!(summary["astakos_quota_accepted"]["pending"], 0);
+    // The ECL tour: a user created, put in an IAM group, its key rotated
+    // (the old pair refused), everything cleaned up; no secret shown.
+    assert!(stdout.contains("ECL tour OK"), "{stdout}");
+    assert!(stdout.contains("API secret *** (not shown)"), "{stdout}");
+    assert!(
+        stdout.contains("PUT   /api/v1.0/keys/") && stdout.contains("X-Auth-Token: ***"),
+        "{stdout}"
+    );
+    assert_eq!(summary["ecl_tour"], "ok");
+    assert_eq!(summary["ecl_old_key_refused"], true);
+    assert_eq!(summary["ecl_keystone_logins"], 3);
 }
 
 // `demo` is a default feature; the lean CLI has no demo.

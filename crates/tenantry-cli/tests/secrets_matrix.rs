@@ -12,12 +12,21 @@
 //! Stdout and stderr must hold no planted secret, nor any credential the
 //! simulators issued during the run (Keystone token, Keycloak access
 //! token, CAS tickets and session cookie, read from their journals).
+//!
+//! The `tenantry ecl` rows: the Keystone login (the API secret in its
+//! body), an SSS call (the token in its header), a user created with a
+//! password (in its body). Answers that carry a credential the CLI did not
+//! send (a rotated API secret, a user's API secret) are checked against
+//! the simulator at every verbosity in [`ecl_answers_with_credentials`].
 
 mod common;
 
 use common::{run, tenantry, text};
 use std::process::Command;
-use tenantry_sim::{AstakosSim, CasSim, KeycloakSim, KeystoneSim, SimServer};
+use tenantry_sim::ecl_sss::{
+    SEED_OWNER_ID, SEED_OWNER_KEY, SEED_OWNER_SECRET, SEED_TENANT_ID, SEED_USER_ID,
+};
+use tenantry_sim::{AstakosSim, CasSim, EclSssSim, KeycloakSim, KeystoneSim, SimServer};
 use tenantry_tests::secrets::{assert_clean, Echo, EchoRule, Planted, Shape, SHAPES};
 
 const ANSWERS: [u16; 3] = [200, 404, 500];
@@ -27,6 +36,9 @@ const ASTAKOS_TOKEN: &str = "cli-astakos-Token6";
 const VALIDATED: &str = "cli-validated-Token7";
 const OAUTH_SECRET: &str = "cli-oauth-client-Secret8";
 const OAUTH_CODE: &str = "cli-authz-code-Planted9";
+const ECL_KEY: &str = "cli-ecl-api-key";
+const ECL_SECRET: &str = "cli-ecl-api-Secret+10/x";
+const ECL_USER_PW: &str = "cli-ecl-user-Password11";
 
 /// The commands: `(name, echo method, echo path prefix)`.
 const COMMANDS: &[(&str, &str, &str)] = &[
@@ -48,6 +60,9 @@ const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     ("astakos identity oauth2-token", "POST", "/oauth2/"),
     ("astakos quotas get", "GET", "/account/v1.0/quotas"),
+    ("ecl login", "POST", "/v3/auth/tokens"),
+    ("ecl users list", "GET", "/api/v1.0/users"),
+    ("ecl users create", "POST", "/api/v1.0/users"),
 ];
 
 /// `(label, extra arguments, RUST_LOG)`.
@@ -66,6 +81,7 @@ struct World {
     echo: Echo,
     servers: Vec<SimServer>,
     code_file: std::path::PathBuf,
+    password_file: std::path::PathBuf,
     _dir: TempDir,
 }
 
@@ -87,8 +103,18 @@ async fn world(n: usize) -> World {
     kc.add_user("cli-kc-user", KC_PW);
     let astakos = AstakosSim::seeded();
     astakos.add_user("uuid-cli", "cli@example.org", "Cli", ASTAKOS_TOKEN);
+    let ecl = EclSssSim::seeded();
+    // The contract owner's Keystone identity, with a planted API key pair.
+    ecl.keystone()
+        .add_user(SEED_OWNER_ID, ECL_KEY, ECL_SECRET, "default");
     let mut servers = Vec::new();
-    for router in [cas.router(), ks.router(), kc.router(), astakos.router()] {
+    for router in [
+        cas.router(),
+        ks.router(),
+        kc.router(),
+        astakos.router(),
+        ecl.router(),
+    ] {
         servers.push(SimServer::start(echo.wrap(router)).await.unwrap());
     }
     let dir = std::env::temp_dir().join(format!(
@@ -98,10 +124,13 @@ async fn world(n: usize) -> World {
     std::fs::create_dir_all(&dir).unwrap();
     let code_file = dir.join("code");
     std::fs::write(&code_file, format!("{OAUTH_CODE}\n")).unwrap();
+    let password_file = dir.join("password");
+    std::fs::write(&password_file, format!("{ECL_USER_PW}\n")).unwrap();
     World {
         echo,
         servers,
         code_file,
+        password_file,
         _dir: TempDir(dir),
     }
 }
@@ -114,7 +143,9 @@ fn planted() -> Planted {
         .add("Astakos token", ASTAKOS_TOKEN)
         .add("validated token (argument)", VALIDATED)
         .add("OAuth2 client secret", OAUTH_SECRET)
-        .add("OAuth2 authorization code", OAUTH_CODE);
+        .add("OAuth2 authorization code", OAUTH_CODE)
+        .add("ECL API secret (Keystone password)", ECL_SECRET)
+        .add("ECL user password (create body)", ECL_USER_PW);
     p
 }
 
@@ -193,6 +224,27 @@ fn command(w: &World, name: &str, global: &[&str]) -> (Command, Option<String>) 
         }
         "astakos quotas get" => {
             c.args(["astakos", "quotas", "get"]);
+        }
+        "ecl login" | "ecl users list" | "ecl users create" => {
+            c.env("TENANTRY_ECL_AUTH_URL", format!("{}/v3", url(4)))
+                .env("TENANTRY_ECL_USERNAME", ECL_KEY)
+                .env("TENANTRY_ECL_PASSWORD", ECL_SECRET)
+                .env("TENANTRY_ECL_PROJECT_ID", SEED_TENANT_ID);
+            if name == "ecl users create" {
+                c.args([
+                    "ecl",
+                    "users",
+                    "create",
+                    "--login-id",
+                    "cli-planted",
+                    "--mail-address",
+                    "cli-planted@example.org",
+                    "--password-file",
+                ])
+                .arg(&w.password_file);
+            } else {
+                c.args(["ecl", "users", "list"]);
+            }
         }
         other => panic!("no command {other}"),
     }
@@ -309,7 +361,8 @@ async fn run_cases(n: usize, cases: Vec<Case>) -> usize {
         if rust_log.is_some() || case.verbosity == 3 {
             assert!(
                 stderr.contains("TRACE")
-                    || case.command.starts_with("auth") && !case.command.ends_with("--probe"),
+                    || case.command.starts_with("auth") && !case.command.ends_with("--probe")
+                    || case.command == "ecl login",
                 "{name}: no trace line\n{stderr}"
             );
         }
@@ -348,4 +401,93 @@ async fn planted_secret_matrix_cli() {
         done,
         COMMANDS.len() * ANSWERS.len() * (SHAPES.len() * 2 + 2 * 4)
     );
+}
+
+/// Answers that carry a credential the CLI never sent: a rotated API
+/// secret (`ecl api-keys rotate`), a user's API secret (`ecl users get`),
+/// a new user's credentials (`ecl users create`). Against the simulator
+/// (no echo), at every verbosity and in every output format: the new
+/// secrets (read from the simulator afterwards) and every issued token
+/// never appear.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ecl_answers_with_credentials() {
+    let sims = tenantry_sim::Simulators::start_all().await.unwrap();
+    let base = sims.ecl_sss_server.base_url();
+    let mut runs = 0;
+    for (label, args, rust_log) in VERBOSITY {
+        for (n, command) in [
+            &["api-keys", "rotate", SEED_USER_ID][..],
+            &["users", "get", SEED_USER_ID],
+            &[
+                "users",
+                "create",
+                "--login-id",
+                "",
+                "--mail-address",
+                "x@example.org",
+            ],
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            for format in ["json", "yaml", "wide", "csv", "value"] {
+                let login = format!("cli-matrix-{runs}");
+                let mut command = command.to_vec();
+                if n == 2 {
+                    command[3] = &login;
+                }
+                let mut c = tenantry();
+                c.args(*args)
+                    .args(["-o", format])
+                    .env("OS_AUTH_URL", format!("{base}/v3"))
+                    .env("OS_USERNAME", SEED_OWNER_KEY)
+                    .env("OS_PASSWORD", SEED_OWNER_SECRET)
+                    .env("OS_PROJECT_ID", SEED_TENANT_ID)
+                    .env("NO_COLOR", "1")
+                    .arg("ecl")
+                    .args(&command);
+                if let Some(l) = rust_log {
+                    c.env("RUST_LOG", l);
+                }
+                let out = run(c, None).await;
+                let name = format!("ecl {} -o {format} at {label}", command.join(" "));
+                let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+                assert_eq!(out.status.code(), Some(0), "{name}:\n{stdout}\n{stderr}");
+                let mut planted = Planted::default();
+                planted.add("owner API secret", SEED_OWNER_SECRET);
+                let user = sims.ecl_sss.credentials(SEED_USER_ID).unwrap();
+                planted.add("user API secret (current)", user.1);
+                if n == 2 {
+                    let new_id = new_user_id(&stdout)
+                        .unwrap_or_else(|| panic!("{name}: no new user id\n{stdout}"));
+                    let creds = sims.ecl_sss.credentials(&new_id).unwrap();
+                    planted.add("new user API secret", creds.1);
+                }
+                for e in sims.ecl_sss_server.journal().entries() {
+                    if let Some(t) = e.header("x-auth-token") {
+                        planted.add("issued token", t);
+                    }
+                }
+                assert_clean(&name, "stdout", &stdout, &planted);
+                assert_clean(&name, "stderr", &stderr, &planted);
+                if format != "value" {
+                    assert!(
+                        stdout.contains("***"),
+                        "{name}: no masked credential\n{stdout}"
+                    );
+                }
+                runs += 1;
+            }
+        }
+    }
+    assert_eq!(runs, VERBOSITY.len() * 3 * 5);
+}
+
+/// The first user id in `text` that is not a seeded one.
+fn new_user_id(text: &str) -> Option<String> {
+    text.match_indices("ecid").find_map(|(i, _)| {
+        let id = text.get(i..i + 14)?;
+        let digits = id[4..].bytes().all(|b| b.is_ascii_digit());
+        (digits && id != SEED_OWNER_ID && id != SEED_USER_ID).then(|| id.to_owned())
+    })
 }

@@ -6,10 +6,10 @@
 //! | module | feature | service |
 //! |---|---|---|
 //! | [`astakos`] | `astakos-client` | Synnefo Astakos (`X-Auth-Token`) |
+//! | [`ecl`] | `ecl` | NTT Enterprise Cloud 2.0 SSS v1 (Keystone v3) |
 //!
-//! Etu Nexus (CAS SSO), NTT Enterprise Cloud 2.0 SSS (Keystone v3) and the
-//! Squonk2 Account Server (Keycloak bearer) join with their own features
-//! when their crates are published. [`core`] is the shared transport, auth,
+//! Etu Nexus (CAS SSO) and the Squonk2 Account Server (Keycloak bearer)
+//! join with their own features when their crates are published. [`core`] is the shared transport, auth,
 //! retry and error layer; its auth strategies already cover all four.
 //!
 //! ```
@@ -23,3 +23,6 @@ pub use tenantry_core::{Error, Result, Secret};
 
 #[cfg(feature = "astakos-client")]
 pub use astakos_client as astakos;
+
+#[cfg(feature = "ecl")]
+pub use ecl_sss as ecl;

@@ -40,6 +40,7 @@
 
 pub mod astakos;
 pub mod auth;
+pub mod ecl;
 
 use crate::context::{CliError, Context, Result};
 use crate::output::{render, Output};
