@@ -112,6 +112,7 @@ pub struct Output {
     key: &'static [&'static str],
     wide: &'static [&'static str],
     bytes: &'static [&'static str],
+    bytes_rows: Option<(&'static str, &'static [&'static str])>,
 }
 
 impl Output {
@@ -133,10 +134,34 @@ impl Output {
 
     /// Declares the fields that hold sizes in bytes: tables show them
     /// human-readable (`1.5 GiB`); every other format keeps the number.
-    #[allow(dead_code)] // For families with sizes (none declares one yet).
+    #[allow(dead_code)] // For families whose columns always hold sizes.
     pub fn bytes(mut self, fields: &'static [&'static str]) -> Self {
         self.bytes = fields;
         self
+    }
+
+    /// Like [`Output::bytes`], for the rows whose `field` is one of `names`
+    /// only (a quota table has one row per resource, and only some
+    /// resources count bytes).
+    pub fn bytes_where(
+        mut self,
+        field: &'static str,
+        names: &'static [&'static str],
+        fields: &'static [&'static str],
+    ) -> Self {
+        self.bytes = fields;
+        self.bytes_rows = Some((field, names));
+        self
+    }
+
+    /// Whether `column` of `row` holds a size in bytes.
+    fn is_bytes(&self, column: &str, row: &Map<String, Value>) -> bool {
+        self.bytes.contains(&column)
+            && self.bytes_rows.is_none_or(|(field, names)| {
+                row.get(field)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| names.contains(&v))
+            })
     }
 }
 
@@ -348,9 +373,9 @@ fn plain(v: &Value) -> String {
 
 /// A table cell: scalars plain, byte sizes human-readable, nested values
 /// summarised by their size (`3 resources`, `2 items`, `4 keys`).
-fn cell(column: &str, v: &Value, output: &Output) -> String {
+fn cell(column: &str, v: &Value, row: &Map<String, Value>, output: &Output) -> String {
     match v {
-        Value::Number(n) if output.bytes.contains(&column) => match n.as_u64() {
+        Value::Number(n) if output.is_bytes(column, row) => match n.as_u64() {
             Some(b) => human_bytes(b),
             None => n.to_string(),
         },
@@ -447,7 +472,11 @@ fn write_table(
                 .iter()
                 .map(|row| {
                     cols.iter()
-                        .map(|c| row.get(*c).map(|v| cell(c, v, output)).unwrap_or_default())
+                        .map(|c| {
+                            row.get(*c)
+                                .map(|v| cell(c, v, row, output))
+                                .unwrap_or_default()
+                        })
                         .collect()
                 })
                 .collect();
@@ -502,7 +531,7 @@ fn write_table(
                 let text = if wide && (v.is_array() || v.is_object()) {
                     v.to_string()
                 } else {
-                    cell(c, v, output)
+                    cell(c, v, map, output)
                 };
                 values.push(text.clone());
                 table.add_row([c.to_string(), text]);
@@ -711,6 +740,22 @@ mod tests {
             v,
             json!([{"id": "p1", "size": 1536}, {"id": "p2", "size": 10}])
         );
+    }
+
+    #[test]
+    fn bytes_only_in_the_rows_that_count_bytes() {
+        let quotas = json!([
+            {"resource": "cyclades.vm", "limit": 2048, "usage": 1},
+            {"resource": "cyclades.disk", "limit": 2048, "usage": 1536},
+        ]);
+        let out = Output::value(quotas)
+            .columns(&["resource", "limit", "usage"], &[])
+            .bytes_where("resource", &["cyclades.disk"], &["limit", "usage"]);
+        let t = show_out(out.clone(), Format::Table, &[]);
+        assert!(t.contains("cyclades.vm    2048   1\n"), "{t}");
+        assert!(t.contains("cyclades.disk  2 KiB  1.5 KiB\n"), "{t}");
+        let csv = show_out(out, Format::Csv, &[]);
+        assert!(csv.contains("cyclades.disk,2048,1536"), "{csv}");
     }
 
     #[test]

@@ -499,13 +499,23 @@ impl QuotaView {
         &self,
         raw: &T,
         fill: impl FnOnce(&mut Vec<Value>) -> Result<()>,
-    ) -> Result<Value> {
+    ) -> Result<Output> {
         if self.raw {
-            return to_value(raw);
+            return Ok(Output::value(to_value(raw)?));
         }
         let mut rows = Vec::new();
         fill(&mut rows)?;
-        Ok(Value::Array(rows))
+        // Sizes human-readable in tables, for the resources Synnefo registers
+        // with the unit `bytes`.
+        const SIZES: &[&str] = &[
+            "limit",
+            "usage",
+            "pending",
+            "project_limit",
+            "project_usage",
+        ];
+        const IN_BYTES: &[&str] = &["cyclades.disk", "cyclades.ram", "pithos.diskspace"];
+        Ok(Output::value(Value::Array(rows)).bytes_where("resource", IN_BYTES, SIZES))
     }
 }
 
