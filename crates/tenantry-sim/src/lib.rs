@@ -10,7 +10,8 @@
 //! * [`KeystoneSim`]: Keystone v3 password authentication (NTT ECL);
 //! * [`KeycloakSim`]: a Keycloak token endpoint (Squonk2);
 //! * [`AstakosSim`]: Synnefo's Astakos identity, quota and project service;
-//! * [`EclSssSim`]: NTT ECL 2.0 SSS v1 behind its own Keystone.
+//! * [`EclSssSim`]: NTT ECL 2.0 SSS v1 behind its own Keystone;
+//! * [`EtunexusSim`]: Etu Nexus EMC2, ER3 and EI3 behind its own CAS.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -28,6 +29,7 @@ use std::sync::Arc;
 pub mod astakos;
 pub mod cas;
 pub mod ecl_sss;
+pub mod etunexus;
 pub mod keycloak;
 pub mod keystone;
 pub mod kit;
@@ -35,6 +37,7 @@ pub mod kit;
 pub use astakos::AstakosSim;
 pub use cas::{CasApp, CasSim};
 pub use ecl_sss::EclSssSim;
+pub use etunexus::EtunexusSim;
 pub use keycloak::KeycloakSim;
 pub use keystone::{CatalogEndpoint, KeystoneSim};
 pub use kit::{
@@ -66,6 +69,12 @@ pub struct Simulators {
     pub ecl_sss: EclSssSim,
     /// The server running [`Simulators::ecl_sss`].
     pub ecl_sss_server: SimServer,
+    /// The Etu Nexus state (seeded, see [`EtunexusSim::seeded`]); its own
+    /// CAS is on the same server.
+    pub etunexus: EtunexusSim,
+    /// The server running [`Simulators::etunexus`] (plain HTTP in-process;
+    /// `tenantry-sim serve --tls` serves it over HTTPS).
+    pub etunexus_server: SimServer,
 }
 
 impl Simulators {
@@ -96,6 +105,9 @@ impl Simulators {
         let ecl_sss = EclSssSim::seeded();
         let ecl_sss_server =
             SimServer::start_with(ecl_sss.router(), with(Arc::new(ecl_sss.clone()))).await?;
+        let etunexus = EtunexusSim::seeded();
+        let etunexus_server =
+            SimServer::start_with(etunexus.router(), with(Arc::new(etunexus.clone()))).await?;
         Ok(Simulators {
             cas,
             cas_server,
@@ -107,6 +119,8 @@ impl Simulators {
             astakos_server,
             ecl_sss,
             ecl_sss_server,
+            etunexus,
+            etunexus_server,
         })
     }
 
@@ -114,8 +128,9 @@ impl Simulators {
     /// `{"cas":{"url","group","username","password","apps":[{"name","service_url","api_url"}]},
     /// "keystone":{"url","auth_url","username","password","user_domain_id","project_id"},
     /// "keycloak":{"url","realm","client_id","username","password"},
-    /// "astakos":{...},"ecl-sss":{...}}` (see [`AstakosSim::seed_json`],
-    /// [`EclSssSim::seed_json`]).
+    /// "astakos":{...},"ecl-sss":{...},"etunexus":{...}}` (see
+    /// [`AstakosSim::seed_json`], [`EclSssSim::seed_json`],
+    /// [`EtunexusSim::seed_json`]).
     pub fn seed_json(&self) -> serde_json::Value {
         serde_json::json!({
             "cas": self.cas.seed_json(&self.cas_server.base_url()),
@@ -123,6 +138,7 @@ impl Simulators {
             "keycloak": self.keycloak.seed_json(&self.keycloak_server.base_url()),
             "astakos": self.astakos.seed_json(&self.astakos_server.base_url()),
             "ecl-sss": self.ecl_sss.seed_json(&self.ecl_sss_server.base_url()),
+            "etunexus": self.etunexus.seed_json(&self.etunexus_server.base_url()),
         })
     }
 }

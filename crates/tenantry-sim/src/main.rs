@@ -1,4 +1,4 @@
-//! `tenantry-sim serve --service <cas|keystone|keycloak|astakos|ecl-sss|all>
+//! `tenantry-sim serve --service <cas|keystone|keycloak|astakos|ecl-sss|etunexus|all>
 //! [--port P] [--bind ADDR] [--tls] [--seed FILE] [--header-read-timeout SECS]
 //! [--max-connections N] [--max-body-bytes N]`
 //!
@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tenantry_sim::{
-    AstakosSim, CasSim, EclSssSim, KeycloakSim, KeystoneSim, SimControl, SimOptions, SimServer,
-    SimTls,
+    AstakosSim, CasSim, EclSssSim, EtunexusSim, KeycloakSim, KeystoneSim, SimControl, SimOptions,
+    SimServer, SimTls,
 };
 
 #[derive(Parser, Debug)]
@@ -70,6 +70,9 @@ enum Service {
     Astakos,
     /// NTT ECL SSS v1 behind its own Keystone (one port).
     EclSss,
+    /// Etu Nexus EMC2, ER3 and EI3 behind its own CAS (one port; the
+    /// reference client speaks only HTTPS: use `--tls`).
+    Etunexus,
     All,
 }
 
@@ -247,6 +250,12 @@ async fn serve(
     }
     if matches!(service, Service::EclSss | Service::All) {
         let sim = EclSssSim::seeded();
+        started
+            .add(&opts, &sim, sim.router(), |u| sim.seed_json(u))
+            .await?;
+    }
+    if matches!(service, Service::Etunexus | Service::All) {
+        let sim = EtunexusSim::seeded();
         started
             .add(&opts, &sim, sim.router(), |u| sim.seed_json(u))
             .await?;

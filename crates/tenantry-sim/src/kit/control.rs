@@ -221,7 +221,11 @@ pub(crate) fn load_seed_file(
         return Err("a seed is a JSON object keyed by service".to_owned());
     };
     for key in doc.keys() {
-        if !["cas", "keystone", "keycloak", "astakos", "ecl-sss"].contains(&key.as_str()) {
+        if ![
+            "cas", "keystone", "keycloak", "astakos", "ecl-sss", "etunexus",
+        ]
+        .contains(&key.as_str())
+        {
             return Err(format!("unknown service `{key}` in the seed"));
         }
     }
