@@ -1,3 +1,4 @@
+# -*- coding: utf-8 -*-
 """The reference client (etunexus 0.6.8, Python 2.7) against the Etu Nexus
 simulator over TLS: the seed's quick start, then every EMC2, ER3 and EI3
 operation, the expiry path and a failed login.

@@ -1247,7 +1247,7 @@ async fn serve_etunexus_over_tls_and_log_in() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let _guard = Guard(child);
+    let guard = Guard(child);
     let line = tokio::time::timeout(
         std::time::Duration::from_secs(60),
         tokio::task::spawn_blocking(move || {
@@ -1265,7 +1265,8 @@ async fn serve_etunexus_over_tls_and_log_in() {
     assert!(base.starts_with("https://127.0.0.1:"), "{base}");
     assert_eq!(etu["host"], base.trim_start_matches("https://"));
     assert_eq!(etu["username"], SEED_ADMIN);
-    let pem = std::fs::read(v["tls"]["cert_pem"].as_str().unwrap()).unwrap();
+    let pem_path = v["tls"]["cert_pem"].as_str().unwrap().to_owned();
+    let pem = std::fs::read(&pem_path).unwrap();
     let http = Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
         .redirect(redirect::Policy::none())
@@ -1289,4 +1290,7 @@ async fn serve_etunexus_over_tls_and_log_in() {
         .await
         .unwrap();
     assert_eq!(anon.status(), StatusCode::FOUND);
+    drop(guard);
+    // Killed, the server could not remove its certificate file.
+    let _ = std::fs::remove_file(&pem_path);
 }
