@@ -938,6 +938,10 @@ fn su_login(st: &mut State, c: &Caller, r: &Req<'_>) -> Answer {
     if target.role(APP_EI).is_none() {
         return Err(bad(format!("{group}\\{user} has no Etu Insight role")));
     }
+    if st.su.len() >= MAX_ITEMS_PER_GROUP {
+        // Bounded: impersonations of long-gone sessions go first.
+        st.su.clear();
+    }
     for id in &c.session_ids {
         st.su.insert(id.clone(), target.id);
     }
