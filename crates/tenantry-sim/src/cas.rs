@@ -244,6 +244,23 @@ impl CasSim {
             .insert((group.to_owned(), user.to_owned()), password.to_owned());
     }
 
+    /// Remove a user (its TGTs and sessions stay until they expire; the
+    /// services behind check the user on every call).
+    pub fn remove_user(&self, group: &str, user: &str) {
+        self.lock()
+            .users
+            .remove(&(group.to_owned(), user.to_owned()));
+    }
+
+    /// Forget every user, ticket and session (the apps and lifetimes stay).
+    pub fn clear(&self) {
+        let mut st = self.lock();
+        st.users.clear();
+        st.tgts.clear();
+        st.sts.clear();
+        st.sessions.clear();
+    }
+
     /// The apps this server logs in to.
     pub fn apps(&self) -> Vec<CasApp> {
         self.lock().apps.clone()

@@ -12,6 +12,7 @@
 //! * [`AstakosSim`]: Synnefo's Astakos identity, quota and project service;
 //! * [`EclSssSim`]: NTT ECL 2.0 SSS v1 behind its own Keystone;
 //! * [`Squonk2AsSim`]: the Squonk2 Account Server behind its own Keycloak.
+//! * [`EtunexusSim`]: Etu Nexus EMC2, ER3 and EI3 behind its own CAS.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -29,6 +30,7 @@ use std::sync::Arc;
 pub mod astakos;
 pub mod cas;
 pub mod ecl_sss;
+pub mod etunexus;
 pub mod keycloak;
 pub mod keystone;
 pub mod kit;
@@ -37,6 +39,7 @@ pub mod squonk2_as;
 pub use astakos::AstakosSim;
 pub use cas::{CasApp, CasSim};
 pub use ecl_sss::EclSssSim;
+pub use etunexus::EtunexusSim;
 pub use keycloak::KeycloakSim;
 pub use keystone::{CatalogEndpoint, KeystoneSim};
 pub use kit::{
@@ -74,6 +77,12 @@ pub struct Simulators {
     pub squonk2_as: Squonk2AsSim,
     /// The server running [`Simulators::squonk2_as`].
     pub squonk2_as_server: SimServer,
+    /// The Etu Nexus state (seeded, see [`EtunexusSim::seeded`]); its own
+    /// CAS is on the same server.
+    pub etunexus: EtunexusSim,
+    /// The server running [`Simulators::etunexus`] (plain HTTP in-process;
+    /// `tenantry-sim serve --tls` serves it over HTTPS).
+    pub etunexus_server: SimServer,
 }
 
 impl Simulators {
@@ -107,6 +116,9 @@ impl Simulators {
         let squonk2_as = Squonk2AsSim::seeded();
         let squonk2_as_server =
             SimServer::start_with(squonk2_as.router(), with(Arc::new(squonk2_as.clone()))).await?;
+        let etunexus = EtunexusSim::seeded();
+        let etunexus_server =
+            SimServer::start_with(etunexus.router(), with(Arc::new(etunexus.clone()))).await?;
         Ok(Simulators {
             cas,
             cas_server,
@@ -120,6 +132,8 @@ impl Simulators {
             ecl_sss_server,
             squonk2_as,
             squonk2_as_server,
+            etunexus,
+            etunexus_server,
         })
     }
 
@@ -127,9 +141,9 @@ impl Simulators {
     /// `{"cas":{"url","group","username","password","apps":[{"name","service_url","api_url"}]},
     /// "keystone":{"url","auth_url","username","password","user_domain_id","project_id"},
     /// "keycloak":{"url","realm","client_id","username","password"},
-    /// "astakos":{...},"ecl-sss":{...},"squonk2-as":{...}}` (see
-    /// [`AstakosSim::seed_json`], [`EclSssSim::seed_json`],
-    /// [`Squonk2AsSim::seed_json`]).
+    /// "astakos":{...},"ecl-sss":{...},"squonk2-as":{...},"etunexus":{...}}`
+    /// (see [`AstakosSim::seed_json`], [`EclSssSim::seed_json`],
+    /// [`Squonk2AsSim::seed_json`], [`EtunexusSim::seed_json`]).
     pub fn seed_json(&self) -> serde_json::Value {
         serde_json::json!({
             "cas": self.cas.seed_json(&self.cas_server.base_url()),
@@ -138,6 +152,7 @@ impl Simulators {
             "astakos": self.astakos.seed_json(&self.astakos_server.base_url()),
             "ecl-sss": self.ecl_sss.seed_json(&self.ecl_sss_server.base_url()),
             "squonk2-as": self.squonk2_as.seed_json(&self.squonk2_as_server.base_url()),
+            "etunexus": self.etunexus.seed_json(&self.etunexus_server.base_url()),
         })
     }
 }

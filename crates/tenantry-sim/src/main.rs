@@ -1,4 +1,4 @@
-//! `tenantry-sim serve --service <cas|keystone|keycloak|astakos|ecl-sss|squonk2-as|all>
+//! `tenantry-sim serve --service <cas|keystone|keycloak|astakos|ecl-sss|squonk2-as|etunexus|all>
 //! [--port P] [--bind ADDR] [--tls] [--seed FILE] [--header-read-timeout SECS]
 //! [--max-connections N] [--max-body-bytes N]`
 //!
@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tenantry_sim::{
-    AstakosSim, CasSim, EclSssSim, KeycloakSim, KeystoneSim, SimControl, SimOptions, SimServer,
-    SimTls, Squonk2AsSim,
+    AstakosSim, CasSim, EclSssSim, EtunexusSim, KeycloakSim, KeystoneSim, SimControl, SimOptions,
+    SimServer, SimTls, Squonk2AsSim,
 };
 
 #[derive(Parser, Debug)]
@@ -72,6 +72,9 @@ enum Service {
     EclSss,
     /// The Squonk2 Account Server behind its own Keycloak (one port).
     Squonk2As,
+    /// Etu Nexus EMC2, ER3 and EI3 behind its own CAS (one port; the
+    /// reference client speaks only HTTPS: use `--tls`).
+    Etunexus,
     All,
 }
 
@@ -255,6 +258,12 @@ async fn serve(
     }
     if matches!(service, Service::Squonk2As | Service::All) {
         let sim = Squonk2AsSim::seeded();
+        started
+            .add(&opts, &sim, sim.router(), |u| sim.seed_json(u))
+            .await?;
+    }
+    if matches!(service, Service::Etunexus | Service::All) {
+        let sim = EtunexusSim::seeded();
         started
             .add(&opts, &sim, sim.router(), |u| sim.seed_json(u))
             .await?;

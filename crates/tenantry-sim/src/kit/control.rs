@@ -228,6 +228,7 @@ pub(crate) fn load_seed_file(
             "astakos",
             "ecl-sss",
             "squonk2-as",
+            "etunexus",
         ];
         if !known.contains(&key.as_str()) {
             return Err(format!("unknown service `{key}` in the seed"));
