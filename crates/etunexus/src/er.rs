@@ -143,14 +143,26 @@ impl LogicsHandler<'_> {
         self.er.app.api.call(&op).await
     }
 
-    /// `POST /logic/{id}` with the whole logic (#5).
+    /// `POST /logic/{id}` with the whole logic (#5). Each algorithm
+    /// instance carries its run fields (`qualifier`, `executeTime`,
+    /// `executeState`, `successTime`), `null` when unset, as the reference
+    /// sends a logic it read back.
     pub async fn update(&self, logic: &Logic) -> Result<Logic> {
         let id = need("id", logic.id)?;
         logic.check()?;
+        let mut body = serde_json::to_value(logic)
+            .map_err(|e| Error::invalid_input("logic", e.to_string()))?;
+        if let Some(list) = body.get_mut("algInstances").and_then(Value::as_array_mut) {
+            for inst in list.iter_mut().filter_map(Value::as_object_mut) {
+                for k in ["qualifier", "executeTime", "executeState", "successTime"] {
+                    inst.entry(k).or_insert(Value::Null);
+                }
+            }
+        }
         let op = UPDATE_LOGIC
             .op()
             .param("id", &id.to_string())
-            .python_json(logic);
+            .python_json(&body);
         self.er.app.api.call(&op).await
     }
 

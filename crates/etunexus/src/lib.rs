@@ -130,6 +130,22 @@
 //!   own cookies and TLS settings (§10.29); arguments are checked whatever
 //!   the optimisation level (§10.30).
 //!
+//! ## Tests
+//!
+//! - `tests/table.rs`: a row per operation (all 67) through core's
+//!   `MockTransport`: the request (method, path, query, session cookie,
+//!   `Content-Type`, body bytes or multipart parts) and what the client makes
+//!   of the canned answer, plus rows for refused input, echo mismatches,
+//!   undecodable answers and each reference bug fixed.
+//! - `tests/behaviour.rs`: lazy login, one TGT for every application, a
+//!   fresh service ticket per login, an expired session → one new login then
+//!   [`Error::Auth`], a refused password → a typed error with no secret in it.
+//! - `tests/wire.rs`: wire parity with the reference: its requests for the
+//!   CAS login and all 67 operations (`tests/fixtures/wire.json`, captured by
+//!   `tests/wire/etunexus_capture.py` over TLS), compared request by request
+//!   with what tenantry sends for the same calls; an ignored test re-runs the
+//!   reference and checks the fixture.
+//!
 //! ## Other deliberate differences
 //!
 //! - The service ticket is presented **once** (the reference validates it

@@ -424,7 +424,15 @@ fn er_rows() -> Vec<Row> {
                 let l: Logic = serde_json::from_value(logic_answer()).unwrap();
                 c.er.logics().update(&l).await
             }),
-            Some(json_body(er(Method::POST, "/logic/11"), logic_answer()).reply(ok(logic_answer()))),
+            Some(json_body(er(Method::POST, "/logic/11"), {
+                let mut v = logic_answer();
+                for i in v["algInstances"].as_array_mut().unwrap() {
+                    for k in ["qualifier", "executeTime", "executeState", "successTime"] {
+                        i.as_object_mut().unwrap().entry(k).or_insert(Value::Null);
+                    }
+                }
+                v
+            }).reply(ok(logic_answer()))),
             Val(strip_nulls(logic_answer()))),
         row("#6 er.del_logic", call(|c| async move { c.er.logics().delete(&id("11")).await }),
             Some(er(Method::DELETE, "/logic/11").reply(ok(json!(11)))),
