@@ -106,6 +106,18 @@ impl CasSso {
         })
     }
 
+    /// Logs in to CAS now (`POST /cas/v1/tickets`) unless a TGT is held;
+    /// concurrent callers share one login. Applications also log in lazily
+    /// on first use, so calling this is optional.
+    pub async fn login(&self, transport: &dyn HttpTransport) -> Result<()> {
+        self.tgt(transport, None).await.map(|_| ())
+    }
+
+    /// Whether a TGT is held.
+    pub fn has_tgt(&self) -> bool {
+        self.inner.tgt.get().is_some()
+    }
+
     /// The TGT: cached, or from one login shared by concurrent callers;
     /// `refused` (a TGT the server refused) is forgotten first, unless a
     /// newer one has replaced it.
@@ -113,11 +125,11 @@ impl CasSso {
         if let Some(old) = refused {
             self.inner.tgt.clear_if(|t| t == old);
         }
-        self.inner.tgt.get_or_run(|| self.login(transport)).await
+        self.inner.tgt.get_or_run(|| self.new_tgt(transport)).await
     }
 
     /// `POST /cas/v1/tickets`: a new TGT.
-    async fn login(&self, transport: &dyn HttpTransport) -> Result<Secret> {
+    async fn new_tgt(&self, transport: &dyn HttpTransport) -> Result<Secret> {
         let i = &self.inner;
         let login = format!("{}\\{}", i.group, i.username);
         let req = request(
@@ -255,14 +267,29 @@ impl CasApp {
         self.session.get().is_some()
     }
 
+    /// Logs in to the application now (a service ticket, then its
+    /// validation) unless a session is held; concurrent callers share one
+    /// login. Calls also log in lazily, so calling this is optional.
+    pub async fn login(&self, transport: &dyn HttpTransport) -> Result<()> {
+        self.cookie(transport).await.map(|_| ())
+    }
+
+    /// Forgets the session (nothing is sent: CAS has no logout here); the
+    /// next call logs in again with a fresh service ticket.
+    pub fn logout(&self) {
+        self.session.clear_if(|_| true);
+    }
+
     /// The `Cookie` header value of the session, logging in if needed (one
     /// login for every concurrent caller).
     async fn cookie(&self, transport: &dyn HttpTransport) -> Result<Secret> {
-        self.session.get_or_run(|| self.login(transport)).await
+        self.session
+            .get_or_run(|| self.new_session(transport))
+            .await
     }
 
     /// Service ticket, then its validation: a new session cookie.
-    async fn login(&self, transport: &dyn HttpTransport) -> Result<Secret> {
+    async fn new_session(&self, transport: &dyn HttpTransport) -> Result<Secret> {
         let st = self
             .sso
             .service_ticket(transport, &self.service_url)
