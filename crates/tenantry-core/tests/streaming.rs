@@ -109,12 +109,12 @@ async fn reqwest_streams_the_same_bytes_with_a_content_length() {
                 // In a block: a borrow of the request (not Sync) must not
                 // live across the await.
                 let (ct, cl, te) = {
-                    let h = |n: &str| {
-                        req.headers()
-                            .get(n)
-                            .map(|v| v.to_str().unwrap().to_owned())
-                    };
-                    (h("content-type"), h("content-length"), h("transfer-encoding"))
+                    let h = |n: &str| req.headers().get(n).map(|v| v.to_str().unwrap().to_owned());
+                    (
+                        h("content-type"),
+                        h("content-length"),
+                        h("transfer-encoding"),
+                    )
                 };
                 let body = axum::body::to_bytes(req.into_body(), 4 << 20)
                     .await
