@@ -2,9 +2,15 @@
 //!
 //! Rows: each auth strategy (CAS, Keystone, Keycloak bearer, static header)
 //! on the core pipeline, and each service client (Astakos, ECL SSS over
-//! Keystone; add a row per new service to [`TARGETS`] and [`run_target`]). Each row has
-//! targets: a login whose auth server echoes (CAS, Keystone, Keycloak) and
-//! a call whose service echoes. Each target is driven through every answer
+//! Keystone, Squonk2 AS over Keycloak; add a row per new service to
+//! [`TARGETS`] and [`run_target`]). Each row has targets: a login whose
+//! auth server echoes (CAS, Keystone, Keycloak) and a call whose service
+//! echoes. Keycloak's four secrets each have targets: the password and the
+//! client secret (password login), the refresh token (refresh-token
+//! login), the access token (a call after a login; a prior token reused
+//! with no login), through core's provider and through the Squonk2 client
+//! (whose asset create also carries a content string, a secret, in a
+//! streamed multipart body). Each target is driven through every answer
 //! ([`ANSWERS`]: success, 401, 404, 500) and every echo shape ([`SHAPES`]:
 //! raw, nested JSON, HTML, JSON and text over the excerpt size, base64).
 //! The echo carries everything the request carried, so every planted
@@ -19,6 +25,8 @@
 
 use astakos_client::AstakosClient;
 use base64::Engine as _;
+use squonk2_as::models::AssetScope;
+use squonk2_as::Squonk2Client;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -56,6 +64,17 @@ const TARGETS: &[(&str, &str)] = &[
     ("ecl", "login"),
     ("ecl", "list_users"),
     ("ecl", "create_user"),
+    // Keycloak's refresh token (a refresh-token login) and a prior access
+    // token (reused with no login) on core's provider.
+    ("keycloak", "refresh_login"),
+    ("keycloak", "prior_call"),
+    // Squonk2 AS behind Keycloak: the password login, a call with the
+    // issued token, a call with a prior token, an asset's content string
+    // in a streamed multipart body.
+    ("squonk2", "login"),
+    ("squonk2", "account"),
+    ("squonk2", "prior_account"),
+    ("squonk2", "create_asset"),
 ];
 
 /// The six leaks of #12 and the matrix cases that show each fixed.
@@ -150,6 +169,19 @@ const OAUTH_CODE: &str = "authz-code-Planted9";
 const ECL_KEY: &str = "planted-ecl-api-key";
 const ECL_SECRET: &str = "ecl-api-Secret+10/x";
 const ECL_USER_PW: &str = "ecl-new-user-Password11";
+const KC_REFRESH: &str = "kc-refresh-Token12/x+";
+const SQ_CONTENT: &str = "asset-content-Secret13";
+
+/// A prior access token: a JWT whose `exp` (2100-01-01) leaves it usable,
+/// so it is sent as it is, with no login.
+fn kc_prior() -> String {
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    format!(
+        "{}.{}.cGxhbnRlZC1zaWduYXR1cmUtMTQ",
+        b64(r#"{"alg":"RS256","typ":"JWT"}"#),
+        b64(r#"{"exp":4102444800,"sub":"planted-prior-14"}"#)
+    )
+}
 
 /// The simulators behind one echo, the logged-in strategies and the
 /// secrets planted in them.
@@ -208,6 +240,9 @@ async fn world() -> World {
         ("static token", STATIC_TOKEN),
         ("ECL API secret (Keystone password)", ECL_SECRET),
         ("ECL user password (create body)", ECL_USER_PW),
+        ("Keycloak refresh token", KC_REFRESH),
+        ("Keycloak prior token", &kc_prior()),
+        ("Squonk2 asset content string", SQ_CONTENT),
         ("Astakos token", ASTAKOS_TOKEN),
         ("validated token (argument)", VALIDATED),
         ("OAuth2 client secret", OAUTH_SECRET),
@@ -263,6 +298,10 @@ fn keystone_auth(ks_url: &str, echo_url: &str) -> KeystoneAuth {
 }
 
 fn keycloak_provider(kc_url: &str) -> KeycloakProvider {
+    keycloak_builder(kc_url).build().unwrap()
+}
+
+fn keycloak_builder(kc_url: &str) -> tenantry::core::auth::bearer::KeycloakProviderBuilder {
     KeycloakProvider::builder(kc_url, "squonk2", KC_CLIENT)
         .client_secret(Secret::new(KC_CLIENT_SECRET))
         .grant(KeycloakGrant::Password {
@@ -270,8 +309,6 @@ fn keycloak_provider(kc_url: &str) -> KeycloakProvider {
             password: Secret::new(KC_PW),
         })
         .refresh_skew(Duration::from_secs(1))
-        .build()
-        .unwrap()
 }
 
 fn no_retry() -> RetryConfig {
@@ -306,6 +343,8 @@ fn rule(row: &str, target: &str) -> (Option<&'static str>, &'static str) {
         ("ecl", "login") => (Some("POST"), "/v3/auth/tokens"),
         ("ecl", "list_users") => (Some("GET"), "/api/v1.0/users"),
         ("ecl", "create_user") => (Some("POST"), "/api/v1.0/users"),
+        ("keycloak", "refresh_login") | ("squonk2", "login") => (Some("POST"), "/realms/"),
+        ("keycloak", "prior_call") | ("squonk2", _) => (None, "/api"),
         other => panic!("no rule for {other:?}"),
     }
 }
@@ -454,6 +493,77 @@ async fn run_target(w: &World, row: &str, target: &str) -> String {
             }
             out
         }
+        ("keycloak", "refresh_login") => {
+            let kc = KeycloakProvider::builder(&w.kc_url, "squonk2", KC_CLIENT)
+                .client_secret(Secret::new(KC_CLIENT_SECRET))
+                .grant(KeycloakGrant::RefreshToken(Secret::new(KC_REFRESH)))
+                .build()
+                .unwrap();
+            format!("{kc:?}\n{}", outcome(kc.access_token(t.as_ref()).await))
+        }
+        ("keycloak", "prior_call") => {
+            let kc = keycloak_builder(&w.kc_url)
+                .prior_token(Secret::new(kc_prior()))
+                .build()
+                .unwrap();
+            let p = Pipeline::builder("squonk2")
+                .base_url(format!("{}/api", w.echo_url))
+                .transport(t.clone())
+                .auth(Arc::new(BearerAuth::Keycloak(kc.clone())))
+                .retry(no_retry())
+                .build()
+                .unwrap();
+            let out = format!(
+                "{kc:?}\n{p:?}\n{}",
+                outcome(p.json::<Expected>(&call).await)
+            );
+            // A 401 made it log in: that token too.
+            if let Ok(tok) = kc.access_token(t.as_ref()).await {
+                w.issued.lock().unwrap().push(tok.expose().to_owned());
+            }
+            out
+        }
+        ("squonk2", op) => {
+            let kc = Squonk2Client::keycloak(&w.kc_url, "squonk2", KC_CLIENT)
+                .client_secret(Secret::new(KC_CLIENT_SECRET))
+                .grant(KeycloakGrant::Password {
+                    username: KC_USER.into(),
+                    password: Secret::new(KC_PW),
+                })
+                .build()
+                .unwrap();
+            let mut b = Squonk2Client::builder(format!("{}/api", w.echo_url))
+                .keycloak(kc.clone())
+                .transport(t.clone())
+                .retry(no_retry());
+            if op == "prior_account" {
+                b = b.prior_token(Secret::new(kc_prior()));
+            }
+            let c = b.build().unwrap();
+            let mut out = format!("{c:?}\n");
+            out += &match op {
+                "login" | "account" | "prior_account" => outcome(c.account().await),
+                "create_asset" => {
+                    let req = c
+                        .assets()
+                        .create()
+                        .name("planted-asset")
+                        .scope(AssetScope::User)
+                        .scope_id(KC_USER)
+                        .secret(true)
+                        .content_string(SQ_CONTENT);
+                    let shown = format!("{req:?}\n");
+                    shown + &outcome(req.send().await)
+                }
+                other => panic!("no squonk2 target {other}"),
+            };
+            // The token this client was issued (none if its login was
+            // the echo): planted for this case.
+            if let Ok(tok) = kc.access_token(t.as_ref()).await {
+                w.issued.lock().unwrap().push(tok.expose().to_owned());
+            }
+            out
+        }
         other => panic!("no target {other:?}"),
     }
 }
@@ -481,11 +591,11 @@ async fn planted_secret_matrix_library() {
                 let traced = String::from_utf8_lossy(&cap.0.lock().unwrap()).into_owned();
                 let mut planted = w.planted.clone();
                 for (i, tok) in w.issued.lock().unwrap().drain(..).enumerate() {
-                    planted.add(&format!("issued ECL token #{i}"), tok);
+                    planted.add(&format!("issued token #{i}"), tok);
                 }
                 // Every case reached its echo (and logged it at trace).
                 assert!(
-                    traced.contains("tenantry.request") || target == &"login",
+                    traced.contains("tenantry.request") || target.ends_with("login"),
                     "{case}: nothing traced"
                 );
                 assert_clean(&case, "Debug/Display", &out, &planted);
@@ -509,7 +619,7 @@ async fn planted_secret_matrix_library() {
         w.planted.0.len()
     );
     assert_eq!(cases, TARGETS.len() * ANSWERS.len() * SHAPES.len());
-    assert_eq!(cases, 336);
+    assert_eq!(cases, 480);
     assert_eq!(
         seen_leak_cases.len(),
         SIX_LEAKS.len(),

@@ -2,22 +2,29 @@
 //! alter as `multipart/form-data` (§4.3), attach to and detach from
 //! merchants, enable, disable, delete.
 //!
-//! Content is a string or a file's bytes, never both. The file part is
-//! built in memory: core's request body is one `Bytes` buffer, so a file is
-//! passed as its bytes (streaming a large file from disk is not offered
-//! yet). Without a file, the mandatory `content_file` part has an empty
-//! filename and **empty** content (the reference sends its own source code
-//! there).
+//! Content is a string or a file, never both. A file is **streamed**: a
+//! path is opened when the request is sent (its basename is the part's
+//! filename, as the reference sends it), or an open `tokio::fs::File` is
+//! sent from its position with the filename given; it is read in 64 KiB
+//! chunks while it is sent, never held whole in memory (core's
+//! [`tenantry_core::multipart`]). Without a file, the mandatory
+//! `content_file` part has an empty filename and **empty** content (the
+//! reference sends its own source code there).
+//!
+//! A request with a file is never re-sent once bytes may have been sent
+//! (create and alter are not retried anyway); an open file is sent at
+//! most once.
 
 use crate::client::OK;
 use crate::client::{none_if_missing, Squonk2Client};
 use crate::ids::{AssetId, MerchantId, OrgId, ProductId, UnitId, Username};
 use crate::models::{wire, Asset, AssetScope};
 use crate::organisations::require;
-use bytes::{BufMut, Bytes, BytesMut};
 use serde::de::IgnoredAny;
 use serde::Serialize;
+use std::path::PathBuf;
 use tenantry_core::http::Method;
+use tenantry_core::multipart::{FileSource, Multipart};
 use tenantry_core::pipeline::Decl;
 use tenantry_core::{Error, Operation, Result, Secret};
 
@@ -223,11 +230,13 @@ impl ListAssets<'_> {
 #[derive(Debug, Default)]
 struct Content {
     string: Option<Secret>,
-    file: Option<(String, Bytes)>,
+    /// The part's filename and where its bytes come from.
+    file: Option<(String, FileSource)>,
 }
 
 impl Content {
-    /// Both is an error; `required` makes neither an error too.
+    /// Both is an error; `required` makes neither an error too; a file
+    /// needs a filename (the server reads an empty one as "no file").
     fn check(&self, required: bool) -> Result<()> {
         match (&self.string, &self.file) {
             (Some(_), Some(_)) => Err(Error::invalid_input(
@@ -238,69 +247,32 @@ impl Content {
                 "content",
                 "a content string or a content file is required",
             )),
+            (_, Some((name, _))) if name.is_empty() => Err(Error::invalid_input(
+                "content_file",
+                "needs a file name (the server reads an empty one as no file)",
+            )),
             _ => Ok(()),
         }
     }
-}
 
-/// A `multipart/form-data` body as `requests` writes it (§4.3): CRLF line
-/// ends, text parts without a Content-Type, a 32-hex boundary.
-struct Multipart {
-    boundary: String,
-    body: BytesMut,
-}
-
-impl Multipart {
-    fn new() -> Self {
-        Multipart {
-            boundary: uuid::Uuid::new_v4().simple().to_string(),
-            body: BytesMut::new(),
-        }
+    fn path(path: PathBuf) -> (String, FileSource) {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        (name, FileSource::path(path))
     }
 
-    fn head(&mut self, disposition: &str) {
-        self.body.put_slice(b"--");
-        self.body.put_slice(self.boundary.as_bytes());
-        self.body.put_slice(b"\r\nContent-Disposition: form-data; ");
-        self.body.put_slice(disposition.as_bytes());
-        self.body.put_slice(b"\r\n\r\n");
-    }
-
-    fn text(&mut self, name: &str, value: &str) {
-        self.head(&format!("name=\"{name}\""));
-        self.body.put_slice(value.as_bytes());
-        self.body.put_slice(b"\r\n");
-    }
-
-    fn file(&mut self, name: &str, filename: &str, content: &[u8]) {
-        // A quote or line break cannot end the header early (WHATWG escapes).
-        let filename = filename
-            .replace('"', "%22")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A");
-        self.head(&format!("name=\"{name}\"; filename=\"{filename}\""));
-        self.body.put_slice(content);
-        self.body.put_slice(b"\r\n");
-    }
-
-    /// The operation with this body and its content type.
-    fn into_op(mut self, op: Operation) -> Operation {
-        self.body.put_slice(b"--");
-        self.body.put_slice(self.boundary.as_bytes());
-        self.body.put_slice(b"--\r\n");
-        let ct = format!("multipart/form-data; boundary={}", self.boundary);
-        op.body_with_type(&ct, self.body.freeze())
-    }
-
-    /// The mandatory `content_file` part, and the content string.
-    fn content(&mut self, content: &Content) {
-        if let Some(s) = content.string.as_ref().filter(|s| !s.is_empty()) {
-            self.text("content_string", s.expose());
-        }
-        match &content.file {
-            Some((name, bytes)) => self.file("content_file", name, bytes),
+    /// The content string part and the mandatory `content_file` part.
+    fn add_to(self, m: Multipart) -> Multipart {
+        let m = match self.string.as_ref().filter(|s| !s.is_empty()) {
+            Some(s) => m.text("content_string", s.expose()),
+            None => m,
+        };
+        match self.file {
+            Some((name, source)) => m.file("content_file", name, source),
             // The server reads an empty filename as "no file" (§4.2 #10).
-            None => self.file("content_file", "", b""),
+            None => m.file("content_file", "", FileSource::bytes(Vec::new())),
         }
     }
 }
@@ -351,9 +323,35 @@ impl CreateAsset<'_> {
         self.content.string = Some(Secret::new(v.into()));
         self
     }
-    /// The content as a file: its name and bytes.
-    pub fn content_file(mut self, filename: impl Into<String>, bytes: impl Into<Bytes>) -> Self {
-        self.content.file = Some((filename.into(), bytes.into()));
+    /// The content as a file, by its path: opened when the request is
+    /// sent and streamed from disk; its basename is the part's filename
+    /// (as the reference sends it). A path that cannot be opened is an
+    /// [`Error::InvalidInput`] naming `content_file`, before anything is
+    /// sent.
+    ///
+    /// ```no_run
+    /// # async fn run() -> squonk2_as::Result<()> {
+    /// # let client = squonk2_as::Squonk2Client::from_env()?;
+    /// use squonk2_as::models::AssetScope;
+    /// let id = client
+    ///     .assets()
+    ///     .create()
+    ///     .name("model")
+    ///     .scope(AssetScope::User)
+    ///     .scope_id("dlister")
+    ///     .content_file("/data/model.bin")
+    ///     .send()
+    ///     .await?;
+    /// # let _ = id; Ok(()) }
+    /// ```
+    pub fn content_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.content.file = Some(Content::path(path.into()));
+        self
+    }
+    /// The content as an open file, streamed from its current position to
+    /// its end, under `filename`; sent at most once.
+    pub fn content_file_open(mut self, file: tokio::fs::File, filename: impl Into<String>) -> Self {
+        self.content.file = Some((filename.into(), FileSource::file(file)));
         self
     }
     /// Sends it; a missing or bad field fails before anything is sent.
@@ -365,19 +363,19 @@ impl CreateAsset<'_> {
             .ok_or_else(|| Error::invalid_input("scope", "is required"))?;
         self.content.check(true)?;
         // Part order as the reference sends them (§4.2 #10).
-        let mut m = Multipart::new();
-        m.text("name", name);
-        m.text("scope", scope.as_str());
-        m.text("secret", if self.secret { "True" } else { "False" });
+        let mut m = Multipart::new()
+            .text("name", name)
+            .text("scope", scope.as_str())
+            .text("secret", if self.secret { "True" } else { "False" });
         if let Some(d) = self.description.as_deref().filter(|d| !d.is_empty()) {
-            m.text("description", d);
+            m = m.text("description", d);
         }
         if let Some(s) = self.scope_id.as_deref().filter(|s| !s.is_empty()) {
-            m.text("scope_id", s);
+            m = m.text("scope_id", s);
         }
-        m.content(&self.content);
-        let mut op = m.into_op(CREATE.op());
-        if let Some(s) = &self.content.string {
+        let secret = self.content.string.clone();
+        let mut op = CREATE.op().multipart(self.content.add_to(m));
+        if let Some(s) = &secret {
             op = op.secret(s);
         }
         let w: wire::Created<AssetId> = self.client.pipeline.call(&op).await?;
@@ -406,9 +404,16 @@ impl AlterAsset<'_> {
         self.content.string = Some(Secret::new(v.into()));
         self
     }
-    /// A new content as a file: its name and bytes.
-    pub fn content_file(mut self, filename: impl Into<String>, bytes: impl Into<Bytes>) -> Self {
-        self.content.file = Some((filename.into(), bytes.into()));
+    /// A new content as a file, by its path (opened when the request is
+    /// sent, streamed; its basename is the filename).
+    pub fn content_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.content.file = Some(Content::path(path.into()));
+        self
+    }
+    /// A new content as an open file, streamed from its position, under
+    /// `filename`; sent at most once.
+    pub fn content_file_open(mut self, file: tokio::fs::File, filename: impl Into<String>) -> Self {
+        self.content.file = Some((filename.into(), FileSource::file(file)));
         self
     }
     /// Sends it; both a string and a file fail before anything is sent.
@@ -416,11 +421,14 @@ impl AlterAsset<'_> {
         self.content.check(false)?;
         let mut m = Multipart::new();
         if let Some(d) = self.description.as_deref().filter(|d| !d.is_empty()) {
-            m.text("description", d);
+            m = m.text("description", d);
         }
-        m.content(&self.content);
-        let mut op = m.into_op(ALTER.op().param("asset_id", self.id.as_str()));
-        if let Some(s) = &self.content.string {
+        let secret = self.content.string.clone();
+        let mut op = ALTER
+            .op()
+            .param("asset_id", self.id.as_str())
+            .multipart(self.content.add_to(m));
+        if let Some(s) = &secret {
             op = op.secret(s);
         }
         let _: IgnoredAny = self.client.pipeline.call(&op).await?;

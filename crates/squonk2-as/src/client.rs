@@ -61,6 +61,7 @@ enum TokenSource {
 pub struct Squonk2ClientBuilder {
     url: String,
     token: TokenSource,
+    prior_token: Option<Secret>,
     verify_tls: bool,
     retry: RetryConfig,
     transport_config: Option<TransportConfig>,
@@ -95,6 +96,33 @@ impl Squonk2ClientBuilder {
     /// Tokens from Keycloak (see [`Squonk2Client::keycloak`]).
     pub fn keycloak(mut self, provider: KeycloakProvider) -> Self {
         self.token = TokenSource::Bearer(BearerAuth::Keycloak(provider));
+        self
+    }
+    /// An access token from an earlier run (the reference's
+    /// `prior_token`), for the Keycloak login: used, with **no token
+    /// request at all**, while its JWT `exp` leaves more than 60 s; read
+    /// locally, without a network call or a signature check (the server
+    /// checks it). Expired, nearly expired or unreadable: the first call
+    /// logs in. Needs [`keycloak`](Self::keycloak) (or the Keycloak
+    /// variables of `from_env`) to fall back on; `build` fails with
+    /// [`Error::InvalidInput`] naming `prior_token` otherwise. Never shown
+    /// in Debug, logs or errors.
+    ///
+    /// ```
+    /// use squonk2_as::{Secret, Squonk2Client};
+    /// use tenantry_core::auth::bearer::KeycloakGrant;
+    /// let kc = Squonk2Client::keycloak("https://example.com/auth", "squonk2", "account-server-api")
+    ///     .grant(KeycloakGrant::Password { username: "dlister".into(), password: Secret::new("pw") })
+    ///     .build()?;
+    /// let saved = Secret::new("eyJhbGciOi...");
+    /// let client = Squonk2Client::builder("https://example.com/account-server-api")
+    ///     .keycloak(kc)
+    ///     .prior_token(saved)
+    ///     .build()?;
+    /// # let _ = client; Ok::<(), squonk2_as::Error>(())
+    /// ```
+    pub fn prior_token(mut self, token: Secret) -> Self {
+        self.prior_token = Some(token);
         self
     }
     /// Verify the server's TLS certificate (default true; `from_env`
@@ -137,6 +165,20 @@ impl Squonk2ClientBuilder {
             )?),
         };
         let bucket = Arc::new(TokenBucket::default());
+        if let Some(prior) = self.prior_token {
+            match &self.token {
+                TokenSource::Bearer(BearerAuth::Keycloak(p)) => {
+                    // Adopted only if it leaves more than the skew.
+                    p.offer_prior_token(prior);
+                }
+                _ => {
+                    return Err(Error::invalid_input(
+                        "prior_token",
+                        "needs a Keycloak login to fall back on when it expires",
+                    ))
+                }
+            }
+        }
         let auth: Arc<dyn AuthStrategy> = match self.token {
             TokenSource::None => Arc::new(NoToken),
             TokenSource::Bearer(b) => Arc::new(b),
@@ -179,6 +221,7 @@ impl Squonk2Client {
         Squonk2ClientBuilder {
             url: url.into(),
             token: TokenSource::None,
+            prior_token: None,
             verify_tls: true,
             retry: RetryConfig::standard(),
             transport_config: None,

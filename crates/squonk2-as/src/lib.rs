@@ -42,7 +42,7 @@
 //! | 7 | `get_available_products(tok)` | `client.products().list()` |
 //! | 8 | `get_available_units(tok)` | `client.units().list().send()` |
 //! | 9 | `get_available_assets(tok, scope_id)` | `client.assets().list().user(&u)` / `.product(&p)` / `.unit(&u)` / `.organisation(&o)` `.send()` |
-//! | 10 | `create_asset(tok, name, description, scope, content_string, content_file, scope_id, is_secret)` | `client.assets().create().name(..).scope(..).content_string(..)` or `.content_file(name, bytes)` `.send()` |
+//! | 10 | `create_asset(tok, name, description, scope, content_string, content_file, scope_id, is_secret)` | `client.assets().create().name(..).scope(..).content_string(..)` or `.content_file(path)` (streamed) or `.content_file_open(file, name)` `.send()` |
 //! | 11 | `alter_asset(tok, asset_id, description, content_string, content_file)` | `client.assets().alter(&a).description(..).send()` |
 //! | 12 | `delete_asset(tok, asset_id)` | `client.assets().delete(&a)` |
 //! | 13 | `get_asset(tok, asset_id)` | `client.assets().get(&a)`, `get_opt(&a)` |
@@ -124,14 +124,28 @@
 //!   is an empty-filename part with empty content (the reference uploads
 //!   its own `as_api.py`), and a filename's `"` and line breaks are
 //!   escaped (`tests/behaviour.rs`).
+//! - **A content file is streamed** from disk in 64 KiB chunks, never
+//!   read whole (the reference's `requests` reads it into memory): a
+//!   50 MiB upload grows the heap by well under 8 MiB
+//!   (`tests/upload_memory.rs`). The form is reqwest's, so its boundary is
+//!   reqwest's (four 16-hex groups joined by `-`) rather than 32 hex
+//!   characters, and a backslash in a filename is escaped as `\\`; the
+//!   parts, their order, headers and bytes are the reference's
+//!   (`tests/wire.rs`).
 //! - **A trailing `/` on the URL is dropped** (the reference sends
 //!   `//version`) (`a_trailing_slash_on_the_url_gives_no_double_slash`).
 //! - **The Keycloak form is URL-encoded** (the reference pastes a password
 //!   with `&` or `+` raw), the token is reused while valid for 60 more
-//!   seconds without any network call (the reference fetches the realm key
-//!   to check a prior token), and a 401 gets one new token and one replay
+//!   seconds, and a 401 gets one new token and one replay
 //!   (`keycloak_token_is_reused_until_60_s_before_expiry`,
 //!   `a_401_gets_a_new_token_once_and_replays_the_call`).
+//! - **A prior token is checked without a network call**
+//!   ([`Squonk2ClientBuilder::prior_token`]): its JWT `exp` is read
+//!   locally, unverified (the server verifies it), and it is used with no
+//!   token request while more than 60 s are left; the reference fetches the
+//!   realm's public key (no timeout) and verifies the signature, raising
+//!   on a malformed token, where tenantry logs in instead
+//!   (`a_prior_token_is_checked_locally_and_reused_or_replaced`).
 //! - **A success answer must be a JSON object of the expected shape**: the
 //!   reference turns an empty or non-JSON 200 into `{}` and raises on an
 //!   array; here both are [`Error::Decode`] with the status and an excerpt
@@ -142,10 +156,6 @@
 //!   work (`without_a_token_only_the_public_calls_go_out`).
 //! - `verify_tls` and the URL are per client, not per process, and a
 //!   client's settings never change after `build` (no `set_api_url`).
-//!
-//! Not offered yet: streaming a large file from disk as asset content
-//! (core's request body is one in-memory buffer, so `content_file` takes
-//! the bytes).
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 

@@ -1,7 +1,7 @@
 //! The deliberate differences from the reference (crate docs, "Deliberate
 //! differences"), each on its own, plus auth and secrets: the multipart
-//! bytes, the trailing slash, the Keycloak form and token life, the
-//! missing token, and secrets kept out of Debug and errors.
+//! bytes, the trailing slash, the Keycloak form and token life, the prior
+//! token, the missing token, and secrets kept out of Debug and errors.
 
 use serde_json::json;
 use squonk2_as::models::AssetScope;
@@ -24,7 +24,9 @@ fn client(mock: &Arc<MockTransport>, base: &str) -> Squonk2Client {
 }
 
 /// The last request's multipart body with its boundary replaced by `B`,
-/// after checking the Content-Type carries a 32-hex boundary.
+/// after checking the Content-Type carries a random RFC 2046 boundary
+/// (reqwest's: four 16-hex groups joined by `-`; the reference's is 32
+/// hex characters, a deliberate difference no server can see).
 fn multipart_body(mock: &MockTransport) -> String {
     let reqs = mock.requests();
     let req = reqs.last().unwrap();
@@ -32,8 +34,14 @@ fn multipart_body(mock: &MockTransport) -> String {
     let boundary = ct
         .strip_prefix("multipart/form-data; boundary=")
         .unwrap_or_else(|| panic!("{ct}"));
-    assert_eq!(boundary.len(), 32, "{ct}");
-    assert!(boundary.bytes().all(|b| b.is_ascii_hexdigit()), "{ct}");
+    let groups: Vec<&str> = boundary.split('-').collect();
+    assert_eq!(groups.len(), 4, "{ct}");
+    assert!(
+        groups
+            .iter()
+            .all(|g| g.len() == 16 && g.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{ct}"
+    );
     String::from_utf8(req.body().to_vec())
         .unwrap()
         .replace(boundary, "B")
@@ -41,6 +49,15 @@ fn multipart_body(mock: &MockTransport) -> String {
 
 fn part(name: &str, value: &str) -> String {
     format!("--B\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+}
+
+/// A file named `name` holding `content`, in a directory of its own.
+fn temp_file(dir: &str, name: &str, content: &[u8]) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("squonk2-as-{dir}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let p = d.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
 }
 
 fn file_part(filename: &str, content: &str) -> String {
@@ -95,11 +112,12 @@ async fn create_asset_with_a_file_matches_the_captured_request() {
             .any_body()
             .reply(Reply::json(201, json!({"id": A}))),
     );
+    let path = temp_file("captured", "content.txt", b"hello-file\n");
     c.assets()
         .create()
         .name("a2")
         .scope(AssetScope::User)
-        .content_file("content.txt", "hello-file\n")
+        .content_file(&path)
         .send()
         .await
         .unwrap();
@@ -132,10 +150,11 @@ async fn alter_asset_sends_only_what_changes_and_quotes_a_filename() {
         multipart_body(&mock),
         [file_part("", ""), "--B--\r\n".to_owned()].concat()
     );
+    let path = temp_file("quoted", "x.bin", b"x");
     c.assets()
         .alter(&A.parse().unwrap())
         .description("d2")
-        .content_file("a\"b\r\n.txt", "x")
+        .content_file_open(tokio::fs::File::open(&path).await.unwrap(), "a\"b\r\n.txt")
         .send()
         .await
         .unwrap();
@@ -379,5 +398,163 @@ async fn reads_are_retried_and_creates_are_not() {
         .await
         .unwrap_err();
     assert_eq!(e.status(), Some(503));
+    mock.verify().unwrap();
+}
+
+#[tokio::test]
+async fn a_content_file_that_cannot_be_sent_is_refused_before_anything_is_sent() {
+    let mock = Arc::new(MockTransport::new());
+    let c = client(&mock, "http://as.test/account-server-api");
+    let e = c
+        .assets()
+        .create()
+        .name("a2")
+        .scope(AssetScope::User)
+        .content_file("/nonexistent/squonk2/content.txt")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidInput { field, .. } if field == "content_file"),
+        "{e:?}"
+    );
+    // An open file needs a name: the server reads an empty one as no file.
+    let path = temp_file("noname", "x.bin", b"x");
+    let e = c
+        .assets()
+        .alter(&A.parse().unwrap())
+        .content_file_open(tokio::fs::File::open(&path).await.unwrap(), "")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidInput { field, .. } if field == "content_file"),
+        "{e:?}"
+    );
+    assert!(mock.requests().is_empty());
+    mock.verify().unwrap();
+}
+
+/// A JWT (unsigned: the client never checks signatures) expiring `left`
+/// seconds from now.
+fn jwt_expiring_in(left: i64) -> String {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    format!(
+        "{}.{}.c2ln",
+        b64(r#"{"alg":"RS256","typ":"JWT"}"#),
+        b64(&format!(
+            r#"{{"exp":{},"preferred_username":"dlister"}}"#,
+            now + left
+        ))
+    )
+}
+
+fn prior_client(mock: &Arc<MockTransport>, prior: &str) -> Squonk2Client {
+    let kc = Squonk2Client::keycloak("http://kc.test/auth", "squonk2", "account-server-api")
+        .grant(KeycloakGrant::Password {
+            username: "dlister".into(),
+            password: Secret::new("p&ss w+rd%"),
+        })
+        .client_secret(Secret::new("planted-client-secret"))
+        .build()
+        .unwrap();
+    Squonk2Client::builder("http://as.test/as")
+        .keycloak(kc)
+        .prior_token(Secret::new(prior))
+        .retry(RetryConfig::disabled())
+        .transport(mock.clone())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_prior_token_is_checked_locally_and_reused_or_replaced() {
+    // (what, prior token, a login expected)
+    let hour = jwt_expiring_in(3600);
+    let table: Vec<(&str, String, bool)> = vec![
+        (
+            "one hour left: reused, no token request",
+            hour.clone(),
+            false,
+        ),
+        ("90 s left: reused", jwt_expiring_in(90), false),
+        (
+            "30 s left (the reference's case): one login",
+            jwt_expiring_in(30),
+            true,
+        ),
+        ("expired: one login", jwt_expiring_in(-10), true),
+        ("not a JWT: one login", "opaque-token".to_owned(), true),
+        (
+            "two segments, not a JWT: one login",
+            hour.rsplit_once('.').unwrap().0.to_owned(),
+            true,
+        ),
+        ("empty: one login", String::new(), true),
+    ];
+    for (what, prior, login) in table {
+        // The mock fails on any request not scripted: with a usable prior
+        // token, a token request would be one.
+        let mock = Arc::new(MockTransport::new());
+        let c = prior_client(&mock, &prior);
+        let used = if login {
+            mock.push(token_answer("at-new", 3600));
+            "at-new".to_owned()
+        } else {
+            prior.clone()
+        };
+        mock.push(account(&used).times(2));
+        c.account().await.unwrap_or_else(|e| panic!("{what}: {e}"));
+        c.account().await.unwrap_or_else(|e| panic!("{what}: {e}"));
+        mock.verify().unwrap_or_else(|e| panic!("{what}: {e}"));
+        let logins = mock
+            .requests()
+            .iter()
+            .filter(|r| r.uri().path() == TOKEN_PATH)
+            .count();
+        assert_eq!(logins, usize::from(login), "{what}");
+    }
+}
+
+#[tokio::test]
+async fn a_prior_token_needs_a_keycloak_login_and_never_shows() {
+    let prior = jwt_expiring_in(3600);
+    let e = Squonk2Client::builder("http://as.test/as")
+        .token(Secret::new("t"))
+        .prior_token(Secret::new(prior.clone()))
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidInput { field, .. } if field == "prior_token"),
+        "{e:?}"
+    );
+    // Refused by the server, then the login fails: no trace of it.
+    let mock = Arc::new(MockTransport::new());
+    let c = prior_client(&mock, &prior);
+    mock.push(
+        Expect::new(Method::GET, "/as/user/account")
+            .header("authorization", &format!("Bearer {prior}"))
+            .reply(Reply::json(
+                401,
+                json!({"error": format!("bad token {prior}")}),
+            )),
+    );
+    mock.push(
+        Expect::new(Method::POST, TOKEN_PATH)
+            .any_body()
+            .reply(Reply::json(
+                401,
+                json!({"error": "invalid_grant", "echo": prior}),
+            )),
+    );
+    let e = c.account().await.unwrap_err();
+    let payload = prior.split('.').nth(1).unwrap();
+    let shown = format!("{c:?}\n{e}\n{e:?}");
+    assert!(!shown.contains(payload), "{shown}");
     mock.verify().unwrap();
 }

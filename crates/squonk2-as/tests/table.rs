@@ -920,7 +920,7 @@ fn rows() -> Vec<(&'static str, Call, Option<Expect>, Want)> {
                     .name("a2")
                     .scope(AssetScope::User)
                     .content_string("x")
-                    .content_file("f.txt", "y")
+                    .content_file("f.txt")
                     .send()
                     .await
             }),
@@ -965,7 +965,7 @@ fn rows() -> Vec<(&'static str, Call, Option<Expect>, Want)> {
                 c.assets()
                     .alter(&id(A))
                     .content_string("x")
-                    .content_file("f", "y")
+                    .content_file("f")
                     .send()
                     .await
             }),

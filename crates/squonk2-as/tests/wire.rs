@@ -148,19 +148,24 @@ async fn tenantry_rows() -> Vec<Value> {
         .send()
         .await
         .unwrap();
+    // The reference's `content_file` is a path; so is tenantry's (streamed).
+    let dir = std::env::temp_dir().join(format!("squonk2-wire-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let content = dir.join("content.txt");
+    std::fs::write(&content, "hello-file\n").unwrap();
     assets
         .create()
         .name("a3")
         .description("")
         .scope(AssetScope::User)
-        .content_file("content.txt", "hello-file\n")
+        .content_file(&content)
         .send()
         .await
         .unwrap();
     assets.alter(&id(A)).description("d2").send().await.unwrap();
     assets
         .alter(&id(A))
-        .content_file("content.txt", "hello-file\n")
+        .content_file(&content)
         .send()
         .await
         .unwrap();

@@ -22,7 +22,7 @@ use serde_json::{json, Map, Value};
 use std::sync::{Arc, Mutex};
 use tenantry::core::redact;
 use tenantry::core::transport::{
-    HttpRequest, HttpResponse, Reached, TransportError, TransportErrorKind,
+    HttpRequest, HttpResponse, Reached, StreamingRequest, TransportError, TransportErrorKind,
 };
 use tenantry::core::HttpTransport;
 
@@ -131,6 +131,34 @@ impl HttpTransport for DryRun {
             return self.inner.send(request).await;
         }
         let described = describe(&request);
+        self.hold(described)
+    }
+
+    /// A streamed body (a file upload) is described, never read: its body
+    /// shows as `<streamed N bytes>`.
+    async fn send_streaming(
+        &self,
+        request: StreamingRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        let (parts, body) = request.into_parts();
+        let head: HttpRequest =
+            tenantry::core::http::Request::from_parts(parts, Default::default());
+        if (self.passes)(&head) {
+            let (parts, _) = head.into_parts();
+            return self
+                .inner
+                .send_streaming(tenantry::core::http::Request::from_parts(parts, body))
+                .await;
+        }
+        let mut described = describe(&head);
+        described["body"] = Value::String(body.describe());
+        self.hold(described)
+    }
+}
+
+impl DryRun {
+    /// Keeps a described request and answers as a dry run does.
+    fn hold(&self, described: Value) -> Result<HttpResponse, TransportError> {
         self.held
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -174,6 +202,38 @@ mod tests {
         assert_eq!(v["headers"]["content-type"], "application/json");
         assert_eq!(v["body"]["accept"], "");
         assert!(!v.to_string().contains("tok-123") && !v.to_string().contains("\"pw\""));
+        inner.verify().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_streamed_upload_shows_its_size_never_its_content() {
+        use tenantry::core::multipart::{FileSource, Multipart};
+        use tenantry::core::{Decl, Pipeline, RetryConfig};
+        const UPLOAD: Decl = Decl::post("demo.upload", "/files");
+        let inner = Arc::new(MockTransport::new());
+        let dry = Arc::new(DryRun::new(inner.clone(), |r| r.method() == Method::GET));
+        let p = Pipeline::builder("demo")
+            .base_url("http://h/v1")
+            .transport(dry.clone())
+            .retry(RetryConfig::disabled())
+            .build()
+            .unwrap();
+        let form = Multipart::new()
+            .text("content_string", "planted-text")
+            .file("content_file", "f.bin", FileSource::bytes("planted-file"));
+        let e = p
+            .call::<Value>(&UPLOAD.op().multipart(form))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("dry run"), "{e}");
+        let held = dry.held.lock().unwrap().clone();
+        assert_eq!(held.len(), 1);
+        assert_eq!(held[0]["body"], "<streamed 24 bytes>");
+        assert!(held[0]["headers"]["content-type"]
+            .as_str()
+            .unwrap()
+            .starts_with("multipart/form-data; boundary="));
+        assert!(!held[0].to_string().contains("planted"));
         inner.verify().unwrap();
     }
 }

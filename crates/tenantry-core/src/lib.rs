@@ -21,7 +21,10 @@
 //! - [`ids`]: `id_type!` and `string_enum!`;
 //! - [`Secret`] and [`redact`]: secrets never show in Debug, Display, logs
 //!   or errors;
-//! - [`page`]: paged and chunked listings as streams.
+//! - [`page`]: paged and chunked listings as streams;
+//! - [`multipart`]: streamed request bodies (a `multipart/form-data` form
+//!   whose files are read while it is sent; never re-sent once bytes may
+//!   have been sent).
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -47,6 +50,7 @@ pub mod encode;
 pub mod endpoint;
 pub mod error;
 pub mod ids;
+pub mod multipart;
 pub mod page;
 pub mod pipeline;
 pub mod redact;

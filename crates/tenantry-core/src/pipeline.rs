@@ -9,7 +9,7 @@ use crate::auth::{AuthStrategy, NoAuth};
 use crate::error::{ApiError, AuthError, AuthErrorKind, Error, ErrorParser, Result};
 use crate::redact;
 use crate::retry::{Idempotency, RetryConfig, TokenBucket};
-use crate::transport::{HttpRequest, HttpResponse, HttpTransport, ReqwestTransport};
+use crate::transport::{HttpRequest, HttpResponse, HttpTransport, Reached, ReqwestTransport};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
@@ -78,6 +78,8 @@ pub struct Operation {
     secrets: Vec<crate::Secret>,
     query_style: crate::encode::QueryStyle,
     success: Option<&'static [u16]>,
+    // A streamed body (replaces `body`), opened at each attempt.
+    multipart: Option<crate::multipart::Multipart>,
 }
 
 /// An operation declared once, as a `const` (STYLE §1.6): name, method,
@@ -188,6 +190,7 @@ impl Operation {
             secrets: Vec::new(),
             query_style: crate::encode::QueryStyle::Form,
             success: None,
+            multipart: None,
         }
     }
 
@@ -206,6 +209,7 @@ impl Operation {
     /// parity with a Python reference client), `Content-Type:
     /// application/json`.
     pub fn python_json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.multipart = None;
         self.body = crate::encode::python_json(body)
             .map(Bytes::from)
             .map_err(input_error);
@@ -264,6 +268,7 @@ impl Operation {
 
     /// A JSON body (`Content-Type: application/json`).
     pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.multipart = None;
         self.body = serde_json::to_vec(body)
             .map(Bytes::from)
             .map_err(|e| ("body".to_owned(), format!("cannot encode as JSON: {e}")));
@@ -276,6 +281,7 @@ impl Operation {
 
     /// A form body (`application/x-www-form-urlencoded`), every value encoded.
     pub fn form(mut self, pairs: &[(&str, &str)]) -> Self {
+        self.multipart = None;
         self.body = Ok(crate::auth::form(pairs));
         self.set_header(
             http::header::CONTENT_TYPE,
@@ -286,6 +292,7 @@ impl Operation {
 
     /// A raw body with its content type.
     pub fn body(mut self, content_type: &'static str, body: impl Into<Bytes>) -> Self {
+        self.multipart = None;
         self.body = Ok(body.into());
         self.set_header(
             http::header::CONTENT_TYPE,
@@ -313,6 +320,7 @@ impl Operation {
     pub fn body_with_type(mut self, content_type: &str, body: impl Into<Bytes>) -> Self {
         match HeaderValue::from_str(content_type) {
             Ok(v) => {
+                self.multipart = None;
                 self.body = Ok(body.into());
                 self.set_header(http::header::CONTENT_TYPE, v);
             }
@@ -324,6 +332,39 @@ impl Operation {
             }
         }
         self
+    }
+
+    /// A streamed `multipart/form-data` body (see [`crate::multipart`]):
+    /// its files are opened at each attempt and read while the request is
+    /// sent; its `Content-Type` (with the boundary) is set then. Such a
+    /// request is never sent again once bytes may have been sent, whatever
+    /// its method or idempotency; only a failure that surely never reached
+    /// the server is retried, and only when the form
+    /// [is replayable](crate::multipart::Multipart::is_replayable). A
+    /// 401 drops the credential but is not replayed.
+    ///
+    /// ```
+    /// use tenantry_core::multipart::{FileSource, Multipart};
+    /// use tenantry_core::Decl;
+    /// const UPLOAD: Decl = Decl::post("demo.upload", "/files");
+    /// let op = UPLOAD
+    ///     .op()
+    ///     .multipart(Multipart::new().file("f", "a.bin", FileSource::path("a.bin")));
+    /// assert!(op.is_streamed());
+    /// ```
+    pub fn multipart(mut self, form: crate::multipart::Multipart) -> Self {
+        self.multipart = Some(form);
+        self.headers
+            .retain(|(k, _)| *k != http::header::CONTENT_TYPE);
+        if self.body.is_ok() {
+            self.body = Ok(Bytes::new());
+        }
+        self
+    }
+
+    /// Whether the body is streamed ([`multipart`](Self::multipart)).
+    pub fn is_streamed(&self) -> bool {
+        self.multipart.is_some()
     }
 
     /// Replaces every value of `name` with `value`.
@@ -627,6 +668,17 @@ impl Pipeline {
             span.record("attempt", attempt);
             let base = self.base().await?;
             let mut req = self.build_request(&base, op)?;
+            // A streamed body's files are opened (a bad one fails before
+            // anything is sent, a login included).
+            let streamed = match &op.multipart {
+                Some(m) => {
+                    let body = m.open().await?;
+                    req.headers_mut()
+                        .insert(http::header::CONTENT_TYPE, body.content_type().clone());
+                    Some(body)
+                }
+                None => None,
+            };
             // A fresh credential on every attempt.
             auth.apply(&mut req, transport).await?;
             let sent = credential_headers(req.headers());
@@ -634,9 +686,16 @@ impl Pipeline {
             // and the trace lines.
             let scrubber = request_scrubber(op, &req);
             if tracing::enabled!(tracing::Level::TRACE) {
-                tracing::trace!(headers = ?redact::headers(req.headers()), body = %auth.scrub(&scrubber.excerpt(req.body())), "sending");
+                let body = match &streamed {
+                    Some(b) => b.describe(),
+                    None => auth.scrub(&scrubber.excerpt(req.body())),
+                };
+                tracing::trace!(headers = ?redact::headers(req.headers()), body = %body, "sending");
             }
-            let outcome = transport.send(req).await;
+            let outcome = match streamed {
+                Some(body) => transport.send_streaming(req.map(|_| body)).await,
+                None => transport.send(req).await,
+            };
             if let Ok(resp) = &outcome {
                 span.record("status", resp.status().as_u16());
                 if tracing::enabled!(tracing::Level::TRACE) {
@@ -654,7 +713,16 @@ impl Pipeline {
                         record_elapsed(span, started);
                         return Err(e.into());
                     }
-                    if auth.invalidate(&sent).await {
+                    if op.multipart.is_some() {
+                        // The body may have been sent: not replayed; the
+                        // next call logs in again.
+                        if auth.invalidate(&sent).await {
+                            tracing::debug!(
+                                attempt,
+                                "credentials refused; a streamed body is not sent again"
+                            );
+                        }
+                    } else if auth.invalidate(&sent).await {
                         tracing::debug!(attempt, "credentials refused; logging in again once");
                         relogged = true;
                         attempt -= 1;
@@ -662,10 +730,31 @@ impl Pipeline {
                     }
                 }
             }
-            let decision = self
-                .inner
-                .retry
-                .decide(attempt, idempotent, outcome.as_ref());
+            let decision = match &op.multipart {
+                // A streamed body: again only if surely never sent, and
+                // only if it can be read again.
+                Some(m)
+                    if !(m.is_replayable()
+                        && matches!(&outcome, Err(e) if e.reached_server() == Reached::Never)) =>
+                {
+                    let would = self
+                        .inner
+                        .retry
+                        .decide(attempt, idempotent, outcome.as_ref());
+                    if let Some((_, reason)) = would {
+                        tracing::debug!(
+                            attempt,
+                            ?reason,
+                            "not retrying: a streamed body may have been sent"
+                        );
+                    }
+                    None
+                }
+                _ => self
+                    .inner
+                    .retry
+                    .decide(attempt, idempotent, outcome.as_ref()),
+            };
             if let Some((wait, reason)) = decision {
                 let cost = TokenBucket::cost_of(outcome.as_ref());
                 if !self.inner.bucket.try_acquire(cost) {

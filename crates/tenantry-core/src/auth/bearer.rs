@@ -6,11 +6,21 @@
 //! expiry and is single-flight: however many callers find the token expired
 //! at once, one token request goes out and all of them use its answer.
 //!
+//! A **prior token** (an access token from an earlier run) can be given
+//! ([`KeycloakProviderBuilder::prior_token`]): its expiry is read from the
+//! JWT payload's `exp` **without a network call and without checking its
+//! signature** ([`token_expiry`]), and it is used, with no token request,
+//! while more than the refresh skew is left; an expired, nearly expired or
+//! unreadable one is dropped and the provider logs in as usual.
+//!
 //! Differences from the reference (`im-squonk2-client` `Auth.get_access_token`):
 //! form values are percent-encoded (the reference pastes them raw, so a
 //! password with `&` or `+` is mis-read); the refresh token is used when the
 //! server gives one (the reference always repeats the password grant);
-//! failures are typed errors with status and excerpt, not `None`.
+//! failures are typed errors with status and excerpt, not `None`; a prior
+//! token's expiry is read locally (the reference fetches the realm's key
+//! and verifies the signature, raising on a malformed token; tenantry
+//! verifies nothing — the server does — and logs in instead).
 
 use super::{form, request, AuthStrategy};
 use crate::error::{AuthError, AuthErrorKind, Error, Result};
@@ -18,7 +28,7 @@ use crate::secret::Secret;
 use crate::transport::{HttpRequest, HttpTransport};
 use http::{HeaderMap, HeaderValue, Method};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{Mutex, RwLock};
 use url::Url;
 
@@ -141,6 +151,8 @@ struct KcInner {
     skew: Duration,
     state: RwLock<Option<Tokens>>,
     refresh_lock: Mutex<()>,
+    // The prior token given, for scrubbing (it may be in use, or not).
+    prior: std::sync::Mutex<Option<Secret>>,
 }
 
 /// Keycloak token provider. Clones share the cached tokens.
@@ -167,9 +179,19 @@ pub struct KeycloakProviderBuilder {
     client_secret: Option<Secret>,
     grant: Option<KeycloakGrant>,
     skew: Duration,
+    prior: Option<Secret>,
 }
 
 impl KeycloakProviderBuilder {
+    /// An access token from an earlier run, used (no token request at
+    /// all) while its JWT `exp` leaves more than the refresh skew; read
+    /// without a network call and without verifying its signature (the
+    /// server checks it). Expired, nearly expired or unreadable: dropped,
+    /// and the first call logs in with the grant.
+    pub fn prior_token(mut self, token: Secret) -> Self {
+        self.prior = Some(token);
+        self
+    }
     /// The confidential client's secret (sent in the form body, as the reference does).
     pub fn client_secret(mut self, secret: Secret) -> Self {
         self.client_secret = Some(secret);
@@ -213,6 +235,7 @@ impl KeycloakProviderBuilder {
             percent_encoding::utf8_percent_encode(&self.realm, percent_encoding::NON_ALPHANUMERIC)
         ))
         .map_err(|e| Error::Config(format!("bad Keycloak URL: {e}")))?;
+        let state = self.prior.clone().and_then(|t| prior_tokens(t, self.skew));
         Ok(KeycloakProvider {
             inner: Arc::new(KcInner {
                 token_url,
@@ -220,8 +243,9 @@ impl KeycloakProviderBuilder {
                 client_secret: self.client_secret,
                 grant,
                 skew: self.skew,
-                state: RwLock::new(None),
+                state: RwLock::new(state),
                 refresh_lock: Mutex::new(()),
+                prior: std::sync::Mutex::new(self.prior),
             }),
         })
     }
@@ -253,7 +277,31 @@ impl KeycloakProvider {
             client_secret: None,
             grant: None,
             skew: Duration::from_secs(30),
+            prior: None,
         }
+    }
+
+    /// Offers a prior token to a provider already built (see
+    /// [`KeycloakProviderBuilder::prior_token`]): adopted, with no network
+    /// call, when it leaves more than the refresh skew and outlives the
+    /// token the provider holds (if any, and if no refresh is under way).
+    /// Returns whether it was adopted.
+    pub fn offer_prior_token(&self, token: Secret) -> bool {
+        *self.inner.prior.lock().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
+        let Some(t) = prior_tokens(token, self.inner.skew) else {
+            return false;
+        };
+        let Ok(mut st) = self.inner.state.try_write() else {
+            return false;
+        };
+        if st
+            .as_ref()
+            .is_some_and(|old| old.expires_at >= t.expires_at)
+        {
+            return false;
+        }
+        *st = Some(t);
+        true
     }
 
     /// The token endpoint.
@@ -421,6 +469,77 @@ impl KeycloakProvider {
         if let Some(s) = &self.inner.client_secret {
             values.push(s.expose());
         }
+        let prior = self
+            .inner
+            .prior
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(p) = &prior {
+            values.push(p.expose());
+        }
         crate::redact::scrub_values(text, &values)
     }
+}
+
+/// A prior token as the cached token, when it leaves more than `skew`.
+fn prior_tokens(token: Secret, skew: Duration) -> Option<Tokens> {
+    let Some(exp) = token_expiry(token.expose()) else {
+        tracing::debug!("the prior token is not a JWT with an `exp`: logging in");
+        return None;
+    };
+    let left = exp.duration_since(SystemTime::now()).unwrap_or_default();
+    if left <= skew {
+        tracing::debug!(
+            left_s = left.as_secs(),
+            "the prior token expires too soon: logging in"
+        );
+        return None;
+    }
+    Some(Tokens {
+        access: token,
+        expires_at: Instant::now().checked_add(left)?,
+        refresh: None,
+        refresh_expires_at: None,
+    })
+}
+
+/// The expiry (`exp`, seconds since the epoch) in a JWT's payload, read
+/// **without verifying the signature** and without a network call: `None`
+/// for anything that is not three base64url segments whose middle one is a
+/// JSON object with a numeric `exp`. Never panics.
+///
+/// ```
+/// use base64::Engine;
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use tenantry_core::auth::bearer::token_expiry;
+/// let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+/// let jwt = format!("{}.{}.sig", b64(r#"{"alg":"RS256"}"#), b64(r#"{"exp":1700000000}"#));
+/// assert_eq!(token_expiry(&jwt), Some(UNIX_EPOCH + Duration::from_secs(1_700_000_000)));
+/// assert_eq!(token_expiry("not-a-jwt"), None);
+/// ```
+pub fn token_expiry(token: &str) -> Option<SystemTime> {
+    use base64::Engine as _;
+    #[derive(serde::Deserialize)]
+    struct Claims {
+        exp: serde_json::Number,
+    }
+    let mut segments = token.split('.');
+    let (_header, payload, _signature) = (segments.next()?, segments.next()?, segments.next()?);
+    if segments.next().is_some() {
+        return None;
+    }
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: Claims = serde_json::from_slice(&raw).ok()?;
+    let secs = match (claims.exp.as_u64(), claims.exp.as_f64()) {
+        (Some(s), _) => s,
+        // Before the epoch: long expired.
+        (None, Some(f)) if f.is_finite() && f < 0.0 => 0,
+        // A fraction of a second (NumericDate allows it); saturating.
+        (None, Some(f)) if f.is_finite() => f as u64,
+        _ => return None,
+    };
+    UNIX_EPOCH.checked_add(Duration::from_secs(secs))
 }

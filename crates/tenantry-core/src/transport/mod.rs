@@ -15,6 +15,93 @@ use std::fmt;
 pub type HttpRequest = http::Request<Bytes>;
 /// An answer as the transport returns it (body read whole, within the cap).
 pub type HttpResponse = http::Response<Bytes>;
+/// A request whose body is read while it is sent (see
+/// [`crate::multipart`]).
+pub type StreamingRequest = http::Request<StreamingBody>;
+
+/// A body read while it is sent: today a `multipart/form-data` form whose
+/// file parts stream from disk ([`crate::multipart::Multipart`], opened
+/// for one attempt). It can be read once. Its `Debug` is
+/// [`describe`](Self::describe): never the content.
+pub struct StreamingBody {
+    form: reqwest::multipart::Form,
+    content_type: http::HeaderValue,
+    len: u64,
+}
+
+impl StreamingBody {
+    pub(crate) fn multipart(
+        form: reqwest::multipart::Form,
+        len: u64,
+    ) -> crate::Result<StreamingBody> {
+        let content_type = http::HeaderValue::try_from(format!(
+            "multipart/form-data; boundary={}",
+            form.boundary()
+        ))
+        .map_err(|_| crate::Error::Config("bad multipart boundary".to_owned()))?;
+        Ok(StreamingBody {
+            form,
+            content_type,
+            len,
+        })
+    }
+
+    /// The body's `Content-Type` (`multipart/form-data; boundary=…`); the
+    /// pipeline sets it on the request too.
+    pub fn content_type(&self) -> &http::HeaderValue {
+        &self.content_type
+    }
+
+    /// The bytes of the parts' contents (the framing not counted).
+    pub fn content_len(&self) -> u64 {
+        self.len
+    }
+
+    /// What logs show instead of the body: `<streamed N bytes>`.
+    pub fn describe(&self) -> String {
+        format!("<streamed {} bytes>", self.len)
+    }
+
+    /// The body's bytes as they are read (a file that cannot be read is an
+    /// [`Io`](TransportErrorKind::Io) error that never reached a server).
+    pub fn into_stream(
+        self,
+    ) -> impl futures::Stream<Item = Result<Bytes, TransportError>> + Send + 'static {
+        use futures::TryStreamExt;
+        self.form.into_stream().map_err(|e| {
+            TransportError::new(
+                TransportErrorKind::Io,
+                Reached::Never,
+                format!(
+                    "cannot read the body: {e}{}",
+                    reqwest_impl::source_chain(&e)
+                ),
+            )
+        })
+    }
+
+    /// The whole body in memory (what [`HttpTransport::send_streaming`]
+    /// does by default, for transports that cannot stream).
+    pub async fn collect(self) -> Result<Bytes, TransportError> {
+        use futures::TryStreamExt;
+        let mut out = bytes::BytesMut::new();
+        let mut stream = std::pin::pin!(self.into_stream());
+        while let Some(chunk) = stream.try_next().await? {
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out.freeze())
+    }
+
+    pub(crate) fn into_form(self) -> reqwest::multipart::Form {
+        self.form
+    }
+}
+
+impl fmt::Debug for StreamingBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
 
 /// A request extension marking a request whose URL may carry a credential
 /// (a CAS ticket in the path or query, for one): a transport must not keep
@@ -42,6 +129,18 @@ pub struct SensitiveUrl;
 pub trait HttpTransport: Send + Sync + fmt::Debug {
     /// Sends the request and reads the answer.
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+
+    /// Sends a request whose body is read while it is sent. The default
+    /// reads the body whole, then [`send`](Self::send)s it (right for test
+    /// and recording transports); [`ReqwestTransport`] streams it.
+    async fn send_streaming(
+        &self,
+        request: StreamingRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        let (parts, body) = request.into_parts();
+        let bytes = body.collect().await?;
+        self.send(http::Request::from_parts(parts, bytes)).await
+    }
 }
 
 /// Whether a failed request may have reached the server.

@@ -1,7 +1,8 @@
 //! The reqwest (rustls) implementation of [`HttpTransport`].
 
 use super::{
-    HttpRequest, HttpResponse, HttpTransport, Reached, TransportError, TransportErrorKind,
+    HttpRequest, HttpResponse, HttpTransport, Reached, StreamingRequest, TransportError,
+    TransportErrorKind,
 };
 use crate::error::{Error, Result};
 use bytes::{Bytes, BytesMut};
@@ -242,7 +243,7 @@ impl WithoutUrlRef for reqwest::Error {
     }
 }
 
-fn source_chain(e: &dyn std::error::Error) -> String {
+pub(super) fn source_chain(e: &dyn std::error::Error) -> String {
     let mut out = String::new();
     let mut cur = e.source();
     while let Some(s) = cur {
@@ -268,6 +269,39 @@ impl HttpTransport for ReqwestTransport {
         })?;
         // One deadline for the whole exchange, answer body included.
         *req.timeout_mut() = self.timeout;
+        self.finish(self.client.execute(req)).await
+    }
+
+    /// Streams the body: reqwest's own multipart form, each file part
+    /// read while it is sent, `Content-Length` from the part lengths. The
+    /// timeout covers the whole exchange, upload included.
+    async fn send_streaming(
+        &self,
+        request: StreamingRequest,
+    ) -> std::result::Result<HttpResponse, TransportError> {
+        let (parts, body) = request.into_parts();
+        let bad = |e: String| {
+            TransportError::new(
+                TransportErrorKind::Other,
+                Reached::Never,
+                format!("bad request: {e}"),
+            )
+        };
+        let url = reqwest::Url::parse(&parts.uri.to_string()).map_err(|e| bad(e.to_string()))?;
+        let mut headers = parts.headers;
+        // `multipart` sets both, with the form's boundary.
+        headers.remove(http::header::CONTENT_TYPE);
+        headers.remove(http::header::CONTENT_LENGTH);
+        let mut builder = self
+            .client
+            .request(parts.method, url)
+            .version(parts.version)
+            .headers(headers)
+            .multipart(body.into_form());
+        if let Some(t) = self.timeout {
+            builder = builder.timeout(t);
+        }
+        let req = builder.build().map_err(|e| bad(e.without_url_ref()))?;
         self.finish(self.client.execute(req)).await
     }
 }
