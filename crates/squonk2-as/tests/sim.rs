@@ -197,12 +197,18 @@ async fn org_unit_product_asset_charges_and_cleanup() {
     assert_eq!(a.disabled, Some(false));
     assert_eq!(a.content.as_deref(), Some("hello"));
     assert_eq!(a.extra["merchants"], serde_json::json!([]));
+    // The file is streamed from disk at send; its basename is the filename.
+    let dir = std::env::temp_dir().join(format!("squonk2-sim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("new.txt");
+    std::fs::write(&path, b"from a file").unwrap();
     user.assets()
         .alter(&asset)
-        .content_file("new.txt", &b"from a file"[..])
+        .content_file(&path)
         .send()
         .await
         .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(sim.asset_content(asset.as_str()).unwrap(), "from a file");
     let listed = user.assets().list().product(&product).send().await.unwrap();
     assert_eq!(listed.len(), 1);
