@@ -213,7 +213,10 @@ async fn keystone_token(client: &reqwest::Client, seed: &Seed) -> Result<HeaderV
         "scope": {"project": {"id": seed.project_id}},
     }});
     let resp = client
-        .post(format!("{}/auth/tokens", seed.auth_url.trim_end_matches('/')))
+        .post(format!(
+            "{}/auth/tokens",
+            seed.auth_url.trim_end_matches('/')
+        ))
         .header(CONTENT_TYPE, "application/json")
         .body(body.to_string())
         .send()

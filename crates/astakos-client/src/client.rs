@@ -362,7 +362,10 @@ impl AstakosClient {
                 _ => return Ok(prefixed(decl, &self.inner.auth_path)),
             };
         let prefixes = self.prefixes(decl.path.starts_with("{OAUTH2}")).await?;
-        Ok(prefixed(decl, pick(&prefixes).as_deref().unwrap_or_default()))
+        Ok(prefixed(
+            decl,
+            pick(&prefixes).as_deref().unwrap_or_default(),
+        ))
     }
 
     /// [`op`](Self::op) for a bodyless request: like the reference, it

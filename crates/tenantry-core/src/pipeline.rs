@@ -237,7 +237,10 @@ impl Operation {
                 .is_some_and(|after| after.starts_with('}'))
         };
         let path: &str = &self.path;
-        if !path.match_indices('{').any(|(i, _)| is_placeholder(&path[i + 1..])) {
+        if !path
+            .match_indices('{')
+            .any(|(i, _)| is_placeholder(&path[i + 1..]))
+        {
             return self;
         }
         let mut out = String::with_capacity(path.len() + value.len());
