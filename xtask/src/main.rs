@@ -29,7 +29,7 @@ commands:
   bench <service> [--quick] [--repeats N] [tenantry-bench options]
                        throughput of the reference client, tenantry and a bare
                        reqwest loop against the simulator (release build);
-                       services: astakos. --quick: 1/10 of the operations;
+                       services: astakos, ecl. --quick: 1/10 of the operations;
                        --times N, --mode M, --workload W, --only A,B go to
                        tenantry-bench (`tenantry-bench --help`).
                        The table is also written to target/bench/<service>.txt
@@ -164,7 +164,7 @@ fn man(args: &[String]) -> Result<()> {
 /// Services with a benchmark in `benches/clients` (package
 /// `tenantry-bench`: module `src/<service>.rs`, reference driver
 /// `references/<service>.py`).
-const BENCH_SERVICES: &[&str] = &["astakos"];
+const BENCH_SERVICES: &[&str] = &["astakos", "ecl"];
 
 fn bench(args: &[String]) -> Result<()> {
     let Some((service, rest)) = args.split_first() else {
@@ -199,13 +199,30 @@ fn bench(args: &[String]) -> Result<()> {
     }
 
     let root = workspace_root();
-    let python = root.join(".venv-py27/bin/python");
+    // The reference client's Python: the variable CI exports, else the
+    // venv CI builds in the workspace.
+    let (var, venv, requirements, make_venv) = match service.as_str() {
+        "ecl" => (
+            "TENANTRY_ECL_PY",
+            ".venv-ecl",
+            ".ci/python-requirements-ecl.txt",
+            "python3.9 -m venv .venv-ecl",
+        ),
+        _ => (
+            "TENANTRY_PY27",
+            ".venv-py27",
+            ".ci/python-requirements-py27.txt",
+            "virtualenv -p python2.7 .venv-py27",
+        ),
+    };
+    let python = std::env::var_os(var)
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| root.join(venv).join("bin/python"), PathBuf::from);
     if !python.exists() {
         return err(format!(
-            "{} is missing: the reference client runs there. Build it as CI does \
-             (`cargo xtask ci` sets up the venvs from .ci/python-requirements-py27.txt), \
-             or by hand: virtualenv -p python2.7 .venv-py27 && \
-             .venv-py27/bin/pip install -r .ci/python-requirements-py27.txt",
+            "{} is missing: the reference client runs there (or set {var}). Build it as CI \
+             does (`cargo xtask ci` sets up the venvs from {requirements}), or by hand: \
+             {make_venv} && {venv}/bin/pip install -r {requirements}",
             python.display()
         ));
     }

@@ -6,30 +6,37 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use tenantry_bench::{astakos, run, runtime, SimProcess};
+use tenantry_bench::{astakos, ecl, run, runtime, Plan, SimProcess};
 
 const USAGE: &str = "\
-usage: tenantry-bench astakos [options]
+usage: tenantry-bench <astakos|ecl> [options]
 
 options:
   --quick          1/10 of the operations (a smoke run)
-  --repeats N      measure everything N times, report medians (default 5)
+  --repeats N      measure everything N times, report medians (default:
+                   astakos 5, ecl 3)
   --pairs N        after each round, N more back-to-back tenantry/bare
-                   pairs per row (default 4): the target ratio is the
-                   median of 5 x (1 + 4) = 25 pairs by default
-  --pair-times N   those pairs run N times the operations (default 4):
-                   longer runs, far steadier ratios
+                   pairs per row (default: astakos 4, ecl 2): the target
+                   ratio is the median of 5 x (1 + 4) = 25 pairs for
+                   astakos, 3 x (1 + 2) = 9 for ecl (whose operations are
+                   longer)
+  --pair-times N   those pairs run N times the operations (default:
+                   astakos 4, ecl 1): longer runs, far steadier ratios
   --sim PATH       the tenantry-sim binary (default: next to this one)
-  --python PATH    Python 2.7 with astakosclient 0.19
-                   (default: <workspace>/.venv-py27/bin/python)
+  --python PATH    the reference's Python: astakos, 2.7 with astakosclient
+                   0.19 (default: $TENANTRY_PY27, else
+                   <workspace>/.venv-py27/bin/python); ecl, 3.9 with eclsdk
+                   1.11.1 (default: $TENANTRY_ECL_PY, else
+                   <workspace>/.venv-ecl/bin/python)
   --script PATH    the reference driver
-                   (default: <workspace>/benches/clients/references/astakos.py)
+                   (default: <workspace>/benches/clients/references/<service>.py)
   --workers N      tokio worker threads for the Rust clients (default 2)
-  --only A,B       run only these contenders (reference, tenantry, bare);
-                   ratios need both sides
+  --only A,B       run only these contenders (astakos: reference, ecl:
+                   eclsdk; tenantry, bare); ratios need both sides
   --times N        N times the operations (longer, steadier runs)
   --mode M         only this mode: `sequential` or `in-flight`
-  --workload W     only this workload: `lookup` or `commission`";
+  --workload W     only this workload: astakos `lookup` or `commission`,
+                   ecl `list` or `create-delete`";
 
 struct Options {
     quick: bool,
@@ -54,20 +61,28 @@ fn workspace_root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-fn parse(args: &[String]) -> Result<Options, String> {
+fn parse(service: &str, args: &[String]) -> Result<Options, String> {
     let root = workspace_root();
+    let ecl = service == "ecl";
+    let (python_var, venv) = match service {
+        "ecl" => ("TENANTRY_ECL_PY", ".venv-ecl"),
+        _ => ("TENANTRY_PY27", ".venv-py27"),
+    };
+    let python = std::env::var_os(python_var)
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| root.join(venv).join("bin/python"), PathBuf::from);
     let sim_default = std::env::current_exe()
         .ok()
         .and_then(|p| p.parent().map(|d| d.join("tenantry-sim")))
         .unwrap_or_else(|| PathBuf::from("tenantry-sim"));
     let mut o = Options {
         quick: false,
-        repeats: 5,
-        pairs: 4,
-        pair_times: 4,
+        repeats: if ecl { 3 } else { 5 },
+        pairs: if ecl { 2 } else { 4 },
+        pair_times: if ecl { 1 } else { 4 },
         sim: sim_default,
-        python: root.join(".venv-py27/bin/python"),
-        script: Path::new(env!("CARGO_MANIFEST_DIR")).join("references/astakos.py"),
+        python,
+        script: Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("references/{service}.py")),
         workers: 2,
         only: None,
         times: 1,
@@ -104,7 +119,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(o)
 }
 
-fn bench_astakos(o: &Options) -> Result<(), String> {
+fn check_paths(o: &Options) -> Result<(), String> {
     for (what, path) in [
         ("simulator", &o.sim),
         ("python", &o.python),
@@ -114,6 +129,11 @@ fn bench_astakos(o: &Options) -> Result<(), String> {
             return Err(format!("{what} not found: {}", path.display()));
         }
     }
+    Ok(())
+}
+
+fn bench_astakos(o: &Options) -> Result<(), String> {
+    check_paths(o)?;
     let scale = if o.quick { 10 } else { 1 };
     let sim = SimProcess::start(&o.sim, "astakos")?;
     let seed = astakos::Seed::from_json(sim.service("astakos")?)?;
@@ -125,7 +145,50 @@ fn bench_astakos(o: &Options) -> Result<(), String> {
     );
     let rt = runtime(o.workers)?;
     let reference = astakos::reference(&o.python, &o.script, &sim.seed_line);
-    let mut plan = astakos::plan(&seed, reference, scale, o.repeats, o.pairs, o.pair_times)?;
+    let plan = astakos::plan(&seed, reference, scale, o.repeats, o.pairs, o.pair_times)?;
+    finish(o, plan, &rt, sim)
+}
+
+fn bench_ecl(o: &Options) -> Result<(), String> {
+    check_paths(o)?;
+    let scale = if o.quick { 10 } else { 1 };
+    // The contract's bulk users, from a seed file the simulator loads
+    // before it serves (removed once it has started).
+    let contract = ecl::CONTRACT;
+    let file = std::env::temp_dir().join(format!("tenantry-bench-ecl-{}.json", std::process::id()));
+    std::fs::write(&file, ecl::bulk_seed(contract).to_string())
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    let sim = SimProcess::start_with(&o.sim, "ecl-sss", Some(&file));
+    let _ = std::fs::remove_file(&file);
+    let sim = sim?;
+    let seed = ecl::Seed::from_json(sim.service("ecl-sss")?)?;
+    if seed.contract_id != contract {
+        return Err(format!(
+            "the simulator's contract is {}, the bulk users went to {contract}",
+            seed.contract_id
+        ));
+    }
+    eprintln!(
+        "tenantry-sim (pid {}) at {}, contract {} of {} users; {} tokio workers for the Rust clients",
+        sim.pid(),
+        seed.auth_url,
+        seed.contract_id,
+        ecl::USERS,
+        o.workers
+    );
+    let rt = runtime(o.workers)?;
+    let reference = ecl::reference(&o.python, &o.script, &sim.seed_line);
+    let plan = ecl::plan(&seed, reference, scale, o.repeats, o.pairs, o.pair_times)?;
+    finish(o, plan, &rt, sim)
+}
+
+/// Applies the selection options, runs the plan and prints the table.
+fn finish(
+    o: &Options,
+    mut plan: Plan,
+    rt: &tokio::runtime::Runtime,
+    sim: SimProcess,
+) -> Result<(), String> {
     for w in &mut plan.workloads {
         w.ops *= o.times.max(1);
     }
@@ -145,7 +208,7 @@ fn bench_astakos(o: &Options) -> Result<(), String> {
             return Err(format!("--only {}: no such contender", only.join(",")));
         }
     }
-    let report = run(&plan, &rt)?;
+    let report = run(&plan, rt)?;
     drop(sim);
     print!("{report}");
     Ok(())
@@ -158,7 +221,8 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let result = match service.as_str() {
-        "astakos" => parse(rest).and_then(|o| bench_astakos(&o)),
+        "astakos" => parse(service, rest).and_then(|o| bench_astakos(&o)),
+        "ecl" => parse(service, rest).and_then(|o| bench_ecl(&o)),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

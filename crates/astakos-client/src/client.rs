@@ -291,15 +291,24 @@ impl AstakosClient {
     /// OAuth2 prefix when `oauth2`): concurrent first callers share one
     /// `POST tokens`, and if it fails they all get its error at once.
     async fn prefix(&self, oauth2: bool, pick: fn(&Prefixes) -> &Option<String>) -> Result<String> {
+        let prefixes = self.prefixes(oauth2).await?;
+        Ok(pick(&prefixes).clone().unwrap_or_default())
+    }
+
+    /// The shared prefixes (with the OAuth2 one when `oauth2`), discovered
+    /// first if needed. Once known this is a lock and an `Arc` clone: the
+    /// client is cloned for the discovery only when one starts.
+    async fn prefixes(&self, oauth2: bool) -> Result<Arc<Prefixes>> {
         let resolver = if oauth2 {
             &self.inner.oauth2
         } else {
             &self.inner.base
         };
-        let c = self.clone();
-        let discovery = move || async move { Ok(c.fetch(oauth2).await?.1) };
-        let prefixes = resolver.get_or_discover(discovery).await?;
-        Ok(pick(&prefixes).clone().unwrap_or_default())
+        let discovery = || {
+            let c = self.clone();
+            async move { Ok(c.fetch(oauth2).await?.1) }
+        };
+        resolver.get_or_discover(discovery).await
     }
 
     /// The bodyless `POST tokens` (the reference's `get_endpoints`): always
@@ -345,13 +354,18 @@ impl AstakosClient {
     /// in (discovering it first if needed) by the reference's `join_urls`
     /// rule; `{param}`s are left for [`Operation::param`].
     pub(crate) async fn op(&self, decl: &Decl) -> Result<Operation> {
-        let prefix = match decl.path.split_once('}').map_or("", |(base, _)| base) {
-            "{ACCOUNT" => self.account_prefix().await?,
-            "{UI" => self.ui_prefix().await?,
-            "{OAUTH2" => self.oauth2_prefix().await?,
-            _ => self.inner.auth_path.clone(),
-        };
-        Ok(prefixed(decl, &prefix))
+        let pick: fn(&Prefixes) -> &Option<String> =
+            match decl.path.split_once('}').map_or("", |(base, _)| base) {
+                "{ACCOUNT" => |p| &p.account,
+                "{UI" => |p| &p.ui,
+                "{OAUTH2" => |p| &p.oauth2,
+                _ => return Ok(prefixed(decl, &self.inner.auth_path)),
+            };
+        let prefixes = self.prefixes(decl.path.starts_with("{OAUTH2}")).await?;
+        Ok(prefixed(
+            decl,
+            pick(&prefixes).as_deref().unwrap_or_default(),
+        ))
     }
 
     /// [`op`](Self::op) for a bodyless request: like the reference, it
@@ -395,11 +409,11 @@ fn prefixed(decl: &Decl, prefix: &str) -> Operation {
         .path
         .split_once('}')
         .map_or(decl.path, |(_, rest)| rest);
-    let path = format!(
-        "{}/{}",
-        prefix.trim_end_matches('/'),
-        rest.trim_start_matches('/')
-    );
+    let (prefix, rest) = (prefix.trim_end_matches('/'), rest.trim_start_matches('/'));
+    let mut path = String::with_capacity(prefix.len() + 1 + rest.len());
+    path.push_str(prefix);
+    path.push('/');
+    path.push_str(rest);
     decl.op().raw_path(path)
 }
 

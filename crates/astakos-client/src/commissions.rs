@@ -7,7 +7,6 @@ use crate::models::commissions::{
 };
 use crate::{known_action, required, AstakosClient};
 use serde_json::json;
-use std::collections::BTreeMap;
 use tenantry_core::pipeline::Decl;
 use tenantry_core::{Error, Result};
 
@@ -323,8 +322,20 @@ impl CommissionActionRequest<'_> {
             .op(&ACTION)
             .await?
             .param("serial", &self.serial.to_string());
-        let body = BTreeMap::from([(action.as_str(), "")]);
-        c.call_unit(op.python_json(&body)).await
+        c.call_unit(op.python_json(&ActionBody(action.as_str())))
+            .await
+    }
+}
+
+/// `{"<action>": ""}`: a one-entry map, written without building one.
+struct ActionBody<'a>(&'a str);
+
+impl serde::Serialize for ActionBody<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(1))?;
+        map.serialize_entry(self.0, "")?;
+        map.end()
     }
 }
 
@@ -386,8 +397,9 @@ macro_rules! issue_builder {
             /// [`issue_request`](CommissionsHandler::issue_request) checks
             /// it); returns the serial.
             pub async fn send(self) -> Result<Serial> {
-                let req = self.build_request()?;
-                self.client.commissions().issue_request().request(req).send().await
+                let client = self.client;
+                let req = self.into_request()?;
+                client.commissions().issue_request().request(req).send().await
             }
         }
     };
@@ -428,6 +440,12 @@ impl IssueGeneric<'_> {
         req.provisions.extend(self.project.iter().cloned());
         Ok(req)
     }
+    /// [`build_request`](Self::build_request), moving instead of copying.
+    fn into_request(self) -> Result<CommissionRequest> {
+        let mut req = self.request;
+        req.provisions.extend(self.project);
+        Ok(req)
+    }
 }
 
 impl IssueOne<'_> {
@@ -440,6 +458,10 @@ impl IssueOne<'_> {
     /// The request this builder sends.
     pub fn build_request(&self) -> Result<CommissionRequest> {
         Ok(self.request.clone())
+    }
+    /// [`build_request`](Self::build_request), moving instead of copying.
+    fn into_request(self) -> Result<CommissionRequest> {
+        Ok(self.request)
     }
 }
 
@@ -464,6 +486,13 @@ impl Reassign<'_> {
         match &self.error {
             Some(e) => Err(e.clone()),
             None => Ok(self.request.clone()),
+        }
+    }
+    /// [`build_request`](Self::build_request), moving instead of copying.
+    fn into_request(self) -> Result<CommissionRequest> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.request),
         }
     }
 }

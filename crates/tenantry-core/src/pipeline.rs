@@ -58,6 +58,9 @@ pub fn encode_segment(s: &str) -> String {
 ///     .param("id", "a b/c")
 ///     .query("detail", "full");
 /// assert_eq!(op.path(), "/users/a%20b%2Fc");
+/// // Every `{id}` is filled; other placeholders are left for their own call.
+/// let op = Operation::new("demo.x", Method::GET, "/{id}/{idx}/{id}").param("id", "é?");
+/// assert_eq!(op.path(), "/%C3%A9%3F/{idx}/%C3%A9%3F");
 /// ```
 #[derive(Debug, Clone)]
 pub struct Operation {
@@ -230,10 +233,34 @@ impl Operation {
 
     /// Fills `{name}` in the path with `value`, percent-encoded.
     pub fn param(mut self, name: &str, value: &str) -> Self {
-        let replaced = self
-            .path
-            .replace(&format!("{{{name}}}"), &encode_segment(value));
-        self.path = std::borrow::Cow::Owned(replaced);
+        // Found and written in one pass: no placeholder string, no
+        // intermediate encoded copy (every path parameter of every request
+        // goes through here).
+        let is_placeholder = |rest: &str| {
+            rest.strip_prefix(name)
+                .is_some_and(|after| after.starts_with('}'))
+        };
+        let path: &str = &self.path;
+        if !path
+            .match_indices('{')
+            .any(|(i, _)| is_placeholder(&path[i + 1..]))
+        {
+            return self;
+        }
+        let mut out = String::with_capacity(path.len() + value.len());
+        let mut rest = path;
+        while let Some(i) = rest.find('{') {
+            out.push_str(&rest[..i]);
+            if is_placeholder(&rest[i + 1..]) {
+                out.extend(utf8_percent_encode(value, PATH_SEGMENT));
+                rest = &rest[i + name.len() + 2..];
+            } else {
+                out.push('{');
+                rest = &rest[i + 1..];
+            }
+        }
+        out.push_str(rest);
+        self.path = std::borrow::Cow::Owned(out);
         self
     }
 
