@@ -9,7 +9,7 @@
 use etunexus::enums::{AppId, AppRoleName, BandGeneOperator, EventAction, LogicAlgType};
 use etunexus::models::ei::{Band, BandGene};
 use etunexus::models::emc::{User, UserRole};
-use etunexus::models::er::{AlgInstance, AlgSetting, CfSetting, DataSourceRef, Logic};
+use etunexus::models::er::{AlgInstance, AlgSetting, Campaign, CfSetting, DataSourceRef, Logic};
 use etunexus::{Cas, Ei3, Emc2, Er3, Error, GroupId, RetryConfig, Secret};
 use tenantry_core::AuthErrorKind;
 use tenantry_sim::etunexus::*;
@@ -423,6 +423,60 @@ async fn er_logic_flow() {
     er.logics().delete(&lid).await.unwrap();
     assert_eq!(e.sim.count("logics"), 0);
     assert!(er.logics().list(&gid).await.unwrap().is_empty());
+}
+
+/// ER: a campaign holding a logic, read back with its logics (the
+/// reference cannot parse campaigns, §10.17), its range moved, deleted.
+#[tokio::test]
+async fn er_campaign_flow() {
+    let e = env().await;
+    let cas = e.workshop_admin();
+    let er = Er3::new(&cas).unwrap();
+    let gid = e.workshop_gid();
+    let logic = er.logics().create(&gid, &logic()).await.unwrap();
+    let lid = logic.id.unwrap();
+    let start = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+    let end = start + time::Duration::days(7);
+    let mut c = Campaign::new(gid, "cp_flow", "Flow campaign", start, end);
+    c.logics = vec![logic];
+    let created = er.campaigns().create(&gid, &c).await.unwrap();
+    let cid = created.id.unwrap();
+    assert_eq!(created.name, "cp_flow");
+    assert_eq!(created.start_time, start);
+    assert_eq!(created.end_time, end);
+    assert_eq!(e.sim.count("campaigns"), 1);
+    let listed = er.campaigns().list(&gid).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, Some(cid));
+    let ids: Vec<_> = listed[0].logics.iter().map(|l| l.id).collect();
+    assert_eq!(ids, vec![Some(lid)]);
+    let mut c = listed[0].clone();
+    c.end_time = end + time::Duration::days(7);
+    let updated = er.campaigns().update(&c).await.unwrap();
+    assert_eq!(updated.end_time, end + time::Duration::days(7));
+    assert_eq!(
+        er.campaigns().list(&gid).await.unwrap()[0].end_time,
+        end + time::Duration::days(7)
+    );
+    // A range that ends before it starts is refused before sending.
+    let sent = e
+        .server
+        .journal()
+        .count("POST", &format!("{ER_BASE}/campaign/{cid}"));
+    let mut bad = c.clone();
+    bad.end_time = start - time::Duration::days(1);
+    let err = er.campaigns().update(&bad).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+    assert_eq!(
+        e.server
+            .journal()
+            .count("POST", &format!("{ER_BASE}/campaign/{cid}")),
+        sent
+    );
+    er.campaigns().delete(&cid).await.unwrap();
+    assert_eq!(e.sim.count("campaigns"), 0);
+    er.logics().delete(&lid).await.unwrap();
+    assert_eq!(e.sim.count("logics"), 0);
 }
 
 /// EI: a band category, a gene band in it (its amount computed from the
