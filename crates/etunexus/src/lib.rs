@@ -140,6 +140,12 @@
 //! - `tests/behaviour.rs`: lazy login, one TGT for every application, a
 //!   fresh service ticket per login, an expired session → one new login then
 //!   [`Error::Auth`], a refused password → a typed error with no secret in it.
+//! - `tests/sim.rs`: the client against `tenantry-sim`'s Etu Nexus
+//!   simulator over TLS (its certificate as an extra root): the quick
+//!   start, session expiry (one new service ticket and presentation, then
+//!   [`Error::Auth`] when expired again), a wrong password, group
+//!   isolation (403), and EMC user/role, ER logic and campaign, EI band
+//!   category, band and uid-list download flows.
 //! - `tests/wire.rs`: wire parity with the reference: its requests for the
 //!   CAS login and all 67 operations (`tests/fixtures/wire.json`, captured by
 //!   `tests/wire/etunexus_capture.py` over TLS), compared request by request
