@@ -10,7 +10,8 @@
 //! * [`KeystoneSim`]: Keystone v3 password authentication (NTT ECL);
 //! * [`KeycloakSim`]: a Keycloak token endpoint (Squonk2);
 //! * [`AstakosSim`]: Synnefo's Astakos identity, quota and project service;
-//! * [`EclSssSim`]: NTT ECL 2.0 SSS v1 behind its own Keystone.
+//! * [`EclSssSim`]: NTT ECL 2.0 SSS v1 behind its own Keystone;
+//! * [`Squonk2AsSim`]: the Squonk2 Account Server behind its own Keycloak.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -31,6 +32,7 @@ pub mod ecl_sss;
 pub mod keycloak;
 pub mod keystone;
 pub mod kit;
+pub mod squonk2_as;
 
 pub use astakos::AstakosSim;
 pub use cas::{CasApp, CasSim};
@@ -41,6 +43,7 @@ pub use kit::{
     Fault, FaultRule, Faults, Journal, JournalEntry, PathMatch, SimControl, SimOptions, SimServer,
     SimTls,
 };
+pub use squonk2_as::Squonk2AsSim;
 
 /// The auth simulators, each running on its own local port.
 #[derive(Debug)]
@@ -66,6 +69,11 @@ pub struct Simulators {
     pub ecl_sss: EclSssSim,
     /// The server running [`Simulators::ecl_sss`].
     pub ecl_sss_server: SimServer,
+    /// The Squonk2 Account Server state (seeded, see
+    /// [`Squonk2AsSim::seeded`]); its own Keycloak is on the same server.
+    pub squonk2_as: Squonk2AsSim,
+    /// The server running [`Simulators::squonk2_as`].
+    pub squonk2_as_server: SimServer,
 }
 
 impl Simulators {
@@ -96,6 +104,9 @@ impl Simulators {
         let ecl_sss = EclSssSim::seeded();
         let ecl_sss_server =
             SimServer::start_with(ecl_sss.router(), with(Arc::new(ecl_sss.clone()))).await?;
+        let squonk2_as = Squonk2AsSim::seeded();
+        let squonk2_as_server =
+            SimServer::start_with(squonk2_as.router(), with(Arc::new(squonk2_as.clone()))).await?;
         Ok(Simulators {
             cas,
             cas_server,
@@ -107,6 +118,8 @@ impl Simulators {
             astakos_server,
             ecl_sss,
             ecl_sss_server,
+            squonk2_as,
+            squonk2_as_server,
         })
     }
 
@@ -114,8 +127,9 @@ impl Simulators {
     /// `{"cas":{"url","group","username","password","apps":[{"name","service_url","api_url"}]},
     /// "keystone":{"url","auth_url","username","password","user_domain_id","project_id"},
     /// "keycloak":{"url","realm","client_id","username","password"},
-    /// "astakos":{...},"ecl-sss":{...}}` (see [`AstakosSim::seed_json`],
-    /// [`EclSssSim::seed_json`]).
+    /// "astakos":{...},"ecl-sss":{...},"squonk2-as":{...}}` (see
+    /// [`AstakosSim::seed_json`], [`EclSssSim::seed_json`],
+    /// [`Squonk2AsSim::seed_json`]).
     pub fn seed_json(&self) -> serde_json::Value {
         serde_json::json!({
             "cas": self.cas.seed_json(&self.cas_server.base_url()),
@@ -123,6 +137,7 @@ impl Simulators {
             "keycloak": self.keycloak.seed_json(&self.keycloak_server.base_url()),
             "astakos": self.astakos.seed_json(&self.astakos_server.base_url()),
             "ecl-sss": self.ecl_sss.seed_json(&self.ecl_sss_server.base_url()),
+            "squonk2-as": self.squonk2_as.seed_json(&self.squonk2_as_server.base_url()),
         })
     }
 }

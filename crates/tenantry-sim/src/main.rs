@@ -1,4 +1,4 @@
-//! `tenantry-sim serve --service <cas|keystone|keycloak|astakos|ecl-sss|all>
+//! `tenantry-sim serve --service <cas|keystone|keycloak|astakos|ecl-sss|squonk2-as|all>
 //! [--port P] [--bind ADDR] [--tls] [--seed FILE] [--header-read-timeout SECS]
 //! [--max-connections N] [--max-body-bytes N]`
 //!
@@ -13,7 +13,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 use tenantry_sim::{
     AstakosSim, CasSim, EclSssSim, KeycloakSim, KeystoneSim, SimControl, SimOptions, SimServer,
-    SimTls,
+    SimTls, Squonk2AsSim,
 };
 
 #[derive(Parser, Debug)]
@@ -70,6 +70,8 @@ enum Service {
     Astakos,
     /// NTT ECL SSS v1 behind its own Keystone (one port).
     EclSss,
+    /// The Squonk2 Account Server behind its own Keycloak (one port).
+    Squonk2As,
     All,
 }
 
@@ -247,6 +249,12 @@ async fn serve(
     }
     if matches!(service, Service::EclSss | Service::All) {
         let sim = EclSssSim::seeded();
+        started
+            .add(&opts, &sim, sim.router(), |u| sim.seed_json(u))
+            .await?;
+    }
+    if matches!(service, Service::Squonk2As | Service::All) {
+        let sim = Squonk2AsSim::seeded();
         started
             .add(&opts, &sim, sim.router(), |u| sim.seed_json(u))
             .await?;

@@ -45,7 +45,7 @@ async fn first_line(args: &[&str]) -> (Guard, serde_json::Value) {
 async fn serve_all_prints_one_json_line() {
     let (mut child, v) = first_line(&["serve", "--service", "all"]).await;
     let services = v["services"].as_object().unwrap();
-    assert_eq!(services.len(), 5);
+    assert_eq!(services.len(), 6);
     let ecl = &services["ecl-sss"];
     assert_eq!(
         ecl["sss_url"],

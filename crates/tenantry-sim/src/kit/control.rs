@@ -221,7 +221,15 @@ pub(crate) fn load_seed_file(
         return Err("a seed is a JSON object keyed by service".to_owned());
     };
     for key in doc.keys() {
-        if !["cas", "keystone", "keycloak", "astakos", "ecl-sss"].contains(&key.as_str()) {
+        let known = [
+            "cas",
+            "keystone",
+            "keycloak",
+            "astakos",
+            "ecl-sss",
+            "squonk2-as",
+        ];
+        if !known.contains(&key.as_str()) {
             return Err(format!("unknown service `{key}` in the seed"));
         }
     }
