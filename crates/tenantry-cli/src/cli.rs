@@ -90,7 +90,8 @@ pub enum Command {
     /// ~/.local/share/bash-completion/completions/tenantry`).
     Completions(CompletionsArgs),
     /// Start the embedded simulators and walk through the three logins
-    /// (CAS, Keystone, Keycloak), an Astakos quota tour and an ECL SSS tour.
+    /// (CAS, Keystone, Keycloak), an Astakos quota tour, an ECL SSS tour and
+    /// a Squonk2 Account Server tour.
     /// The walkthrough is printed as text; a summary follows in the
     /// --output format.
     #[cfg(feature = "demo")]
