@@ -6,6 +6,7 @@ use crate::demo::DemoArgs;
 use crate::families::astakos::Astakos;
 use crate::families::auth::Auth;
 use crate::families::ecl::EclCmd;
+use crate::families::squonk2::Squonk2Cmd;
 use crate::families::{family, Family, NoArgs};
 use crate::output::{Format, Output};
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
@@ -78,6 +79,10 @@ pub enum Command {
     /// NTT Enterprise Cloud 2.0 SSS v1: every operation of the ECL client, by
     /// resource family (Keystone v3: TENANTRY_ECL_* or OS_* variables).
     Ecl(EclCmd),
+    /// Squonk2 Account Server: every operation of the Squonk2 AS client, by
+    /// resource family (Keycloak bearer: TENANTRY_SQUONK2_* or SQUONK2_*
+    /// variables).
+    Squonk2(Squonk2Cmd),
     /// The configuration in use: profile, settings, where each came from.
     #[command(subcommand)]
     Config(ConfigCmd),
@@ -85,7 +90,8 @@ pub enum Command {
     /// ~/.local/share/bash-completion/completions/tenantry`).
     Completions(CompletionsArgs),
     /// Start the embedded simulators and walk through the three logins
-    /// (CAS, Keystone, Keycloak), an Astakos quota tour and an ECL SSS tour.
+    /// (CAS, Keystone, Keycloak), an Astakos quota tour, an ECL SSS tour and
+    /// a Squonk2 Account Server tour.
     /// The walkthrough is printed as text; a summary follows in the
     /// --output format.
     #[cfg(feature = "demo")]
@@ -98,6 +104,7 @@ impl Family for Command {
             Command::Auth(f) => f.run(ctx).await,
             Command::Astakos(f) => f.run(ctx).await,
             Command::Ecl(f) => f.run(ctx).await,
+            Command::Squonk2(f) => f.run(ctx).await,
             Command::Config(f) => f.run(ctx).await,
             Command::Completions(_) => Err(CliError::Failed(
                 "completions are printed before any command runs".into(),
@@ -247,6 +254,7 @@ mod tests {
             assert!(text.contains("tenantry"), "{shell:?}");
             assert!(text.contains("astakos"), "{shell:?}");
             assert!(text.contains("iam-groups"), "{shell:?}");
+            assert!(text.contains("personal-unit"), "{shell:?}");
         }
     }
 }

@@ -204,45 +204,81 @@ pub const ENV_VARS: &[(&str, &[EnvVar])] = &[
                 "squonk2",
                 "url",
                 &["SQUONK2_ASAPI_URL"],
-                "Account Server API root",
+                "Account Server API root, e.g. https://example.com/account-server-api",
+            ),
+            var(
+                "TENANTRY_SQUONK2_VERIFY_TLS",
+                "squonk2",
+                "verify_tls",
+                &["SQUONK2_ASAPI_VERIFY_SSL_CERT"],
+                "verify the AS API's TLS certificate: only `yes` (any case) does; default yes",
+            ),
+            secret(
+                "TENANTRY_SQUONK2_TOKEN",
+                "squonk2",
+                "token",
+                &["SQUONK2_ASAPI_TOKEN"],
+                "a fixed AS access token, instead of a Keycloak login",
             ),
             var(
                 "TENANTRY_SQUONK2_KEYCLOAK_URL",
                 "squonk2",
                 "keycloak_url",
-                &[],
+                &["SQUONK2_KEYCLOAK_URL"],
                 "Keycloak root, e.g. https://keycloak.example.com/auth",
             ),
             var(
                 "TENANTRY_SQUONK2_REALM",
                 "squonk2",
                 "realm",
-                &[],
+                &["SQUONK2_KEYCLOAK_REALM"],
                 "Keycloak realm",
             ),
             var(
                 "TENANTRY_SQUONK2_CLIENT_ID",
                 "squonk2",
                 "client_id",
-                &[],
-                "Keycloak client id",
+                &["SQUONK2_KEYCLOAK_AS_CLIENT_ID"],
+                "Keycloak client id of the AS",
+            ),
+            secret(
+                "TENANTRY_SQUONK2_CLIENT_SECRET",
+                "squonk2",
+                "client_secret",
+                &["SQUONK2_KEYCLOAK_AS_CLIENT_SECRET"],
+                "Keycloak client secret (a confidential client only)",
             ),
             var(
                 "TENANTRY_SQUONK2_USERNAME",
                 "squonk2",
                 "user",
-                &[],
-                "Keycloak user name",
+                &["SQUONK2_KEYCLOAK_USER"],
+                "Keycloak user name (password grant)",
             ),
             secret(
                 "TENANTRY_SQUONK2_PASSWORD",
                 "squonk2",
                 "password",
-                &[],
-                "Keycloak password",
+                &["SQUONK2_KEYCLOAK_USER_PASSWORD"],
+                "Keycloak password (password grant)",
+            ),
+            secret(
+                "TENANTRY_SQUONK2_REFRESH_TOKEN",
+                "squonk2",
+                "refresh_token",
+                &["SQUONK2_KEYCLOAK_REFRESH_TOKEN"],
+                "Keycloak refresh (or offline) token: a refresh-token grant instead of the password",
             ),
         ],
     ),
+];
+
+/// Secrets `--secret-stdin` never supplies (a command's second secret).
+const NOT_FROM_STDIN: &[&str] = &[
+    "TENANTRY_ASTAKOS_OAUTH2_CLIENT_SECRET",
+    "TENANTRY_SQUONK2_TOKEN",
+    "TENANTRY_SQUONK2_CLIENT_SECRET",
+    "TENANTRY_SQUONK2_REFRESH_TOKEN",
 ];
 
 /// The setting whose variable is `name`.
@@ -741,8 +777,8 @@ impl Context {
         for v in ENV_VARS.iter().flat_map(|(_, vars)| vars.iter()) {
             let setting = format!("{}.{}", v.service, v.key);
             if v.secret {
-                let stdin = self.stdin_secret.is_some()
-                    && v.name != "TENANTRY_ASTAKOS_OAUTH2_CLIENT_SECRET";
+                // `--secret-stdin` gives each service's main secret only.
+                let stdin = self.stdin_secret.is_some() && !NOT_FROM_STDIN.contains(&v.name);
                 let found = if let Some((_, source)) = self.lookup(v.name) {
                     Some(("***", source))
                 } else {

@@ -1,6 +1,6 @@
 //! `tenantry demo`: starts the embedded simulators in-process and walks
-//! through the three logins, an Astakos tour ([`astakos`]) and an ECL SSS
-//! tour ([`ecl`]), narrating on
+//! through the three logins, an Astakos tour ([`astakos`]), an ECL SSS
+//! tour ([`ecl`]) and a Squonk2 Account Server tour ([`squonk2`]), narrating on
 //! stdout what the client did and what the simulators saw. Passwords,
 //! tokens, tickets and cookies are never printed: journal lines show
 //! methods, paths and form field names, with every secret value masked.
@@ -25,9 +25,11 @@ use tenantry_sim::{JournalEntry, Simulators};
 
 mod astakos;
 mod ecl;
+mod squonk2;
 
 use astakos::astakos_secrets;
 use ecl::ecl_secrets;
+use squonk2::squonk2_secrets;
 
 /// `tenantry demo` (no options).
 #[derive(Debug, Clone, Default, Args)]
@@ -94,6 +96,8 @@ fn describe(e: &JournalEntry, secrets: &[String]) -> String {
     } else if let Some(n) = astakos::note(e) {
         note = n;
     } else if let Some(n) = ecl::note(e) {
+        note = n;
+    } else if let Some(n) = squonk2::note(e) {
         note = n;
     }
     let mut line = format!("{:<5} {path}", e.method);
@@ -164,10 +168,11 @@ pub async fn run(ctx: &Context, _args: DemoArgs) -> Result<Output> {
         .collect();
     secrets.extend(astakos_secrets(&seed));
     secrets.extend(ecl_secrets(&seed));
+    secrets.extend(squonk2_secrets(&seed));
     let n = Narrator { secrets };
     n.say(
-        "tenantry demo: three logins, an Astakos quota tour and an ECL SSS tour against the \
-         embedded simulators (nothing leaves this machine).",
+        "tenantry demo: three logins, an Astakos quota tour, an ECL SSS tour and a Squonk2 \
+         Account Server tour against the embedded simulators (nothing leaves this machine).",
     );
     n.say(format!(
         "  CAS (Etu Nexus)     {}",
@@ -189,6 +194,10 @@ pub async fn run(ctx: &Context, _args: DemoArgs) -> Result<Output> {
         "  ECL SSS + Keystone  {}",
         sims.ecl_sss_server.base_url()
     ));
+    n.say(format!(
+        "  Squonk2 AS + Keycloak {}",
+        sims.squonk2_as_server.base_url()
+    ));
     n.say("Passwords, tokens, tickets and cookies are never shown: they print as ***.");
 
     let mut summary = Map::new();
@@ -197,16 +206,17 @@ pub async fn run(ctx: &Context, _args: DemoArgs) -> Result<Output> {
     keycloak(ctx, &sims, &seed, &n, &mut summary).await?;
     astakos::tour(ctx, &sims, &seed, &n, &mut summary).await?;
     ecl::tour(ctx, &sims, &seed, &n, &mut summary).await?;
+    squonk2::tour(ctx, &sims, &seed, &n, &mut summary).await?;
 
     n.title("Done");
     n.say(
         "All three logins succeeded: CAS login OK, Keystone login OK, Keycloak login OK; \
-         Astakos tour OK; ECL tour OK.",
+         Astakos tour OK; ECL tour OK; Squonk2 tour OK.",
     );
     n.say("");
     summary.insert(
         "result".into(),
-        json!("all three logins, the Astakos tour and the ECL tour succeeded"),
+        json!("all three logins, the Astakos, ECL and Squonk2 tours succeeded"),
     );
     Ok(Value::Object(summary).into())
 }

@@ -138,6 +138,22 @@ async fn demo_succeeds_and_prints_no_secret() {
     assert_eq!(summary["ecl_tour"], "ok");
     assert_eq!(summary["ecl_old_key_refused"], true);
     assert_eq!(summary["ecl_keystone_logins"], 3);
+    // The Squonk2 tour: a unit, a product and a secret asset created,
+    // charges read, everything cleaned up; no password or token shown.
+    assert!(stdout.contains("Squonk2 tour OK"), "{stdout}");
+    assert!(
+        stdout.contains("POST  /account-server-api/asset")
+            && stdout.contains("Authorization: Bearer ***"),
+        "{stdout}"
+    );
+    let sq = tenantry_sim::Squonk2AsSim::seeded().seed_json("http://x");
+    for p in ["/password", "/admin/password"] {
+        let pw = sq.pointer(p).and_then(Value::as_str).unwrap();
+        assert!(!stdout.contains(pw) && !stderr.contains(pw), "{p} printed");
+    }
+    assert!(!stdout.contains("LICENCE_KEY"), "{stdout}");
+    assert_eq!(summary["squonk2_tour"], "ok");
+    assert_eq!(summary["squonk2_keycloak_logins"], 2);
 }
 
 // `demo` is a default feature; the lean CLI has no demo.

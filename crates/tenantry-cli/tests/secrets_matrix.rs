@@ -13,6 +13,11 @@
 //! simulators issued during the run (Keystone token, Keycloak access
 //! token, CAS tickets and session cookie, read from their journals).
 //!
+//! The `tenantry squonk2` rows: the Keycloak password grant (the password
+//! in its form), an AS call (the issued access token in its header), the
+//! refresh-token grant of a confidential client (the refresh token and the
+//! client secret in its form), an AS call with a fixed access token.
+//!
 //! The `tenantry ecl` rows: the Keystone login (the API secret in its
 //! body), an SSS call (the token in its header), a user created with a
 //! password (in its body). Answers that carry a credential the CLI did not
@@ -39,6 +44,9 @@ const OAUTH_CODE: &str = "cli-authz-code-Planted9";
 const ECL_KEY: &str = "cli-ecl-api-key";
 const ECL_SECRET: &str = "cli-ecl-api-Secret+10/x";
 const ECL_USER_PW: &str = "cli-ecl-user-Password11";
+const SQ_REFRESH: &str = "cli-squonk2-refresh-Token12";
+const SQ_CLIENT_SECRET: &str = "cli-squonk2-client-Secret13";
+const SQ_TOKEN: &str = "cli-squonk2-access-Token14";
 
 /// The commands: `(name, echo method, echo path prefix)`.
 const COMMANDS: &[(&str, &str, &str)] = &[
@@ -63,6 +71,18 @@ const COMMANDS: &[(&str, &str, &str)] = &[
     ("ecl login", "POST", "/v3/auth/tokens"),
     ("ecl users list", "GET", "/api/v1.0/users"),
     ("ecl users create", "POST", "/api/v1.0/users"),
+    ("squonk2 login", "POST", "/realms/"),
+    (
+        "squonk2 orgs list",
+        "GET",
+        "/account-server-api/organisation",
+    ),
+    ("squonk2 refresh login", "POST", "/realms/"),
+    (
+        "squonk2 account get (token)",
+        "GET",
+        "/account-server-api/user/account",
+    ),
 ];
 
 /// `(label, extra arguments, RUST_LOG)`.
@@ -145,7 +165,10 @@ fn planted() -> Planted {
         .add("OAuth2 client secret", OAUTH_SECRET)
         .add("OAuth2 authorization code", OAUTH_CODE)
         .add("ECL API secret (Keystone password)", ECL_SECRET)
-        .add("ECL user password (create body)", ECL_USER_PW);
+        .add("ECL user password (create body)", ECL_USER_PW)
+        .add("Squonk2 refresh token", SQ_REFRESH)
+        .add("Squonk2 client secret", SQ_CLIENT_SECRET)
+        .add("Squonk2 access token (fixed)", SQ_TOKEN);
     p
 }
 
@@ -177,6 +200,10 @@ fn command(w: &World, name: &str, global: &[&str]) -> (Command, Option<String>) 
         .env("TENANTRY_SQUONK2_CLIENT_ID", "account-server-api")
         .env("TENANTRY_SQUONK2_USERNAME", "cli-kc-user")
         .env("TENANTRY_SQUONK2_PASSWORD", KC_PW)
+        .env(
+            "SQUONK2_ASAPI_URL",
+            format!("{}/account-server-api", url(2)),
+        )
         .env("TENANTRY_ASTAKOS_URL", format!("{}/identity/v2.0", url(3)))
         .env("TENANTRY_ASTAKOS_TOKEN", ASTAKOS_TOKEN)
         .env("TENANTRY_ASTAKOS_OAUTH2_CLIENT_SECRET", OAUTH_SECRET)
@@ -245,6 +272,23 @@ fn command(w: &World, name: &str, global: &[&str]) -> (Command, Option<String>) 
             } else {
                 c.args(["ecl", "users", "list"]);
             }
+        }
+        "squonk2 login" | "squonk2 orgs list" => {
+            c.args(["squonk2", "orgs", "list"]);
+        }
+        "squonk2 refresh login" => {
+            c.env(
+                "SQUONK2_KEYCLOAK_AS_CLIENT_ID",
+                "account-server-confidential",
+            )
+            .env("TENANTRY_SQUONK2_CLIENT_ID", "account-server-confidential")
+            .env("SQUONK2_KEYCLOAK_REFRESH_TOKEN", SQ_REFRESH)
+            .env("SQUONK2_KEYCLOAK_AS_CLIENT_SECRET", SQ_CLIENT_SECRET)
+            .args(["squonk2", "account", "get"]);
+        }
+        "squonk2 account get (token)" => {
+            c.env("SQUONK2_ASAPI_TOKEN", SQ_TOKEN)
+                .args(["squonk2", "account", "get"]);
         }
         other => panic!("no command {other}"),
     }
@@ -362,7 +406,8 @@ async fn run_cases(n: usize, cases: Vec<Case>) -> usize {
             assert!(
                 stderr.contains("TRACE")
                     || case.command.starts_with("auth") && !case.command.ends_with("--probe")
-                    || case.command == "ecl login",
+                    || case.command == "ecl login"
+                    || case.command.ends_with("login") && case.command.starts_with("squonk2"),
                 "{name}: no trace line\n{stderr}"
             );
         }

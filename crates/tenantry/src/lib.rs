@@ -7,9 +7,10 @@
 //! |---|---|---|
 //! | [`astakos`] | `astakos-client` | Synnefo Astakos (`X-Auth-Token`) |
 //! | [`ecl`] | `ecl` | NTT Enterprise Cloud 2.0 SSS v1 (Keystone v3) |
+//! | [`squonk2`] | `squonk2` | Squonk2 Account Server (Keycloak bearer) |
 //!
-//! Etu Nexus (CAS SSO) and the Squonk2 Account Server (Keycloak bearer)
-//! join with their own features when their crates are published. [`core`] is the shared transport, auth,
+//! Etu Nexus (CAS SSO) joins with its own feature when its crate is
+//! published. [`core`] is the shared transport, auth,
 //! retry and error layer; its auth strategies already cover all four.
 //!
 //! ```
@@ -26,3 +27,6 @@ pub use astakos_client as astakos;
 
 #[cfg(feature = "ecl")]
 pub use ecl_sss as ecl;
+
+#[cfg(feature = "squonk2")]
+pub use squonk2_as as squonk2;
