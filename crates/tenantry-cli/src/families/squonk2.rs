@@ -20,7 +20,6 @@ use crate::context::{remember, CliError, Context, Result};
 use crate::output::Output;
 use clap::Args;
 use serde_json::{json, Map, Value};
-use std::io::Read;
 use std::sync::Arc;
 use tenantry::core::auth::bearer::KeycloakGrant;
 use tenantry::core::http::Method;
@@ -941,8 +940,8 @@ family! {
             let req = req.maybe(a.scope_id, |r, v| r.scope_id(v));
             let req = req.maybe(a.description, |r, v| r.description(v));
             let req = req.maybe(a.content.content_string, |r, v| r.content_string(v));
-            let req = req.maybe(file_content(a.content.file.as_deref())?, |r, (name, bytes)| {
-                r.content_file(name, bytes)
+            let req = req.maybe(file_content(a.content.file.as_deref())?, |r, path| {
+                r.content_file(path)
             });
             created(req.send().await?)
         },
@@ -952,8 +951,8 @@ family! {
         Alter(AssetAlterArgs) change => fn(c, a) {
             let req = c.assets().alter(&a.asset_id).maybe(a.description, |r, v| r.description(v));
             let req = req.maybe(a.content.content_string, |r, v| r.content_string(v));
-            let req = req.maybe(file_content(a.content.file.as_deref())?, |r, (name, bytes)| {
-                r.content_file(name, bytes)
+            let req = req.maybe(file_content(a.content.file.as_deref())?, |r, path| {
+                r.content_file(path)
             });
             req.send().await?;
             done(&[("asset_id", a.asset_id.as_str())], "alter")
@@ -1080,39 +1079,19 @@ pub struct AssetMerchantArgs {
     pub merchant_id: MerchantId,
 }
 
-/// The largest `--file` read.
-const MAX_FILE_BYTES: u64 = crate::input::DEFAULT_MAX_BYTES;
-
-/// `--file PATH` as `(file name, bytes)`, at most [`MAX_FILE_BYTES`]
-/// (a short blocking read, off the async worker).
-fn file_content(path: Option<&str>) -> Result<Option<(String, Vec<u8>)>> {
+/// `--file PATH`, checked to be a readable regular file before anything is
+/// sent. The client streams it from disk while sending (its basename is the
+/// part's filename), so no size cap and no copy in memory.
+fn file_content(path: Option<&str>) -> Result<Option<std::path::PathBuf>> {
     let Some(path) = path else { return Ok(None) };
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(|| read_file(path))
-        }
-        _ => read_file(path),
-    }
-}
-
-fn read_file(path: &str) -> Result<Option<(String, Vec<u8>)>> {
     let cannot =
         |e: std::io::Error| CliError::Invalid(format!("--file: cannot read `{path}`: {e}"));
-    let file = std::fs::File::open(path).map_err(cannot)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(CliError::Invalid(format!(
-            "--file: `{path}` is over the cap of {MAX_FILE_BYTES} bytes"
-        )));
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(CliError::Invalid(format!("--file: `{path}` is not a file")));
     }
-    let name = std::path::Path::new(path)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Ok(Some((name, bytes)))
+    std::fs::File::open(path).map_err(cannot)?;
+    Ok(Some(std::path::PathBuf::from(path)))
 }
 
 // ---------------------------------------------------------------------------
