@@ -1052,3 +1052,311 @@ pub fn decode_value<T: DeserializeOwned>(
         || redact::excerpt(value.to_string().as_bytes()),
     )
 }
+
+/// A successful answer whose body is being downloaded: its first chunk
+/// already read (so a failure before it could still be retried), the rest
+/// still to come.
+struct Download {
+    first: Option<Bytes>,
+    body: crate::transport::AnswerBody,
+}
+
+/// A local write failure while downloading: the destination, not the
+/// server, failed.
+fn write_error(operation: &str, e: &std::io::Error) -> Error {
+    Error::Transport(crate::transport::TransportError::new(
+        crate::transport::TransportErrorKind::Io,
+        Reached::Maybe,
+        format!("{operation}: cannot write the answer to its destination: {e}"),
+    ))
+}
+
+impl Pipeline {
+    /// Sends `op` and writes a successful answer's body to `out` as it
+    /// arrives, never holding it whole; returns the bytes written (after
+    /// flushing `out`). No size cap: that is the point.
+    ///
+    /// The rest is [`call`](Self::call)'s: auth (a fresh credential on
+    /// every attempt, one new login after a rejection), retries by the
+    /// policy, but only before the first body byte is written (a failure
+    /// of the head or of the first chunk of an idempotent request is
+    /// retried; one after that is returned, `out` holding what came); a
+    /// status the operation does not accept is [`Error::Api`] from the
+    /// error body read within the transport's cap and scrubbed, and
+    /// nothing is written. The transport's timeout bounds the wait for the
+    /// head and then each wait for more of the body
+    /// ([`ReqwestTransport`]): a stalled body is
+    /// [`TransportErrorKind::Timeout`](crate::transport::TransportErrorKind::Timeout),
+    /// never a hang. A transport that cannot stream (a mock) hands over
+    /// the body read whole ([`HttpTransport::send_download`]'s default).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tenantry_core::transport::mock::{Expect, MockTransport, Reply};
+    /// use tenantry_core::{Decl, Pipeline, RetryConfig};
+    /// const EXPORT: Decl = Decl::get("demo.export", "/exports/{id}");
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> tenantry_core::Result<()> {
+    /// let mock = Arc::new(MockTransport::new());
+    /// mock.push(Expect::new(http::Method::GET, "/exports/7").reply(Reply::text(200, "a,b\n1,2\n")));
+    /// mock.push(Expect::new(http::Method::GET, "/exports/8").reply(Reply::text(404, "no export 8")));
+    /// let p = Pipeline::builder("demo")
+    ///     .base_url("http://demo.test")
+    ///     .transport(mock.clone())
+    ///     .retry(RetryConfig::disabled())
+    ///     .build()?;
+    /// let mut out: Vec<u8> = Vec::new(); // or a `tokio::fs::File`: `download_to`
+    /// let n = p.download(&EXPORT.op().param("id", "7"), &mut out).await?;
+    /// assert_eq!((n, out.as_slice()), (8, &b"a,b\n1,2\n"[..]));
+    /// let mut none: Vec<u8> = Vec::new();
+    /// let e = p.download(&EXPORT.op().param("id", "8"), &mut none).await.unwrap_err();
+    /// assert_eq!(e.status(), Some(404));
+    /// assert!(none.is_empty(), "an error answer is never written");
+    /// # mock.verify().unwrap(); Ok(()) }
+    /// ```
+    ///
+    /// [`ReqwestTransport`]: crate::transport::ReqwestTransport
+    /// [`HttpTransport::send_download`]: crate::transport::HttpTransport::send_download
+    pub async fn download<W>(&self, op: &Operation, out: &mut W) -> Result<u64>
+    where
+        W: tokio::io::AsyncWrite + Unpin + ?Sized,
+    {
+        let started = Instant::now();
+        let span = self.download_span(op);
+        let mut attempts: u32 = 0;
+        let result = async {
+            let d = self.open_download(op, &span, &mut attempts).await?;
+            d.write_to(op.name, out).await
+        }
+        .instrument(span.clone())
+        .await;
+        self.log_download(op, started, attempts, &result);
+        result
+    }
+
+    /// [`download`](Self::download) into the file at `path`, created (or
+    /// truncated) only once a successful answer has begun: an error answer
+    /// leaves an existing file as it was. A file that cannot be created is
+    /// [`Error::InvalidInput`] naming `path`; one the download fails
+    /// midway keeps the bytes written so far.
+    ///
+    /// ```no_run
+    /// use tenantry_core::{Decl, Pipeline};
+    /// const EXPORT: Decl = Decl::get("demo.export", "/exports/{id}");
+    /// # async fn run(p: Pipeline) -> tenantry_core::Result<()> {
+    /// let bytes = p.download_to(&EXPORT.op().param("id", "7"), "/tmp/export-7.csv").await?;
+    /// # let _ = bytes; Ok(()) }
+    /// ```
+    pub async fn download_to(
+        &self,
+        op: &Operation,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<u64> {
+        let path = path.as_ref();
+        let started = Instant::now();
+        let span = self.download_span(op);
+        let mut attempts: u32 = 0;
+        let result = async {
+            let d = self.open_download(op, &span, &mut attempts).await?;
+            let mut file = tokio::fs::File::create(path).await.map_err(|e| {
+                Error::invalid_input(
+                    "path",
+                    format!("{}: cannot create {}: {e}", op.name, path.display()),
+                )
+            })?;
+            d.write_to(op.name, &mut file).await
+        }
+        .instrument(span.clone())
+        .await;
+        self.log_download(op, started, attempts, &result);
+        result
+    }
+
+    fn download_span(&self, op: &Operation) -> tracing::Span {
+        tracing::info_span!(
+            "tenantry.request",
+            service = self.inner.service,
+            operation = op.name,
+            method = %op.method,
+            path = op.template,
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        )
+    }
+
+    /// The one request line (the CLI's `-v`) of a download.
+    fn log_download(&self, op: &Operation, started: Instant, attempts: u32, result: &Result<u64>) {
+        if tracing::enabled!(target: "tenantry::request", tracing::Level::INFO) {
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let s = if attempts == 1 { "" } else { "s" };
+            match result {
+                Ok(n) => tracing::info!(
+                    target: "tenantry::request",
+                    "{} {} {} -> {n} bytes downloaded in {elapsed_ms} ms ({attempts} attempt{s})",
+                    op.name, op.method, op.template,
+                ),
+                Err(e) => tracing::info!(
+                    target: "tenantry::request",
+                    "{} {} {} -> download failed in {elapsed_ms} ms ({attempts} attempt{s}): {}",
+                    op.name, op.method, op.template, error_kind(e),
+                ),
+            }
+        }
+    }
+
+    /// The retry loop of a download, up to a successful answer whose first
+    /// chunk has arrived (the same policy as [`run`](Self::run): a fresh
+    /// credential per attempt, one new login after a rejection, the retry
+    /// policy and token bucket).
+    async fn open_download(
+        &self,
+        op: &Operation,
+        span: &tracing::Span,
+        attempts: &mut u32,
+    ) -> Result<Download> {
+        if op.multipart.is_some() {
+            return Err(Error::invalid_input(
+                "body",
+                format!("{}: a download cannot send a streamed body", op.name),
+            ));
+        }
+        let started = Instant::now();
+        let idempotent = op.idempotency.is_idempotent(&op.method);
+        let transport = self.inner.transport.as_ref();
+        let auth = self.inner.auth.as_ref();
+        let mut attempt: u32 = 0;
+        let mut relogged = false;
+        loop {
+            attempt += 1;
+            *attempts = attempt;
+            span.record("attempt", attempt);
+            let base = self.base().await?;
+            let mut req = self.build_request(&base, op)?;
+            auth.apply(&mut req, transport).await?;
+            let sent = credential_headers(req.headers());
+            let scrubber = request_scrubber(op, &req);
+            if tracing::enabled!(tracing::Level::TRACE) {
+                let body = auth.scrub(&scrubber.excerpt(req.body()));
+                tracing::trace!(headers = ?redact::headers(req.headers()), body = %body, "sending (download)");
+            }
+            let outcome: std::result::Result<HttpResponse, crate::transport::TransportError> =
+                match transport.send_download(req).await {
+                    Err(e) => Err(e),
+                    Ok(resp) => {
+                        let (parts, mut body) = resp.into_parts();
+                        let head = http::Response::from_parts(parts, Bytes::new());
+                        let status = head.status().as_u16();
+                        span.record("status", status);
+                        if op.is_success(status) && !auth.is_rejection(&head) {
+                            match body.next_chunk().await {
+                                // Nothing written yet: the policy decides.
+                                Some(Err(e)) => Err(e),
+                                first => {
+                                    self.inner.bucket.reward();
+                                    record_elapsed(span, started);
+                                    return Ok(Download {
+                                        first: first.and_then(std::result::Result::ok),
+                                        body,
+                                    });
+                                }
+                            }
+                        } else {
+                            // An error answer (or a login page): read whole,
+                            // within the transport's cap.
+                            body.collect(status).await.map(|b| head.map(|_| b))
+                        }
+                    }
+                };
+            if let Ok(resp) = &outcome {
+                if tracing::enabled!(tracing::Level::TRACE) {
+                    tracing::trace!(status = resp.status().as_u16(), headers = ?redact::headers(resp.headers()), body = %auth.scrub(&scrubber.excerpt(resp.body())), "received");
+                }
+                if auth.is_rejection(resp) {
+                    if relogged {
+                        let mut e = AuthError::from_answer(
+                            AuthErrorKind::Rejected,
+                            format!("{}: credentials refused after a fresh login", op.name),
+                            resp.status().as_u16(),
+                            resp.body(),
+                        );
+                        e.excerpt = auth.scrub(&scrubber.excerpt(resp.body()));
+                        record_elapsed(span, started);
+                        return Err(e.into());
+                    }
+                    if auth.invalidate(&sent).await {
+                        tracing::debug!(attempt, "credentials refused; logging in again once");
+                        relogged = true;
+                        attempt -= 1;
+                        continue;
+                    }
+                }
+            }
+            if let Some((wait, reason)) =
+                self.inner
+                    .retry
+                    .decide(attempt, idempotent, outcome.as_ref())
+            {
+                let cost = TokenBucket::cost_of(outcome.as_ref());
+                if self.inner.bucket.try_acquire(cost) {
+                    drop(outcome);
+                    tracing::debug!(
+                        attempt,
+                        ?reason,
+                        wait_ms = wait.as_millis() as u64,
+                        "retrying"
+                    );
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                tracing::debug!(
+                    attempt,
+                    ?reason,
+                    cost,
+                    "retry token bucket empty: not retrying"
+                );
+            }
+            record_elapsed(span, started);
+            return match outcome {
+                Ok(mut resp) => {
+                    scrubber.attach(&mut resp);
+                    Err(self.status_error(op.name, &resp))
+                }
+                Err(e) => Err(e.into()),
+            };
+        }
+    }
+}
+
+impl Download {
+    /// Writes the body to `out` as it arrives, counting the bytes (checked),
+    /// then flushes `out`.
+    async fn write_to<W>(mut self, operation: &str, out: &mut W) -> Result<u64>
+    where
+        W: tokio::io::AsyncWrite + Unpin + ?Sized,
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut total: u64 = 0;
+        let mut next = self.first.take();
+        loop {
+            let chunk = match next.take() {
+                Some(c) => c,
+                None => match self.body.next_chunk().await {
+                    None => break,
+                    Some(c) => c?,
+                },
+            };
+            out.write_all(&chunk)
+                .await
+                .map_err(|e| write_error(operation, &e))?;
+            total = total.checked_add(chunk.len() as u64).ok_or_else(|| {
+                Error::Transport(crate::transport::TransportError::new(
+                    crate::transport::TransportErrorKind::Other,
+                    Reached::Maybe,
+                    format!("{operation}: the answer is longer than 2^64 bytes"),
+                ))
+            })?;
+        }
+        out.flush().await.map_err(|e| write_error(operation, &e))?;
+        Ok(total)
+    }
+}

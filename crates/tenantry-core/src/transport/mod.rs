@@ -141,6 +141,93 @@ pub trait HttpTransport: Send + Sync + fmt::Debug {
         let bytes = body.collect().await?;
         self.send(http::Request::from_parts(parts, bytes)).await
     }
+
+    /// Sends a request and hands back the answer with its body still to
+    /// be read, chunk by chunk, with no size cap (a download written to a
+    /// file as it arrives: [`crate::Pipeline::download`]). The default
+    /// [`send`](Self::send)s it and hands back the body read whole (right
+    /// for test, recording and dry-run transports);
+    /// [`ReqwestTransport`] streams it, its timeout bounding the wait for
+    /// the answer's head and then each wait for the next chunk.
+    async fn send_download(
+        &self,
+        request: HttpRequest,
+    ) -> Result<StreamedResponse, TransportError> {
+        let (parts, body) = self.send(request).await?.into_parts();
+        Ok(http::Response::from_parts(
+            parts,
+            AnswerBody::from_bytes(body),
+        ))
+    }
+}
+
+/// An answer whose body is read as it arrives (see
+/// [`HttpTransport::send_download`]).
+pub type StreamedResponse = http::Response<AnswerBody>;
+
+/// The body of a [`StreamedResponse`]: its chunks as they arrive, with no
+/// size cap (the caller writes them somewhere as it reads them), or read
+/// whole within the transport's cap ([`collect`](Self::collect), for an
+/// error answer). Its `Debug` never shows the content.
+pub struct AnswerBody {
+    chunks: std::pin::Pin<
+        Box<dyn futures::Stream<Item = Result<Bytes, TransportError>> + Send + 'static>,
+    >,
+    limit: u64,
+}
+
+impl AnswerBody {
+    /// A body read from `chunks`; [`collect`](Self::collect) stops at
+    /// `limit` bytes.
+    pub fn new(
+        chunks: impl futures::Stream<Item = Result<Bytes, TransportError>> + Send + 'static,
+        limit: u64,
+    ) -> Self {
+        AnswerBody {
+            chunks: Box::pin(chunks),
+            limit,
+        }
+    }
+
+    /// A body already read whole (what the default
+    /// [`HttpTransport::send_download`] hands back).
+    pub fn from_bytes(bytes: Bytes) -> Self {
+        let chunks = if bytes.is_empty() {
+            None
+        } else {
+            Some(Ok(bytes))
+        };
+        AnswerBody::new(futures::stream::iter(chunks), u64::MAX)
+    }
+
+    /// The next chunk: `None` at the end of the body; a stalled body is a
+    /// [`Timeout`](TransportErrorKind::Timeout) error, a broken one an
+    /// [`Io`](TransportErrorKind::Io) error.
+    pub async fn next_chunk(&mut self) -> Option<Result<Bytes, TransportError>> {
+        use futures::StreamExt;
+        self.chunks.next().await
+    }
+
+    /// The whole body, for an answer with `status`; a body longer than the
+    /// transport's cap is [`TransportErrorKind::BodyTooLarge`].
+    pub async fn collect(mut self, status: u16) -> Result<Bytes, TransportError> {
+        let mut out = bytes::BytesMut::new();
+        while let Some(chunk) = self.next_chunk().await {
+            let chunk = chunk?;
+            let total = (out.len() as u64).saturating_add(chunk.len() as u64);
+            if total > self.limit {
+                return Err(TransportError::body_too_large(status, self.limit));
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out.freeze())
+    }
+}
+
+impl fmt::Debug for AnswerBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<answer body stream>")
+    }
 }
 
 /// Whether a failed request may have reached the server.

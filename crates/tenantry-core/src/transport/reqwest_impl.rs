@@ -304,6 +304,54 @@ impl HttpTransport for ReqwestTransport {
         let req = builder.build().map_err(|e| bad(e.without_url_ref()))?;
         self.finish(self.client.execute(req)).await
     }
+
+    /// Streams the answer's body: no whole-exchange deadline (a large
+    /// download may take longer than any fixed one) but the configured
+    /// timeout twice over: for the answer's head, then for each chunk of
+    /// the body (a stalled body is a [`Timeout`](TransportErrorKind::Timeout)
+    /// error, never a hang). Tokio's timer, no thread of its own.
+    async fn send_download(
+        &self,
+        request: HttpRequest,
+    ) -> std::result::Result<super::StreamedResponse, TransportError> {
+        let req = reqwest::Request::try_from(request).map_err(|e| {
+            TransportError::new(
+                TransportErrorKind::Other,
+                Reached::Never,
+                format!("bad request: {}", e.without_url_ref()),
+            )
+        })?;
+        let idle = self.timeout;
+        let stalled = |what: &str, t: Duration| {
+            TransportError::new(
+                TransportErrorKind::Timeout,
+                Reached::Maybe,
+                format!("no {what} within {} ms", t.as_millis()),
+            )
+        };
+        let pending = self.client.execute(req);
+        let mut resp = match idle {
+            Some(t) => tokio::time::timeout(t, pending)
+                .await
+                .map_err(|_| stalled("answer", t))?,
+            None => pending.await,
+        }
+        .map_err(|e| classify(&e))?;
+        let mut head = http::Response::new(());
+        *head.status_mut() = resp.status();
+        *head.version_mut() = resp.version();
+        *head.headers_mut() = std::mem::take(resp.headers_mut());
+        let chunks = futures::stream::try_unfold(resp, move |mut resp| async move {
+            let next = match idle {
+                Some(t) => tokio::time::timeout(t, resp.chunk())
+                    .await
+                    .map_err(|_| stalled("body bytes", t))?,
+                None => resp.chunk().await,
+            };
+            Ok(next.map_err(|e| classify(&e))?.map(|chunk| (chunk, resp)))
+        });
+        Ok(head.map(|()| super::AnswerBody::new(chunks, self.max_body)))
+    }
 }
 
 impl ReqwestTransport {
