@@ -6,9 +6,15 @@
 //! Every answer is wrapped in `{"data": …}` (quirk §10.12), unwrapped
 //! here. Band categories are sent as a form, bands as multipart (booleans
 //! as Python's `True`/`False`, nested objects as JSON text in a part, the
-//! reference's layout, quirk §10.9); uploads are read whole into memory
-//! (core's request body is one buffer) and the uid-list download is
-//! written to the file once received.
+//! reference's layout, quirk §10.9). Uploads stream: the file part is
+//! read from disk while the request is sent (core's
+//! [`multipart`](tenantry_core::multipart) form), and the uid-list
+//! download is written to its file as it arrives
+//! ([`Pipeline::download_to`](tenantry_core::Pipeline::download_to)), so
+//! neither is ever whole in memory, whatever its size. A streamed upload
+//! is never sent twice once bytes may have left: after a timeout, or a
+//! session that expired meanwhile, it fails (the next call logs in again)
+//! instead of being replayed.
 
 use crate::client::Ei3;
 use crate::enums::{
@@ -123,7 +129,7 @@ impl Ei3 {
         struct Pids {
             pid_number: u64,
         }
-        let op = group_upload(ITEM.op(), group, file.as_ref()).await?;
+        let op = group_upload(ITEM.op(), group, file.as_ref());
         let p: Pids = self.data(&op).await?;
         Ok(p.pid_number)
     }
@@ -180,13 +186,11 @@ impl SummaryQuery<'_> {
     }
 }
 
-/// `groupId` + the file, multipart.
-async fn group_upload(op: Operation, group: &GroupId, file: &Path) -> Result<Operation> {
+/// `groupId` + the file, multipart, the file streamed from disk.
+fn group_upload(op: Operation, group: &GroupId, file: &Path) -> Operation {
     let mut m = Multipart::new();
     m.text("groupId", &group.to_string());
-    m.file_from(file).await?;
-    let (ct, body) = m.finish();
-    Ok(op.body_with_type(&ct, body))
+    op.multipart(m.with_file(file))
 }
 
 /// EI users. From [`Ei3::users`].
@@ -237,7 +241,7 @@ impl GenesHandler<'_> {
         group: &GroupId,
         file: impl AsRef<Path>,
     ) -> Result<FixedGeneCategory> {
-        let op = group_upload(FIXED_GENE_SCHEMA.op(), group, file.as_ref()).await?;
+        let op = group_upload(FIXED_GENE_SCHEMA.op(), group, file.as_ref());
         self.ei.data(&op).await
     }
     /// `POST /fixedgene/data`, multipart `groupId` + the CSV (a `uid`
@@ -247,7 +251,7 @@ impl GenesHandler<'_> {
         group: &GroupId,
         file: impl AsRef<Path>,
     ) -> Result<Value> {
-        let op = group_upload(FIXED_GENE_DATA.op(), group, file.as_ref()).await?;
+        let op = group_upload(FIXED_GENE_DATA.op(), group, file.as_ref());
         self.ei.data(&op).await
     }
 }
@@ -418,8 +422,10 @@ impl<'a> BandsHandler<'a> {
     }
 
     /// `GET /band/{id}/uidlist` then `GET https://{host}/{downloadLink}`
-    /// (#12): the band's uids, written to `path` (created or truncated).
-    /// Returns the number of bytes written.
+    /// (#12): the band's uids, written to `path` (created or truncated,
+    /// once the second answer is a success) as they arrive, never whole in
+    /// memory. Returns the number of bytes written. A `path` that cannot
+    /// be created is [`Error::InvalidInput`] naming `path`.
     pub async fn download_uids(&self, id: &BandId, path: impl AsRef<Path>) -> Result<u64> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
@@ -445,16 +451,10 @@ impl<'a> BandsHandler<'a> {
         }
         // The link is a path under the host root (not the API base), sent
         // as the server wrote it.
+        // Written as it arrives (no size cap); the file is created only
+        // once the answer is a success.
         let op = UID_LIST_FILE.op().raw_path(format!("/{rel}"));
-        let resp = self.ei.app.root.send(&op).await?;
-        let body = resp.body();
-        tokio::fs::write(path.as_ref(), body).await.map_err(|e| {
-            Error::invalid_input(
-                "path",
-                format!("cannot write {}: {e}", path.as_ref().display()),
-            )
-        })?;
-        Ok(body.len() as u64)
+        self.ei.app.root.download_to(&op, path).await
     }
 
     /// `POST /band/{id}/snapshot`, no body (#13): a snapshot of the band
@@ -542,12 +542,16 @@ impl UploadBand<'_> {
             Some(Value::String(s)) => m.text("owner", s),
             Some(other) => m.text("owner", &other.to_string()),
         }
-        match &self.file {
-            Some(p) => m.file_from(p).await?,
-            None => m.file("null", "application/octet-stream", b""),
-        }
-        let (ct, body) = m.finish();
-        let mut out: Band = self.ei.data(&op.body_with_type(&ct, body)).await?;
+        let op = match &self.file {
+            // Streamed from disk.
+            Some(p) => op.multipart(m.with_file(p)),
+            // The reference's empty `/dev/null` part, a small buffer.
+            None => {
+                let (ct, body) = m.with_empty_file();
+                op.body_with_type(&ct, body)
+            }
+        };
+        let mut out: Band = self.ei.data(&op).await?;
         out.category_id.get_or_insert(category);
         Ok(out)
     }

@@ -286,8 +286,10 @@ impl UploadUserFilter<'_> {
         self
     }
 
-    /// Sends it. The file is read whole into memory (core's request body
-    /// is one buffer).
+    /// Sends it. The file is streamed from disk while the request is sent
+    /// (never whole in memory), so it is not sent twice once bytes may
+    /// have left (a timeout, or a session that expired meanwhile, fails
+    /// the call; the next one logs in again).
     pub async fn send(self) -> Result<UserFilter> {
         let f = &self.filter;
         if f.name.is_empty() {
@@ -319,9 +321,12 @@ impl UploadUserFilter<'_> {
                 m.text(k, &ms.to_string());
             }
         }
-        m.file_from(&path).await?;
-        let (ct, body) = m.finish();
-        self.er.app.api.call(&op.body_with_type(&ct, body)).await
+        // The CSV is streamed from disk while the request is sent.
+        self.er
+            .app
+            .api
+            .call(&op.multipart(m.with_file(&path)))
+            .await
     }
 }
 

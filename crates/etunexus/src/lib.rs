@@ -168,10 +168,17 @@
 //!   without an id (the reference requests `/group/None`).
 //! - Multipart bodies keep the reference's layout (text parts, booleans as
 //!   `True`/`False`, nested objects as JSON text, the file part last, an
-//!   empty `filename="null"` part when there is no file). Uploads are read
-//!   whole into memory and the uid-list download is written once received:
-//!   core's request and answer bodies are single buffers on this branch,
-//!   so neither streams yet.
+//!   empty `filename="null"` part when there is no file), but the boundary
+//!   is reqwest's or a `tenantry-<uuid>` one, not `mimetools`'. Uploads
+//!   (band CSVs, user filters, items, fixed genes) stream the file from
+//!   disk and the uid-list download is written to its file as it arrives:
+//!   neither is ever whole in memory (`tests/stream_memory.rs` measures
+//!   it); the reference reads each whole. A streamed upload is never sent
+//!   twice once bytes may have left: after a timeout, or on a session that
+//!   expired meanwhile, it fails, the credential dropped so the next call
+//!   logs in again (the reference never logs in again, §2.5). A band
+//!   without a file (the empty `filename="null"` part) is a small buffer,
+//!   re-sent once after a fresh login like every other call.
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 

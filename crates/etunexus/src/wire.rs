@@ -1,10 +1,11 @@
 //! Wire-only shapes: EI's `{"data": …}` envelope (quirk §10.12), the delete
-//! echo checks, the multipart body, query dates.
+//! echo checks, the multipart bodies, query dates.
 
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
+use tenantry_core::multipart::FileSource;
 use tenantry_core::{Error, Result};
 
 /// EI wraps every answer in `{"data": …}`.
@@ -58,13 +59,17 @@ pub(crate) fn check_range<T: PartialOrd>(start: &T, end: &T, end_field: &str) ->
     Ok(())
 }
 
-/// A `multipart/form-data` body, built in memory: text parts in order,
-/// then one file part (the reference's `MultipartPostHandler` layout,
-/// §3.3). Core's request body is one buffer, so a file is read whole (no
-/// streaming yet).
+/// A `multipart/form-data` body in the reference's `MultipartPostHandler`
+/// layout (§3.3): text parts in order, then one `file` part with a
+/// `Content-Type` from the file name. With a file
+/// ([`with_file`](Self::with_file)) the body is core's streamed form: the
+/// file is read from disk while the request is sent, never whole in
+/// memory. Without one ([`with_empty_file`](Self::with_empty_file), a
+/// band sent with no CSV) the body is a small buffer with the empty
+/// `filename="null"` part: it can be sent again after a fresh login, which
+/// a streamed body never is.
 pub(crate) struct Multipart {
-    boundary: String,
-    body: Vec<u8>,
+    texts: Vec<(String, String)>,
 }
 
 /// A name or file name in a `Content-Disposition`: `"` and line breaks
@@ -77,48 +82,19 @@ fn quoted(s: &str) -> String {
 
 impl Multipart {
     pub(crate) fn new() -> Self {
-        Multipart {
-            boundary: format!("tenantry-{}", uuid::Uuid::new_v4().simple()),
-            body: Vec::new(),
-        }
+        Multipart { texts: Vec::new() }
     }
 
     pub(crate) fn text(&mut self, name: &str, value: &str) {
-        self.body.extend_from_slice(
-            format!(
-                "--{}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n",
-                self.boundary,
-                quoted(name)
-            )
-            .as_bytes(),
-        );
-        self.body.extend_from_slice(value.as_bytes());
-        self.body.extend_from_slice(b"\r\n");
+        self.texts.push((name.to_owned(), value.to_owned()));
     }
 
-    /// The `file` part.
-    pub(crate) fn file(&mut self, filename: &str, content_type: &str, content: &[u8]) {
-        self.body.extend_from_slice(
-            format!(
-                "--{}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
-                self.boundary,
-                quoted(filename),
-                content_type
-            )
-            .as_bytes(),
-        );
-        self.body.extend_from_slice(content);
-        self.body.extend_from_slice(b"\r\n");
-    }
-
-    /// Reads `path` and adds it as the `file` part (type from the
-    /// extension: `.csv` `text/csv`, `.json` `application/json`, else
-    /// `application/octet-stream`). A file that cannot be read is
+    /// The form with `path` as the `file` part, streamed from disk when the
+    /// request is sent: its base name as the file name, its type from the
+    /// extension (`.csv` `text/csv`, `.json` `application/json`, else
+    /// `application/octet-stream`). A file that cannot be opened is
     /// [`Error::InvalidInput`] naming `file`, before anything is sent.
-    pub(crate) async fn file_from(&mut self, path: &Path) -> Result<()> {
-        let content = tokio::fs::read(path).await.map_err(|e| {
-            Error::invalid_input("file", format!("cannot read {}: {e}", path.display()))
-        })?;
+    pub(crate) fn with_file(self, path: &Path) -> tenantry_core::multipart::Multipart {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -133,17 +109,38 @@ impl Multipart {
             Some("json") => "application/json",
             _ => "application/octet-stream",
         };
-        self.file(&name, ct, &content);
-        Ok(())
+        let mut form = tenantry_core::multipart::Multipart::new();
+        for (k, v) in self.texts {
+            form = form.text(k, v);
+        }
+        form.file_typed("file", name, ct, FileSource::path(path))
     }
 
-    /// `(content type, body)`.
-    pub(crate) fn finish(mut self) -> (String, Bytes) {
-        self.body
-            .extend_from_slice(format!("--{}--\r\n", self.boundary).as_bytes());
+    /// `(content type, body)`: the form with the reference's empty
+    /// `/dev/null` file part (`filename="null"`, octet-stream), in memory.
+    pub(crate) fn with_empty_file(self) -> (String, Bytes) {
+        let boundary = format!("tenantry-{}", uuid::Uuid::new_v4().simple());
+        let mut body = Vec::new();
+        for (k, v) in &self.texts {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n",
+                    quoted(k)
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(v.as_bytes());
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"null\"\r\nContent-Type: application/octet-stream\r\n\r\n\r\n--{boundary}--\r\n"
+            )
+            .as_bytes(),
+        );
         (
-            format!("multipart/form-data; boundary={}", self.boundary),
-            Bytes::from(self.body),
+            format!("multipart/form-data; boundary={boundary}"),
+            Bytes::from(body),
         )
     }
 }
@@ -178,13 +175,53 @@ mod tests {
     fn multipart_layout() {
         let mut m = Multipart::new();
         m.text("name", "b\"x");
-        m.file("null", "application/octet-stream", b"");
-        let b = m.boundary.clone();
-        let (ct, body) = m.finish();
-        assert_eq!(ct, format!("multipart/form-data; boundary={b}"));
+        let (ct, body) = m.with_empty_file();
+        let b = ct
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap()
+            .to_owned();
         let want = format!(
             "--{b}\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nb\"x\r\n--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"null\"\r\nContent-Type: application/octet-stream\r\n\r\n\r\n--{b}--\r\n"
         );
         assert_eq!(String::from_utf8(body.to_vec()).unwrap(), want);
+    }
+
+    /// The streamed form has the same layout, the file part typed by its
+    /// extension and read from disk.
+    #[tokio::test]
+    async fn streamed_layout_is_the_same() {
+        let dir = std::env::temp_dir().join(format!("etunexus-wire-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("up.csv");
+        std::fs::write(&path, "uid\nu1\n").unwrap();
+        let mut m = Multipart::new();
+        m.text("groupId", "2");
+        let form = m.with_file(&path);
+        let mock = std::sync::Arc::new(tenantry_core::transport::mock::MockTransport::new());
+        mock.push(
+            tenantry_core::transport::mock::Expect::new(tenantry_core::http::Method::POST, "/item")
+                .any_body()
+                .reply(tenantry_core::transport::mock::Reply::json(
+                    200,
+                    serde_json::json!({}),
+                )),
+        );
+        let p = tenantry_core::Pipeline::builder("t")
+            .base_url("http://etu.test")
+            .transport(mock.clone())
+            .build()
+            .unwrap();
+        let op = tenantry_core::Decl::post("t.up", "/item")
+            .op()
+            .multipart(form);
+        let _: Value = p.call(&op).await.unwrap();
+        let req = &mock.requests()[0];
+        let ct = req.headers()["content-type"].to_str().unwrap();
+        let b = ct.strip_prefix("multipart/form-data; boundary=").unwrap();
+        let want = format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"groupId\"\r\n\r\n2\r\n--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"up.csv\"\r\nContent-Type: text/csv\r\n\r\nuid\nu1\n\r\n--{b}--\r\n"
+        );
+        assert_eq!(String::from_utf8(req.body().to_vec()).unwrap(), want);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
