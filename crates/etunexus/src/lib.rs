@@ -146,6 +146,9 @@
 //!   [`Error::Auth`] when expired again), a wrong password, group
 //!   isolation (403), and EMC user/role, ER logic and campaign, EI band
 //!   category, band and uid-list download flows.
+//! - `tests/stream_memory.rs`: a 50 MiB band upload and a 50 MiB uid-list
+//!   download raise the process's peak resident memory by about 1 MiB
+//!   each (budget 16 MiB; a whole-file read, the control, by 50 MiB).
 //! - `tests/wire.rs`: wire parity with the reference: its requests for the
 //!   CAS login and all 67 operations (`tests/fixtures/wire.json`, captured by
 //!   `tests/wire/etunexus_capture.py` over TLS), compared request by request

@@ -11,8 +11,12 @@
 //! `GET /band/{id}/uidlist` and the download link produce the file chunk
 //! by chunk): what is measured is the client (and those handlers, which
 //! hold a chunk at a time). The CAS login and the session go through the
-//! simulator, over TLS. Alone in its test binary so that no other test
-//! shares the process's peak.
+//! simulator's router, behind the same server. That server is a plain
+//! `axum::serve` on 127.0.0.1 (`SimServer` also reads every request body
+//! whole, for its journal and limit), so the client's `https://` URLs are
+//! sent as `http://` by a test transport wrapping `ReqwestTransport` (no
+//! TLS buffers in the measure). Alone in its test binary so that no other
+//! test shares the process's peak.
 
 use axum::body::{Body, Bytes};
 use axum::routing::{get, post};
@@ -21,8 +25,41 @@ use etunexus::models::ei::Band;
 use etunexus::{Cas, Ei3, RetryConfig, Secret};
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
+use tenantry_core::transport::{
+    HttpRequest, HttpResponse, HttpTransport, StreamedResponse, StreamingRequest, TransportError,
+};
+use tenantry_core::ReqwestTransport;
 use tenantry_sim::etunexus::*;
-use tenantry_sim::{EtunexusSim, SimOptions, SimServer, SimTls};
+use tenantry_sim::EtunexusSim;
+
+/// `ReqwestTransport` with every `https://` URL sent as `http://`.
+#[derive(Debug)]
+struct PlainHttp(ReqwestTransport);
+
+fn plain(uri: &mut tenantry_core::http::Uri) {
+    if let Some(rest) = uri.to_string().strip_prefix("https://") {
+        *uri = format!("http://{rest}").parse().unwrap();
+    }
+}
+
+#[async_trait::async_trait]
+impl HttpTransport for PlainHttp {
+    async fn send(&self, mut r: HttpRequest) -> Result<HttpResponse, TransportError> {
+        plain(r.uri_mut());
+        self.0.send(r).await
+    }
+    async fn send_streaming(
+        &self,
+        mut r: StreamingRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        plain(r.uri_mut());
+        self.0.send_streaming(r).await
+    }
+    async fn send_download(&self, mut r: HttpRequest) -> Result<StreamedResponse, TransportError> {
+        plain(r.uri_mut());
+        self.0.send_download(r).await
+    }
+}
 
 /// 50 MiB + 7.
 const SIZE: u64 = 50 * 1024 * 1024 + 7;
@@ -145,17 +182,12 @@ fn router(sim: &EtunexusSim, seen: Arc<Mutex<Seen>>) -> Router {
 async fn a_50_mib_band_upload_and_uid_download_keep_memory_flat() {
     let sim = EtunexusSim::seeded();
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let server = SimServer::start_with(
-        router(&sim, seen.clone()),
-        SimOptions::new().tls(SimTls::self_signed().unwrap()),
-    )
-    .await
-    .unwrap();
-    let host = server
-        .base_url()
-        .trim_start_matches("https://")
-        .trim_end_matches('/')
-        .to_owned();
+    let seen2 = seen.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let host = listener.local_addr().unwrap().to_string();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router(&sim, seen2)).await.unwrap();
+    });
     let cas = Cas::builder(
         SEED_GROUP,
         SEED_GROUP_ADMIN,
@@ -163,7 +195,9 @@ async fn a_50_mib_band_upload_and_uid_download_keep_memory_flat() {
     )
     .host(&host)
     .app_host(&host)
-    .root_certificate_pem(server.tls_cert_pem().unwrap())
+    .transport(Arc::new(PlainHttp(
+        ReqwestTransport::with_defaults().unwrap(),
+    )))
     .retry(RetryConfig::disabled())
     .build()
     .unwrap();
@@ -248,10 +282,23 @@ async fn a_50_mib_band_upload_and_uid_download_keep_memory_flat() {
         at += got as u64;
     }
     assert_eq!(at, SIZE);
+
+    // Control: the measure does see a file held whole.
+    let before = reset_peak();
+    let whole = std::fs::read(&down).unwrap();
+    let control_growth = status_kib("VmHWM:").saturating_sub(before);
+    assert_eq!(whole.len() as u64, SIZE);
+    drop(whole);
+    assert!(
+        control_growth > SIZE / 1024 * 9 / 10,
+        "reading the file whole raised the peak by only {control_growth} KiB"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
+    server.abort();
 
     eprintln!(
-        "peak RSS growth: upload {upload_growth} KiB, download {download_growth} KiB, file {} KiB",
+        "peak RSS growth: upload {upload_growth} KiB, download {download_growth} KiB, \
+         whole-file read (control) {control_growth} KiB, file {} KiB",
         SIZE / 1024
     );
     assert!(
