@@ -476,7 +476,9 @@ pub struct UploadBand<'a> {
 }
 
 impl UploadBand<'_> {
-    /// The CSV of uids (only for an `upload` band).
+    /// The CSV of uids (only for an `upload` band), streamed from disk
+    /// when the band is sent (a path that cannot be opened is
+    /// [`Error::InvalidInput`] naming `file`, before anything is sent).
     pub fn file(mut self, path: impl Into<PathBuf>) -> Self {
         self.file = Some(path.into());
         self

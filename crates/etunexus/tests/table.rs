@@ -917,4 +917,21 @@ async fn ei3_get_uid_list_downloads_to_a_file() {
         .unwrap_err();
     assert!(matches!(e, Error::Decode { .. }), "{e:?}");
     mock.verify().unwrap();
+    // A failed download is a typed error and creates no file.
+    mock.push(
+        ei(Method::GET, "/band/51/uidlist").reply(data(json!({"downloadLink": "EI/V3/dl/51.csv"}))),
+    );
+    mock.push(
+        Expect::new(Method::GET, "/EI/V3/dl/51.csv")
+            .header("cookie", COOKIE)
+            .reply(Reply::text(404, "gone")),
+    );
+    let e = client
+        .bands()
+        .download_uids(&id("51"), &path)
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(404), "{e:?}");
+    assert!(!path.exists(), "no file for a failed download");
+    mock.verify().unwrap();
 }
