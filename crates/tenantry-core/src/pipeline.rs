@@ -583,20 +583,12 @@ impl Pipeline {
         &self.inner.bucket
     }
 
-    /// The base for this attempt: the auth strategy's endpoint when it
-    /// supplies one (Keystone's catalog), else the configured base URL.
-    async fn base(&self) -> Result<Url> {
-        if let Some(u) = self
-            .inner
-            .auth
-            .endpoint(self.inner.transport.as_ref())
-            .await?
-        {
-            return Ok(u);
-        }
+    /// The configured base URL (used when the auth strategy supplies no
+    /// endpoint of its own); borrowed, not copied, for every attempt.
+    fn configured_base(&self) -> Result<&Url> {
         self.inner
             .base_url
-            .clone()
+            .as_ref()
             .ok_or_else(|| Error::Config(format!("{}: no base URL configured", self.inner.service)))
     }
 
@@ -604,7 +596,10 @@ impl Pipeline {
         let body = op.body.clone().map_err(|(field, reason)| {
             Error::invalid_input(field, format!("{}: {reason}", op.name))
         })?;
-        let mut url = base.as_str().trim_end_matches('/').to_owned();
+        let root = base.as_str().trim_end_matches('/');
+        // Sized once: the query is usually empty, or short.
+        let mut url = String::with_capacity(root.len() + 1 + op.path.len() + 16 * op.query.len());
+        url.push_str(root);
         push_path_and_query(&mut url, op);
         let uri = http::Uri::try_from(url).map_err(|e| bad_url(op.name, e))?;
         let mut req = http::Request::new(body);
@@ -650,10 +645,15 @@ impl Pipeline {
         );
         let started = Instant::now();
         let mut attempts: u32 = 0;
-        let result = self
-            .run(op, &span, started, &mut attempts)
-            .instrument(span.clone())
-            .await;
+        // Entered on every poll only when a subscriber listens to it;
+        // otherwise the run is awaited bare.
+        let result = if span.is_disabled() {
+            self.run(op, &span, started, &mut attempts).await
+        } else {
+            self.run(op, &span, started, &mut attempts)
+                .instrument(span.clone())
+                .await
+        };
         // One line per request (the CLI's `-v`): what was asked, what came
         // back, how long it took, in how many attempts.
         if tracing::enabled!(target: "tenantry::request", tracing::Level::INFO) {
@@ -693,8 +693,14 @@ impl Pipeline {
             attempt += 1;
             *attempts = attempt;
             span.record("attempt", attempt);
-            let base = self.base().await?;
-            let mut req = self.build_request(&base, op)?;
+            // The base for this attempt: the auth strategy's endpoint when
+            // it supplies one (Keystone's catalog), else the configured one.
+            let endpoint = auth.endpoint(transport).await?;
+            let base = match &endpoint {
+                Some(u) => u,
+                None => self.configured_base()?,
+            };
+            let mut req = self.build_request(base, op)?;
             // A streamed body's files are opened (a bad one fails before
             // anything is sent, a login included).
             let streamed = match &op.multipart {
@@ -708,6 +714,8 @@ impl Pipeline {
             };
             // A fresh credential on every attempt.
             auth.apply(&mut req, transport).await?;
+            // The credential sent, for the auth strategy should it be
+            // refused (shared values; a map only on a rejection).
             let sent = credential_headers(req.headers());
             // Every secret the request carries, for its answer, its errors
             // and the trace lines.
@@ -740,6 +748,7 @@ impl Pipeline {
                         record_elapsed(span, started);
                         return Err(e.into());
                     }
+                    let sent = credential_map(sent);
                     if op.multipart.is_some() {
                         // The body may have been sent: not replayed; the
                         // next call logs in again.
@@ -943,16 +952,28 @@ fn bad_url(operation: &str, e: impl std::fmt::Display) -> Error {
     Error::Config(format!("{operation}: cannot build the request URL: {e}"))
 }
 
-/// The credential headers of a request, for [`AuthStrategy::invalidate`].
-fn credential_headers(h: &HeaderMap) -> HeaderMap {
+/// The credential headers [`AuthStrategy::invalidate`] is shown, in this
+/// order.
+const CREDENTIAL_HEADERS: [&str; 3] = ["authorization", "cookie", "x-auth-token"];
+
+/// The first value of each of a request's [`CREDENTIAL_HEADERS`], in one
+/// pass over its (few) headers: shared values, no map.
+fn credential_headers(h: &HeaderMap) -> [Option<HeaderValue>; 3] {
+    let mut out: [Option<HeaderValue>; 3] = Default::default();
+    for (name, v) in h {
+        if let Some(i) = CREDENTIAL_HEADERS.iter().position(|c| *c == name.as_str()) {
+            out[i].get_or_insert_with(|| v.clone());
+        }
+    }
+    out
+}
+
+/// [`credential_headers`] as the map [`AuthStrategy::invalidate`] takes.
+fn credential_map(sent: [Option<HeaderValue>; 3]) -> HeaderMap {
     let mut out = HeaderMap::new();
-    for name in [
-        http::header::AUTHORIZATION,
-        http::header::COOKIE,
-        HeaderName::from_static("x-auth-token"),
-    ] {
-        if let Some(v) = h.get(&name) {
-            out.insert(name, v.clone());
+    for (name, v) in CREDENTIAL_HEADERS.into_iter().zip(sent) {
+        if let Some(v) = v {
+            out.insert(HeaderName::from_static(name), v);
         }
     }
     out
