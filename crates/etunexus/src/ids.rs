@@ -2,59 +2,7 @@
 //! servers' ids are positive integers (`etunexus.md` §12.1); gene ids,
 //! uids and summary ids are non-empty text without control characters.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
-use tenantry_core::{Error, Result};
-
-/// A positive integer id: `0` is refused (the reference's `assert id`).
-macro_rules! int_id {
-    ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(u64);
-
-        impl $name {
-            /// Validates and wraps an id (it must be greater than 0).
-            pub fn new(value: u64) -> Result<Self> {
-                if value == 0 {
-                    return Err(Error::invalid_input(stringify!($name), "must be greater than 0"));
-                }
-                Ok($name(value))
-            }
-            /// The id as a number.
-            pub fn get(self) -> u64 {
-                self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}", self.0)
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = Error;
-            fn from_str(s: &str) -> Result<Self> {
-                let n = s.parse::<u64>().map_err(|_| {
-                    Error::invalid_input(stringify!($name), "must be a positive integer")
-                })?;
-                Self::new(n)
-            }
-        }
-
-        impl TryFrom<u64> for $name {
-            type Error = Error;
-            fn try_from(v: u64) -> Result<Self> {
-                Self::new(v)
-            }
-        }
-    };
-}
-
-int_id!(
+tenantry_core::int_id_type!(
     /// A group id.
     ///
     /// ```
@@ -66,31 +14,31 @@ int_id!(
     /// ```
     GroupId
 );
-int_id!(
+tenantry_core::int_id_type!(
     /// A user id.
     UserId
 );
-int_id!(
+tenantry_core::int_id_type!(
     /// A data source id (the EI `cId`).
     DataSourceId
 );
-int_id!(
+tenantry_core::int_id_type!(
     /// An ER logic id.
     LogicId
 );
-int_id!(
+tenantry_core::int_id_type!(
     /// An ER campaign id.
     CampaignId
 );
-int_id!(
+tenantry_core::int_id_type!(
     /// An ER user filter id.
     UserFilterId
 );
-int_id!(
+tenantry_core::int_id_type!(
     /// An EI band id.
     BandId
 );
-int_id!(
+tenantry_core::int_id_type!(
     /// An EI band category id.
     BandCategoryId
 );

@@ -3,11 +3,6 @@
 //! followed by a lower-case UUID; merchants and event streams are positive
 //! integers; user names are non-empty text; dates are `YYYY-MM-DD`.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
-use tenantry_core::{Error, Result};
-
 /// `<prefix>` followed by a lower-case dashed UUID (8-4-4-4-12 hex).
 fn prefixed_uuid(s: &str, prefix: &str) -> std::result::Result<(), String> {
     let ok = s.strip_prefix(prefix).is_some_and(|rest| {
@@ -107,54 +102,7 @@ tenantry_core::id_type!(
     }
 );
 
-/// A positive integer id (merchants, event streams): `0` is refused.
-macro_rules! int_id {
-    ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(u64);
-
-        impl $name {
-            /// Validates and wraps an id (it must be greater than 0).
-            pub fn new(value: u64) -> Result<Self> {
-                if value == 0 {
-                    return Err(Error::invalid_input(stringify!($name), "must be greater than 0"));
-                }
-                Ok($name(value))
-            }
-            /// The id as a number.
-            pub fn get(self) -> u64 {
-                self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}", self.0)
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = Error;
-            fn from_str(s: &str) -> Result<Self> {
-                let n = s.parse::<u64>().map_err(|_| {
-                    Error::invalid_input(stringify!($name), "must be a positive integer")
-                })?;
-                Self::new(n)
-            }
-        }
-
-        impl TryFrom<u64> for $name {
-            type Error = Error;
-            fn try_from(v: u64) -> Result<Self> {
-                Self::new(v)
-            }
-        }
-    };
-}
-
-int_id!(
+tenantry_core::int_id_type!(
     /// A merchant id: a positive integer.
     ///
     /// ```
@@ -167,7 +115,7 @@ int_id!(
     MerchantId
 );
 
-int_id!(
+tenantry_core::int_id_type!(
     /// An event stream id: a positive integer.
     EventStreamId
 );

@@ -1,4 +1,5 @@
-//! Typed ids: one macro makes a newtype per id kind, so a user id can never
+//! Typed ids: one macro makes a newtype per id kind (`id_type!` for text,
+//! `int_id_type!` for positive integers), so a user id can never
 //! be passed where a project id is due.
 
 /// Declares a string id newtype with `Display`, `AsRef<str>`, `FromStr`,
@@ -53,6 +54,67 @@ macro_rules! id_type {
             type Err = $crate::Error;
             fn from_str(s: &str) -> $crate::Result<Self> {
                 Self::new(s)
+            }
+        }
+    };
+}
+
+/// Declares a positive integer id newtype (`u64`, `0` refused) with
+/// `Display`, `FromStr`, `TryFrom<u64>`, `get` and serde (transparent).
+///
+/// ```
+/// tenantry_core::int_id_type!(
+///     /// A widget number.
+///     WidgetNo
+/// );
+/// assert_eq!(WidgetNo::new(3)?.to_string(), "3");
+/// assert!(WidgetNo::new(0).is_err());
+/// assert!("-1".parse::<WidgetNo>().is_err());
+/// assert_eq!(WidgetNo::try_from(7)?.get(), 7);
+/// # Ok::<(), tenantry_core::Error>(())
+/// ```
+#[macro_export]
+macro_rules! int_id_type {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(u64);
+
+        impl $name {
+            /// Validates and wraps an id (it must be greater than 0).
+            pub fn new(value: u64) -> $crate::Result<Self> {
+                if value == 0 {
+                    return Err($crate::Error::invalid_input(stringify!($name), "must be greater than 0"));
+                }
+                Ok($name(value))
+            }
+            /// The id as a number.
+            pub fn get(self) -> u64 {
+                self.0
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::Error;
+            fn from_str(s: &str) -> $crate::Result<Self> {
+                let n = s.parse::<u64>().map_err(|_| {
+                    $crate::Error::invalid_input(stringify!($name), "must be a positive integer")
+                })?;
+                Self::new(n)
+            }
+        }
+
+        impl ::std::convert::TryFrom<u64> for $name {
+            type Error = $crate::Error;
+            fn try_from(v: u64) -> $crate::Result<Self> {
+                Self::new(v)
             }
         }
     };

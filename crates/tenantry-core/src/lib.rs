@@ -18,7 +18,7 @@
 //! - [`endpoint`]: a base discovered from a catalog, resolved once,
 //!   single-flight, shared by clones;
 //! - [`encode`]: query strings from serde builders, Python-style JSON;
-//! - [`ids`]: `id_type!` and `string_enum!`;
+//! - [`ids`]: `id_type!`, `int_id_type!` and `string_enum!`;
 //! - [`Secret`] and [`redact`]: secrets never show in Debug, Display, logs
 //!   or errors;
 //! - [`page`]: paged and chunked listings as streams;

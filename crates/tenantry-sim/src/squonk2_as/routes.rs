@@ -1,6 +1,6 @@
 //! Routing, authentication and the answers of the AS API.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use axum::body::{Body, Bytes};
 use axum::extract::State as AxState;
@@ -66,6 +66,108 @@ fn created(id: &str) -> Answer {
 
 fn no_content() -> Answer {
     Ok((StatusCode::NO_CONTENT, Value::Null))
+}
+
+/// Stores a new record under a fresh `<kind>-<uuid>` id: that id.
+fn insert_new<T>(
+    map: &mut BTreeMap<String, T>,
+    kind: &str,
+    make: impl FnOnce(String) -> T,
+) -> String {
+    let id = new_id(kind);
+    map.insert(id.clone(), make(id.clone()));
+    id
+}
+
+/// A 409 with `text` when a name is `taken`.
+fn unused(taken: bool, text: impl FnOnce() -> String) -> Result<(), Fail> {
+    if taken {
+        Err(conflict(text()))
+    } else {
+        Ok(())
+    }
+}
+
+/// A 404 with its own text (not the `{what} {id} not found` form).
+fn missing(text: impl Into<String>) -> Fail {
+    Fail(StatusCode::NOT_FOUND, text.into())
+}
+
+/// The store limit of a kind of thing: `At most {max} {what}`.
+fn room(len: usize, max: usize, what: &str) -> Result<(), Fail> {
+    if len >= max {
+        Err(bad(format!("At most {max} {what}")))
+    } else {
+        Ok(())
+    }
+}
+
+/// Adds `user` to a member set; `false` when it already was a member
+/// (the AS answers 200 `{}` and logs nothing).
+fn add_member(members: &mut BTreeSet<String>, user: &str) -> Result<bool, Fail> {
+    if members.contains(user) {
+        return Ok(false);
+    }
+    room(members.len(), MAX_MEMBERS, "members")?;
+    members.insert(user.to_owned());
+    Ok(true)
+}
+
+/// Removes `user` from the members of `what` `id` (not its owner).
+fn remove_member(
+    members: &mut BTreeSet<String>,
+    owner: &str,
+    user: &str,
+    what: &str,
+    id: &str,
+) -> Result<(), Fail> {
+    if !members.contains(user) {
+        return Err(missing(format!(
+            "User {user} is not a member of {what} {id}"
+        )));
+    }
+    if owner == user {
+        return Err(bad(format!("User {user} owns {what} {id}")));
+    }
+    members.remove(user);
+    Ok(())
+}
+
+/// The answer to adding a member: 201 when added, 200 when it already was.
+fn member_added(added: bool) -> Answer {
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, json!({})))
+}
+
+impl ActionIds {
+    /// An action on an organisation.
+    fn org(org: impl Into<String>) -> Self {
+        Self {
+            org: Some(org.into()),
+            ..Self::default()
+        }
+    }
+
+    /// An action on a unit of an organisation.
+    fn unit(org: impl Into<String>, unit: impl Into<String>) -> Self {
+        Self {
+            unit: Some(unit.into()),
+            ..Self::org(org)
+        }
+    }
+
+    /// An action on a product of a unit.
+    fn product(unit: impl Into<String>, product: impl Into<String>) -> Self {
+        Self {
+            unit: Some(unit.into()),
+            product: Some(product.into()),
+            ..Self::default()
+        }
+    }
 }
 
 /// Connexion's own answer (an unknown path, a method the path does not
@@ -168,6 +270,15 @@ fn req_name(m: &Map<String, Value>, key: &str) -> Result<String, Fail> {
         Some(s) if s.trim().is_empty() => Err(bad(format!("'{key}' must not be empty"))),
         Some(s) => Ok(s),
     }
+}
+
+/// An optional new name: a string that is not blank.
+fn opt_name(m: &Map<String, Value>) -> Result<Option<String>, Fail> {
+    let name = opt_text(m, "name", MAX_TEXT)?;
+    if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+        return Err(bad("'name' must not be empty"));
+    }
+    Ok(name)
 }
 
 fn opt_int(m: &Map<String, Value>, key: &str) -> Result<Option<i64>, Fail> {
@@ -458,6 +569,41 @@ impl State {
                 "You are not a member of the unit of product {id}"
             ))),
         }
+    }
+
+    /// [`Self::unit_of`], to change it.
+    fn unit_mut(&mut self, id: &str, c: &Caller) -> Result<&mut Unit, Fail> {
+        self.unit_of(id, c)?;
+        self.units.get_mut(id).ok_or_else(|| not_found("Unit", id))
+    }
+
+    /// [`Self::write_org`], to change it.
+    fn org_mut(&mut self, id: &str, c: &Caller) -> Result<&mut Org, Fail> {
+        self.write_org(id, c)?;
+        self.orgs
+            .get_mut(id)
+            .ok_or_else(|| not_found("Organisation", id))
+    }
+
+    /// [`Self::product_of`], to change it.
+    fn product_mut(&mut self, id: &str, c: &Caller) -> Result<&mut Product, Fail> {
+        self.product_of(id, c)?;
+        self.products
+            .get_mut(id)
+            .ok_or_else(|| not_found("Product", id))
+    }
+
+    /// [`Self::asset_of`] for writing, to change it.
+    fn asset_mut(&mut self, id: &str, c: &Caller) -> Result<&mut Asset, Fail> {
+        self.asset_of(id, c, true)?;
+        self.assets
+            .get_mut(id)
+            .ok_or_else(|| not_found("Asset", id))
+    }
+
+    /// The caller's personal unit, or the AS's 404.
+    fn personal_of(&self, c: &Caller) -> Result<&Unit, Fail> {
+        personal(self, c).ok_or_else(|| missing("You have no personal unit"))
     }
 
     /// Whether the caller may see (`write`: change) an asset's scope.
@@ -911,33 +1057,29 @@ impl Squonk2AsSim {
         }
     }
 
+    /// An answer read from the state under its lock.
+    fn read(&self, f: impl FnOnce(&State) -> Answer) -> Answer {
+        f(&self.lock())
+    }
+
     fn dispatch(&self, name: &str, segs: &[&str], c: &Caller, r: &Req<'_>) -> Answer {
         let seg = |i: usize| segs.get(i).copied().unwrap_or("");
         match name {
             "get_event_stream" => self.get_event_stream(c, r),
             "create_event_stream" => self.create_event_stream(c, r),
             "delete_event_stream" => self.delete_event_stream(c, seg(1)),
-            "get_available_products" => {
-                let st = self.lock();
-                ok(st.products_json(c, |_| true))
-            }
-            "get_product" => {
-                let st = self.lock();
-                let p = st.product_of(seg(1), c)?;
-                ok(product_json(&st, p, c))
-            }
-            "get_products_for_unit" => {
-                let st = self.lock();
-                let u = st.unit_of(seg(2), c)?.id.clone();
-                ok(st.products_json(c, |p| p.unit_id == u))
-            }
-            "get_products_for_organisation" => {
-                let st = self.lock();
-                let o = st.read_org(seg(2), c)?.id.clone();
+            "get_available_products" => self.read(|st| ok(st.products_json(c, |_| true))),
+            "get_product" => self.read(|st| ok(product_json(st, st.product_of(seg(1), c)?, c))),
+            "get_products_for_unit" => self.read(|st| {
+                let u = &st.unit_of(seg(2), c)?.id;
+                ok(st.products_json(c, |p| p.unit_id == *u))
+            }),
+            "get_products_for_organisation" => self.read(|st| {
+                let o = &st.read_org(seg(2), c)?.id;
                 ok(st.products_json(c, |p| {
-                    st.units.get(&p.unit_id).is_some_and(|u| u.org_id == o)
+                    st.units.get(&p.unit_id).is_some_and(|u| u.org_id == *o)
                 }))
-            }
+            }),
             "get_product_types" => ok(json!({
                 "count": 2,
                 "product_types": [
@@ -953,40 +1095,23 @@ impl Squonk2AsSim {
             "alter_product" => self.alter_product(c, seg(1), r),
             "delete_product" => self.delete_product(c, seg(1)),
             "get_units" => self.get_units(c, r),
-            "get_unit" => {
-                let st = self.lock();
-                ok(unit_json(st.unit_of(seg(1), c)?, c))
-            }
+            "get_unit" => self.read(|st| ok(unit_json(st.unit_of(seg(1), c)?, c))),
             "alter_unit" => self.alter_unit(c, seg(1), r),
             "delete_unit" => self.delete_unit(c, seg(1)),
-            "get_unit_users" => {
-                let st = self.lock();
-                let u = st.unit_of(seg(1), c)?;
-                ok(users_json(&u.members))
-            }
+            "get_unit_users" => self.read(|st| ok(users_json(&st.unit_of(seg(1), c)?.members))),
             "add_user_to_unit" => self.add_user_to_unit(c, seg(1), seg(3)),
             "remove_user_from_unit" => self.remove_user_from_unit(c, seg(1), seg(3)),
-            "get_personal_unit" => {
-                let st = self.lock();
-                let u = personal(&st, c).ok_or_else(|| {
-                    Fail(StatusCode::NOT_FOUND, "You have no personal unit".into())
-                })?;
-                ok(unit_json(u, c))
-            }
+            "get_personal_unit" => self.read(|st| ok(unit_json(st.personal_of(c)?, c))),
             "create_personal_unit" => self.create_personal_unit(c, r),
             "delete_personal_unit" => self.delete_personal_unit(c),
             "get_organisations" => self.get_organisations(c, r),
             "create_organisation" => self.create_organisation(c, r),
-            "get_organisation" => {
-                let st = self.lock();
-                ok(org_json(st.read_org(seg(1), c)?, c))
-            }
+            "get_organisation" => self.read(|st| ok(org_json(st.read_org(seg(1), c)?, c))),
             "alter_organisation" => self.alter_organisation(c, seg(1), r),
             "delete_organisation" => self.delete_organisation(c, seg(1)),
             "get_organisation_units" => self.get_organisation_units(c, seg(1)),
             "create_unit" => self.create_unit(c, seg(1), r),
-            "get_organisation_users" => {
-                let st = self.lock();
+            "get_organisation_users" => self.read(|st| {
                 let o = st.read_org(seg(1), c)?;
                 if !is_org_member(o, c) {
                     return Err(forbidden(format!(
@@ -995,12 +1120,11 @@ impl Squonk2AsSim {
                     )));
                 }
                 ok(users_json(&o.members))
-            }
+            }),
             "add_user_to_organisation" => self.add_user_to_org(c, seg(1), seg(3)),
             "remove_user_from_organisation" => self.remove_user_from_org(c, seg(1), seg(3)),
             "get_default_organisation" => {
-                let st = self.lock();
-                ok(org_json(st.org_of(DEFAULT_ORG_ID)?, c))
+                self.read(|st| ok(org_json(st.org_of(DEFAULT_ORG_ID)?, c)))
             }
             "get_charges"
             | "get_organisation_charges"
@@ -1008,10 +1132,7 @@ impl Squonk2AsSim {
             | "get_product_charges" => self.charges(name, c, seg(2), r),
             "get_available_assets" => self.get_assets(c, r),
             "create_asset" => self.create_asset(c, r),
-            "get_asset" => {
-                let st = self.lock();
-                ok(asset_json(st.asset_of(seg(1), c, false)?))
-            }
+            "get_asset" => self.read(|st| ok(asset_json(st.asset_of(seg(1), c, false)?))),
             "alter_asset" => self.alter_asset(c, seg(1), r),
             "delete_asset" => self.delete_asset(c, seg(1)),
             "attach_asset" | "detach_asset" => {
@@ -1020,20 +1141,18 @@ impl Squonk2AsSim {
             "enable_asset" | "disable_asset" => {
                 self.enable_asset(c, seg(1), name == "enable_asset")
             }
-            "get_merchants" => {
-                let st = self.lock();
+            "get_merchants" => self.read(|st| {
                 let ms: Vec<Value> = st.merchants.values().map(merchant_json).collect();
                 ok(json!({"count": ms.len(), "merchants": ms}))
-            }
-            "get_merchant" => {
-                let st = self.lock();
+            }),
+            "get_merchant" => self.read(|st| {
                 let m = seg(1)
                     .parse::<u64>()
                     .ok()
                     .and_then(|id| st.merchants.get(&id))
                     .ok_or_else(|| not_found("Merchant", seg(1)))?;
                 ok(merchant_json(m))
-            }
+            }),
             "get_account" => {
                 let mut roles = vec!["user"];
                 if c.admin {
@@ -1062,7 +1181,7 @@ impl Squonk2AsSim {
             .streams
             .values()
             .find(|s| s.owner == c.name)
-            .ok_or_else(|| Fail(StatusCode::NOT_FOUND, "You have no event stream".into()))?;
+            .ok_or_else(|| missing("You have no event stream"))?;
         ok(stream_json(s, &r.origin))
     }
 
@@ -1079,9 +1198,7 @@ impl Squonk2AsSim {
         if st.streams.values().any(|s| s.owner == c.name) {
             return Err(conflict("You already have an event stream"));
         }
-        if st.streams.len() >= MAX_EVENT_STREAMS {
-            return Err(bad(format!("At most {MAX_EVENT_STREAMS} event streams")));
-        }
+        room(st.streams.len(), MAX_EVENT_STREAMS, "event streams")?;
         let id = st.next_stream;
         st.next_stream = st.next_stream.saturating_add(1);
         let s = EventStream {
@@ -1124,41 +1241,30 @@ impl Squonk2AsSim {
         let u = st.unit_of(unit, c)?;
         let (unit_id, org_id) = (u.id.clone(), u.org_id.clone());
         check_product_type(&product_type, flavour.as_deref())?;
-        if st
-            .products
-            .values()
-            .any(|p| p.unit_id == unit_id && p.name == name)
-        {
-            return Err(conflict(format!(
-                "A product named '{name}' already exists in unit {unit_id}"
-            )));
-        }
-        if st.products.len() >= MAX_PRODUCTS {
-            return Err(bad(format!("At most {MAX_PRODUCTS} products")));
-        }
-        let id = new_id("product");
-        st.products.insert(
-            id.clone(),
-            Product {
-                id: id.clone(),
-                unit_id: unit_id.clone(),
-                name,
-                product_type,
-                flavour,
-                allowance,
-                limit,
-                created: now_text(),
-                used: 0.0,
-            },
-        );
+        unused(
+            st.products
+                .values()
+                .any(|p| p.unit_id == unit_id && p.name == name),
+            || format!("A product named '{name}' already exists in unit {unit_id}"),
+        )?;
+        room(st.products.len(), MAX_PRODUCTS, "products")?;
+        let id = insert_new(&mut st.products, "product", |id| Product {
+            id,
+            unit_id: unit_id.clone(),
+            name,
+            product_type,
+            flavour,
+            allowance,
+            limit,
+            created: now_text(),
+            used: 0.0,
+        });
         st.record(
             &c.name,
             "CREATE_PRODUCT",
             ActionIds {
                 org: Some(org_id),
-                unit: Some(unit_id),
-                product: Some(id.clone()),
-                merchant: None,
+                ..ActionIds::product(unit_id, id.clone())
             },
         );
         created(&id)
@@ -1166,18 +1272,11 @@ impl Squonk2AsSim {
 
     fn alter_product(&self, c: &Caller, id: &str, r: &Req<'_>) -> Answer {
         let m = r.object()?;
-        let name = opt_text(&m, "name", MAX_TEXT)?;
-        if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
-            return Err(bad("'name' must not be empty"));
-        }
+        let name = opt_name(&m)?;
         let allowance = coins(&m, "allowance")?;
         let limit = coins(&m, "limit")?;
         let mut st = self.lock();
-        st.product_of(id, c)?;
-        let p = st
-            .products
-            .get_mut(id)
-            .ok_or_else(|| not_found("Product", id))?;
+        let p = st.product_mut(id, c)?;
         if let Some(n) = name {
             p.name = n;
         }
@@ -1188,15 +1287,7 @@ impl Squonk2AsSim {
             p.limit = l;
         }
         let unit = p.unit_id.clone();
-        st.record(
-            &c.name,
-            "ALTER_PRODUCT",
-            ActionIds {
-                unit: Some(unit),
-                product: Some(id.to_owned()),
-                ..ActionIds::default()
-            },
-        );
+        st.record(&c.name, "ALTER_PRODUCT", ActionIds::product(unit, id));
         let p = st
             .products
             .get(id)
@@ -1211,15 +1302,7 @@ impl Squonk2AsSim {
         st.charges.retain(|ch| ch.product_id != id);
         st.assets
             .retain(|_, a| !(a.scope == "PRODUCT" && a.scope_id == id));
-        st.record(
-            &c.name,
-            "DELETE_PRODUCT",
-            ActionIds {
-                unit: Some(unit),
-                product: Some(id.to_owned()),
-                ..ActionIds::default()
-            },
-        );
+        st.record(&c.name, "DELETE_PRODUCT", ActionIds::product(unit, id));
         no_content()
     }
 
@@ -1278,51 +1361,31 @@ impl Squonk2AsSim {
                 "DEFAULT_PRIVATE".to_owned()
             },
         );
-        if st
-            .units
-            .values()
-            .any(|u| u.org_id == org_id && u.name == name)
-        {
-            return Err(conflict(format!(
-                "A unit named '{name}' already exists in organisation {org_id}"
-            )));
-        }
-        if st.units.len() >= MAX_UNITS {
-            return Err(bad(format!("At most {MAX_UNITS} units")));
-        }
-        let id = new_id("unit");
-        st.units.insert(
-            id.clone(),
-            Unit {
-                id: id.clone(),
-                org_id: org_id.clone(),
-                name,
-                owner: c.name.clone(),
-                billing_day: day,
-                privacy,
-                personal: false,
-                created: now_text(),
-                members: [c.name.clone()].into_iter().collect(),
-            },
-        );
-        st.record(
-            &c.name,
-            "CREATE_UNIT",
-            ActionIds {
-                org: Some(org_id),
-                unit: Some(id.clone()),
-                ..ActionIds::default()
-            },
-        );
+        unused(
+            st.units
+                .values()
+                .any(|u| u.org_id == org_id && u.name == name),
+            || format!("A unit named '{name}' already exists in organisation {org_id}"),
+        )?;
+        room(st.units.len(), MAX_UNITS, "units")?;
+        let id = insert_new(&mut st.units, "unit", |id| Unit {
+            id,
+            org_id: org_id.clone(),
+            name,
+            owner: c.name.clone(),
+            billing_day: day,
+            privacy,
+            personal: false,
+            created: now_text(),
+            members: [c.name.clone()].into_iter().collect(),
+        });
+        st.record(&c.name, "CREATE_UNIT", ActionIds::unit(org_id, id.clone()));
         created(&id)
     }
 
     fn alter_unit(&self, c: &Caller, id: &str, r: &Req<'_>) -> Answer {
         let m = r.object()?;
-        let name = opt_text(&m, "name", MAX_TEXT)?;
-        if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
-            return Err(bad("'name' must not be empty"));
-        }
+        let name = opt_name(&m)?;
         let privacy = privacy(&m)?;
         let mut st = self.lock();
         let u = st.unit_of(id, c)?;
@@ -1347,15 +1410,7 @@ impl Squonk2AsSim {
             u.privacy = p;
         }
         let org = u.org_id.clone();
-        st.record(
-            &c.name,
-            "ALTER_UNIT",
-            ActionIds {
-                org: Some(org),
-                unit: Some(id.to_owned()),
-                ..ActionIds::default()
-            },
-        );
+        st.record(&c.name, "ALTER_UNIT", ActionIds::unit(org, id));
         let u = st.units.get(id).ok_or_else(|| not_found("Unit", id))?;
         ok(unit_json(u, c))
     }
@@ -1364,57 +1419,26 @@ impl Squonk2AsSim {
         let mut st = self.lock();
         let org = st.unit_of(id, c)?.org_id.clone();
         remove_unit(&mut st, id)?;
-        st.record(
-            &c.name,
-            "DELETE_UNIT",
-            ActionIds {
-                org: Some(org),
-                unit: Some(id.to_owned()),
-                ..ActionIds::default()
-            },
-        );
+        st.record(&c.name, "DELETE_UNIT", ActionIds::unit(org, id));
         no_content()
     }
 
     fn add_user_to_unit(&self, c: &Caller, id: &str, user: &str) -> Answer {
         username(user)?;
         let mut st = self.lock();
-        st.unit_of(id, c)?;
-        let u = st.units.get_mut(id).ok_or_else(|| not_found("Unit", id))?;
-        if u.members.contains(user) {
-            return ok(json!({}));
+        let u = st.unit_mut(id, c)?;
+        if !add_member(&mut u.members, user)? {
+            return member_added(false);
         }
-        if u.members.len() >= MAX_MEMBERS {
-            return Err(bad(format!("At most {MAX_MEMBERS} members")));
-        }
-        u.members.insert(user.to_owned());
         let org = u.org_id.clone();
-        st.record(
-            &c.name,
-            "ADD_UNIT_USER",
-            ActionIds {
-                org: Some(org),
-                unit: Some(id.to_owned()),
-                ..ActionIds::default()
-            },
-        );
-        Ok((StatusCode::CREATED, json!({})))
+        st.record(&c.name, "ADD_UNIT_USER", ActionIds::unit(org, id));
+        member_added(true)
     }
 
     fn remove_user_from_unit(&self, c: &Caller, id: &str, user: &str) -> Answer {
         let mut st = self.lock();
-        st.unit_of(id, c)?;
-        let u = st.units.get_mut(id).ok_or_else(|| not_found("Unit", id))?;
-        if !u.members.contains(user) {
-            return Err(Fail(
-                StatusCode::NOT_FOUND,
-                format!("User {user} is not a member of unit {id}"),
-            ));
-        }
-        if u.owner == user {
-            return Err(bad(format!("User {user} owns unit {id}")));
-        }
-        u.members.remove(user);
+        let u = st.unit_mut(id, c)?;
+        remove_member(&mut u.members, &u.owner, user, "unit", id)?;
         st.record(
             &c.name,
             "REMOVE_UNIT_USER",
@@ -1433,50 +1457,34 @@ impl Squonk2AsSim {
         if personal(&st, c).is_some() {
             return Err(conflict("You already have a personal unit"));
         }
-        if st.units.len() >= MAX_UNITS {
-            return Err(bad(format!("At most {MAX_UNITS} units")));
-        }
-        let id = new_id("unit");
-        st.units.insert(
-            id.clone(),
-            Unit {
-                id: id.clone(),
-                org_id: DEFAULT_ORG_ID.into(),
-                name: c.name.clone(),
-                owner: c.name.clone(),
-                billing_day: day,
-                privacy: "ALWAYS_PRIVATE".into(),
-                personal: true,
-                created: now_text(),
-                members: [c.name.clone()].into_iter().collect(),
-            },
-        );
+        room(st.units.len(), MAX_UNITS, "units")?;
+        let id = insert_new(&mut st.units, "unit", |id| Unit {
+            id,
+            org_id: DEFAULT_ORG_ID.into(),
+            name: c.name.clone(),
+            owner: c.name.clone(),
+            billing_day: day,
+            privacy: "ALWAYS_PRIVATE".into(),
+            personal: true,
+            created: now_text(),
+            members: [c.name.clone()].into_iter().collect(),
+        });
         st.record(
             &c.name,
             "CREATE_PERSONAL_UNIT",
-            ActionIds {
-                org: Some(DEFAULT_ORG_ID.into()),
-                unit: Some(id.clone()),
-                ..ActionIds::default()
-            },
+            ActionIds::unit(DEFAULT_ORG_ID, id.clone()),
         );
         created(&id)
     }
 
     fn delete_personal_unit(&self, c: &Caller) -> Answer {
         let mut st = self.lock();
-        let id = personal(&st, c)
-            .map(|u| u.id.clone())
-            .ok_or_else(|| Fail(StatusCode::NOT_FOUND, "You have no personal unit".into()))?;
+        let id = st.personal_of(c)?.id.clone();
         remove_unit(&mut st, &id)?;
         st.record(
             &c.name,
             "DELETE_PERSONAL_UNIT",
-            ActionIds {
-                org: Some(DEFAULT_ORG_ID.into()),
-                unit: Some(id),
-                ..ActionIds::default()
-            },
+            ActionIds::unit(DEFAULT_ORG_ID, id),
         );
         no_content()
     }
@@ -1508,38 +1516,22 @@ impl Squonk2AsSim {
                 "An organisation named '{name}' already exists"
             )));
         }
-        if st.orgs.len() >= MAX_ORGANISATIONS {
-            return Err(bad(format!("At most {MAX_ORGANISATIONS} organisations")));
-        }
-        let id = new_id("org");
-        st.orgs.insert(
-            id.clone(),
-            Org {
-                id: id.clone(),
-                name,
-                owner: owner.clone(),
-                privacy: "DEFAULT_PRIVATE".into(),
-                created: now_text(),
-                members: [owner].into_iter().collect(),
-            },
-        );
-        st.record(
-            &c.name,
-            "CREATE_ORGANISATION",
-            ActionIds {
-                org: Some(id.clone()),
-                ..ActionIds::default()
-            },
-        );
+        room(st.orgs.len(), MAX_ORGANISATIONS, "organisations")?;
+        let id = insert_new(&mut st.orgs, "org", |id| Org {
+            id,
+            name,
+            owner: owner.clone(),
+            privacy: "DEFAULT_PRIVATE".into(),
+            created: now_text(),
+            members: [owner].into_iter().collect(),
+        });
+        st.record(&c.name, "CREATE_ORGANISATION", ActionIds::org(id.clone()));
         created(&id)
     }
 
     fn alter_organisation(&self, c: &Caller, id: &str, r: &Req<'_>) -> Answer {
         let m = r.object()?;
-        let name = opt_text(&m, "name", MAX_TEXT)?;
-        if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
-            return Err(bad("'name' must not be empty"));
-        }
+        let name = opt_name(&m)?;
         let privacy = privacy(&m)?;
         let mut st = self.lock();
         st.write_org(id, c)?;
@@ -1560,14 +1552,7 @@ impl Squonk2AsSim {
         if let Some(p) = privacy {
             o.privacy = p;
         }
-        st.record(
-            &c.name,
-            "ALTER_ORGANISATION",
-            ActionIds {
-                org: Some(id.to_owned()),
-                ..ActionIds::default()
-            },
-        );
+        st.record(&c.name, "ALTER_ORGANISATION", ActionIds::org(id));
         ok(org_json(st.org_of(id)?, c))
     }
 
@@ -1584,68 +1569,26 @@ impl Squonk2AsSim {
         st.orgs.remove(id);
         st.assets
             .retain(|_, a| !(a.scope == "ORGANISATION" && a.scope_id == id));
-        st.record(
-            &c.name,
-            "DELETE_ORGANISATION",
-            ActionIds {
-                org: Some(id.to_owned()),
-                ..ActionIds::default()
-            },
-        );
+        st.record(&c.name, "DELETE_ORGANISATION", ActionIds::org(id));
         no_content()
     }
 
     fn add_user_to_org(&self, c: &Caller, id: &str, user: &str) -> Answer {
         username(user)?;
         let mut st = self.lock();
-        st.write_org(id, c)?;
-        let o = st
-            .orgs
-            .get_mut(id)
-            .ok_or_else(|| not_found("Organisation", id))?;
-        if o.members.contains(user) {
-            return ok(json!({}));
+        let o = st.org_mut(id, c)?;
+        if !add_member(&mut o.members, user)? {
+            return member_added(false);
         }
-        if o.members.len() >= MAX_MEMBERS {
-            return Err(bad(format!("At most {MAX_MEMBERS} members")));
-        }
-        o.members.insert(user.to_owned());
-        st.record(
-            &c.name,
-            "ADD_ORGANISATION_USER",
-            ActionIds {
-                org: Some(id.to_owned()),
-                ..ActionIds::default()
-            },
-        );
-        Ok((StatusCode::CREATED, json!({})))
+        st.record(&c.name, "ADD_ORGANISATION_USER", ActionIds::org(id));
+        member_added(true)
     }
 
     fn remove_user_from_org(&self, c: &Caller, id: &str, user: &str) -> Answer {
         let mut st = self.lock();
-        st.write_org(id, c)?;
-        let o = st
-            .orgs
-            .get_mut(id)
-            .ok_or_else(|| not_found("Organisation", id))?;
-        if !o.members.contains(user) {
-            return Err(Fail(
-                StatusCode::NOT_FOUND,
-                format!("User {user} is not a member of organisation {id}"),
-            ));
-        }
-        if o.owner == user {
-            return Err(bad(format!("User {user} owns organisation {id}")));
-        }
-        o.members.remove(user);
-        st.record(
-            &c.name,
-            "REMOVE_ORGANISATION_USER",
-            ActionIds {
-                org: Some(id.to_owned()),
-                ..ActionIds::default()
-            },
-        );
+        let o = st.org_mut(id, c)?;
+        remove_member(&mut o.members, &o.owner, user, "organisation", id)?;
+        st.record(&c.name, "REMOVE_ORGANISATION_USER", ActionIds::org(id));
         no_content()
     }
 
@@ -1767,36 +1710,27 @@ impl Squonk2AsSim {
             content(r)?.ok_or_else(|| bad("Provide one of content_string and content_file"))?;
         let mut st = self.lock();
         st.scope_access(&scope, &scope_id, c, true)?;
-        if st
-            .assets
-            .values()
-            .any(|a| a.name == name && a.scope == scope && a.scope_id == scope_id)
-        {
-            return Err(conflict(format!(
-                "An asset named '{name}' already exists in that scope"
-            )));
-        }
-        if st.assets.len() >= MAX_ASSETS {
-            return Err(bad(format!("At most {MAX_ASSETS} assets")));
-        }
-        let id = new_id("asset");
-        st.assets.insert(
-            id.clone(),
-            Asset {
-                id: id.clone(),
-                name,
-                scope,
-                scope_id,
-                secret,
-                disabled: false,
-                description,
-                content,
-                filename,
-                creator: c.name.clone(),
-                created: now_text(),
-                merchants: BTreeSet::new(),
-            },
-        );
+        unused(
+            st.assets
+                .values()
+                .any(|a| a.name == name && a.scope == scope && a.scope_id == scope_id),
+            || format!("An asset named '{name}' already exists in that scope"),
+        )?;
+        room(st.assets.len(), MAX_ASSETS, "assets")?;
+        let id = insert_new(&mut st.assets, "asset", |id| Asset {
+            id,
+            name,
+            scope,
+            scope_id,
+            secret,
+            disabled: false,
+            description,
+            content,
+            filename,
+            creator: c.name.clone(),
+            created: now_text(),
+            merchants: BTreeSet::new(),
+        });
         st.record(&c.name, "CREATE_ASSET", ActionIds::default());
         created(&id)
     }
@@ -1811,11 +1745,7 @@ impl Squonk2AsSim {
         }
         let new_content = content(r)?;
         let mut st = self.lock();
-        st.asset_of(id, c, true)?;
-        let a = st
-            .assets
-            .get_mut(id)
-            .ok_or_else(|| not_found("Asset", id))?;
+        let a = st.asset_mut(id, c)?;
         if let Some(d) = description {
             a.description = d;
         }
@@ -1882,11 +1812,7 @@ impl Squonk2AsSim {
 
     fn enable_asset(&self, c: &Caller, id: &str, enable: bool) -> Answer {
         let mut st = self.lock();
-        st.asset_of(id, c, true)?;
-        let a = st
-            .assets
-            .get_mut(id)
-            .ok_or_else(|| not_found("Asset", id))?;
+        let a = st.asset_mut(id, c)?;
         a.disabled = !enable;
         st.record(
             &c.name,
