@@ -8,7 +8,7 @@
 //! | [`astakos`] | `astakos-client` | Synnefo Astakos (`X-Auth-Token`) |
 //! | [`ecl`] | `ecl` | NTT Enterprise Cloud 2.0 SSS v1 (Keystone v3) |
 //! | [`squonk2`] | `squonk2` | Squonk2 Account Server (Keycloak bearer) |
-//! | [`etunexus`] | `etunexus` | Etu Nexus EMC v2, ER v3, EI v3 (CAS SSO) |
+//! | [`etunexus`] | `etunexus` | Etu Nexus: EMC v2, ER v3, EI v3 (CAS SSO) |
 //!
 //! [`core`] is the shared transport, auth,
 //! retry and error layer; its auth strategies already cover all four.
