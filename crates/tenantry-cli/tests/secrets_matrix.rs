@@ -451,6 +451,10 @@ fn cases() -> Vec<Case> {
 async fn run_cases(n: usize, cases: Vec<Case>) -> usize {
     let w = world(n).await;
     let mut done = 0;
+    let etu_cases = cases
+        .iter()
+        .filter(|c| c.command.starts_with("etu "))
+        .count();
     for case in cases {
         let (label, args, rust_log) = VERBOSITY[case.verbosity];
         let name = format!(
@@ -499,6 +503,18 @@ async fn run_cases(n: usize, cases: Vec<Case>) -> usize {
             );
         }
         done += 1;
+    }
+    // The etu cases' CAS secrets were all issued and sent (so `issued`
+    // planted them): a TGT in a path, a service ticket in a query, a
+    // session cookie.
+    if etu_cases > 0 {
+        let seen = w.servers[5].journal().entries();
+        let tgt = seen.iter().any(|e| e.path.starts_with("/cas/v1/tickets/"));
+        let st = seen
+            .iter()
+            .any(|e| e.query_pairs().iter().any(|(k, _)| k == "ticket"));
+        let cookie = seen.iter().any(|e| e.header("cookie").is_some());
+        assert!(tgt && st && cookie, "TGT {tgt}, ST {st}, cookie {cookie}");
     }
     done
 }
