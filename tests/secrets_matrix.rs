@@ -10,7 +10,15 @@
 //! login), the access token (a call after a login; a prior token reused
 //! with no login), through core's provider and through the Squonk2 client
 //! (whose asset create also carries a content string, a secret, in a
-//! streamed multipart body). Each target is driven through every answer
+//! streamed multipart body). Etu Nexus's four CAS secrets each have a
+//! target through the `etunexus` client (an EMC2 call against the Etu
+//! Nexus simulator over TLS, the echo at one step of the CAS flow): the
+//! password (the TGT request), the ticket-granting ticket (the
+//! service-ticket request's path), the service ticket (its presentation to
+//! `shiro-cas`), the session cookie (the EMC2 call), and a new user's
+//! password in a create body; the tickets and cookies the simulator issued
+//! are read from its journal and planted for the case.
+//! Each target is driven through every answer
 //! ([`ANSWERS`]: success, 401, 404, 500) and every echo shape ([`SHAPES`]:
 //! raw, nested JSON, HTML, JSON and text over the excerpt size, base64).
 //! The echo carries everything the request carried, so every planted
@@ -36,10 +44,16 @@ use tenantry::core::auth::header::HeaderToken;
 use tenantry::core::auth::keystone::KeystoneAuth;
 use tenantry::core::auth::AuthStrategy;
 use tenantry::core::http::Method;
+use tenantry::core::TransportConfig;
 use tenantry::core::{HttpTransport, Operation, Pipeline, ReqwestTransport, RetryConfig, Secret};
 use tenantry::ecl::EclSssClient;
+use tenantry::etunexus::models::emc::User;
+use tenantry::etunexus::{Cas, Emc2, GroupId};
 use tenantry_sim::ecl_sss::{SEED_OWNER_ID, SEED_TENANT_ID};
-use tenantry_sim::{AstakosSim, CasSim, EclSssSim, KeycloakSim, KeystoneSim, SimServer};
+use tenantry_sim::{
+    AstakosSim, CasSim, EclSssSim, EtunexusSim, KeycloakSim, KeystoneSim, SimControl, SimOptions,
+    SimServer, SimTls,
+};
 use tenantry_tests::secrets::{assert_clean, Echo, EchoRule, Planted, SHAPES};
 
 /// Success, refused (a renewable strategy logs in again once, then
@@ -75,6 +89,14 @@ const TARGETS: &[(&str, &str)] = &[
     ("squonk2", "account"),
     ("squonk2", "prior_account"),
     ("squonk2", "create_asset"),
+    // Etu Nexus through its client (Emc2 over TLS): the echo at each CAS
+    // step (the password, the TGT, the service ticket), on an EMC2 call
+    // (the session cookie) and on a user create (a password in the body).
+    ("etunexus", "cas_login"),
+    ("etunexus", "service_ticket"),
+    ("etunexus", "ticket_validation"),
+    ("etunexus", "groups"),
+    ("etunexus", "create_user"),
 ];
 
 /// The six leaks of #12 and the matrix cases that show each fixed.
@@ -171,6 +193,9 @@ const ECL_SECRET: &str = "ecl-api-Secret+10/x";
 const ECL_USER_PW: &str = "ecl-new-user-Password11";
 const KC_REFRESH: &str = "kc-refresh-Token12/x+";
 const SQ_CONTENT: &str = "asset-content-Secret13";
+const ETU_USER: &str = "planted-etu";
+const ETU_PW: &str = "etu-cas-pw/Planted+15&x";
+const ETU_NEW_PW: &str = "etu-new-user-Password16";
 
 /// A prior access token: a JWT whose `exp` (2100-01-01) leaves it usable,
 /// so it is sent as it is, with no login.
@@ -193,6 +218,15 @@ struct World {
     astakos_url: String,
     ecl_url: String,
     echo_url: String,
+    /// The Etu Nexus simulator (TLS): `host:port`, the workshop group id,
+    /// a transport trusting its certificate, its journal.
+    etu_host: String,
+    etu_gid: GroupId,
+    etu_transport: Arc<dyn HttpTransport>,
+    etu_journal: tenantry_sim::Journal,
+    /// How many TGTs, service tickets and session cookies the Etu Nexus
+    /// cases planted (each kind must be seen).
+    etu_seen: Mutex<[usize; 3]>,
     transport: Arc<dyn HttpTransport>,
     keystone: KeystoneAuth,
     keycloak: KeycloakProvider,
@@ -229,6 +263,26 @@ async fn world() -> World {
     ecl.keystone()
         .add_user(SEED_OWNER_ID, ECL_KEY, ECL_SECRET, "default");
     let echo_srv = SimServer::start(echo.router()).await.unwrap();
+    // Etu Nexus behind the echo, over TLS (the client speaks HTTPS only),
+    // with a planted group administrator of `workshop`.
+    let etu = EtunexusSim::seeded();
+    etu.load_seed(&serde_json::json!({"users": [{
+        "group": "workshop", "username": ETU_USER, "password": ETU_PW,
+        "roles": [{"roleName": "ADMIN", "appId": "ETU-SHIELD"}],
+    }]}))
+    .unwrap();
+    let etu_srv = SimServer::start_with(
+        echo.wrap(etu.router()),
+        SimOptions::new().tls(SimTls::self_signed().unwrap()),
+    )
+    .await
+    .unwrap();
+    let etu_transport: Arc<dyn HttpTransport> = Arc::new(
+        ReqwestTransport::new(
+            TransportConfig::default().add_root_certificate_pem(etu_srv.tls_cert_pem().unwrap()),
+        )
+        .unwrap(),
+    );
     let transport: Arc<dyn HttpTransport> = Arc::new(ReqwestTransport::with_defaults().unwrap());
 
     let mut planted = Planted::default();
@@ -243,6 +297,8 @@ async fn world() -> World {
         ("Keycloak refresh token", KC_REFRESH),
         ("Keycloak prior token", &kc_prior()),
         ("Squonk2 asset content string", SQ_CONTENT),
+        ("Etu Nexus CAS password", ETU_PW),
+        ("Etu Nexus new user's password (create body)", ETU_NEW_PW),
         ("Astakos token", ASTAKOS_TOKEN),
         ("validated token (argument)", VALIDATED),
         ("OAuth2 client secret", OAUTH_SECRET),
@@ -278,12 +334,29 @@ async fn world() -> World {
         astakos_url: astakos_srv.base_url(),
         ecl_url: ecl_srv.base_url(),
         echo_url: echo_srv.base_url(),
+        etu_host: etu_srv
+            .base_url()
+            .trim_start_matches("https://")
+            .trim_end_matches('/')
+            .to_owned(),
+        etu_gid: GroupId::new(etu.group_id("workshop").unwrap() as u64).unwrap(),
+        etu_transport,
+        etu_journal: etu_srv.journal(),
+        etu_seen: Mutex::new([0; 3]),
         transport,
         keystone,
         keycloak,
         planted,
         issued: Mutex::new(Vec::new()),
-        _servers: vec![cas_srv, ks_srv, kc_srv, astakos_srv, ecl_srv, echo_srv],
+        _servers: vec![
+            cas_srv,
+            ks_srv,
+            kc_srv,
+            astakos_srv,
+            ecl_srv,
+            echo_srv,
+            etu_srv,
+        ],
     }
 }
 
@@ -345,6 +418,11 @@ fn rule(row: &str, target: &str) -> (Option<&'static str>, &'static str) {
         ("ecl", "create_user") => (Some("POST"), "/api/v1.0/users"),
         ("keycloak", "refresh_login") | ("squonk2", "login") => (Some("POST"), "/realms/"),
         ("keycloak", "prior_call") | ("squonk2", _) => (None, "/api"),
+        ("etunexus", "cas_login") => (Some("POST"), "/cas/v1/tickets"),
+        ("etunexus", "service_ticket") => (Some("POST"), "/cas/v1/tickets/"),
+        ("etunexus", "ticket_validation") => (Some("GET"), "/shiro-cas"),
+        ("etunexus", "groups") => (Some("GET"), "/commsrv/v1/group"),
+        ("etunexus", "create_user") => (Some("POST"), "/commsrv/v1/group/"),
         other => panic!("no rule for {other:?}"),
     }
 }
@@ -564,6 +642,57 @@ async fn run_target(w: &World, row: &str, target: &str) -> String {
             }
             out
         }
+        ("etunexus", op) => {
+            let cas = Cas::builder("workshop", ETU_USER, Secret::new(ETU_PW))
+                .host(&w.etu_host)
+                .app_host(&w.etu_host)
+                .transport(w.etu_transport.clone())
+                .retry(no_retry())
+                .build()
+                .unwrap();
+            let emc = Emc2::new(&cas).unwrap();
+            let mut out = format!("{cas:?}\n{emc:?}\n");
+            out += &match op {
+                "create_user" => {
+                    let u = User::new("planted-new", "Planted New", Secret::new(ETU_NEW_PW));
+                    let shown = format!("{u:?}\n");
+                    shown + &outcome(emc.users().create(&w.etu_gid, &u).await)
+                }
+                "cas_login" | "service_ticket" | "ticket_validation" | "groups" => {
+                    outcome(emc.groups().list().await)
+                }
+                other => panic!("no etunexus target {other}"),
+            };
+            out += &format!("{cas:?}\n{emc:?}\n");
+            // Every ticket and cookie the simulator issued (as the client
+            // sent them back: the TGT in a path, the service ticket in a
+            // query, the session cookie in a header): planted for the case.
+            let mut issued = w.issued.lock().unwrap();
+            let mut seen = w.etu_seen.lock().unwrap();
+            for e in w.etu_journal.entries() {
+                if let Some(tgt) = e.path.strip_prefix("/cas/v1/tickets/") {
+                    issued.push(tgt.to_owned());
+                    seen[0] += 1;
+                }
+                for (k, v) in e.query_pairs() {
+                    if k == "ticket" {
+                        issued.push(v);
+                        seen[1] += 1;
+                    }
+                }
+                if let Some(c) = e.header("cookie") {
+                    for v in c
+                        .split(';')
+                        .filter_map(|p| p.trim().strip_prefix("JSESSIONID="))
+                    {
+                        issued.push(v.to_owned());
+                        seen[2] += 1;
+                    }
+                }
+            }
+            w.etu_journal.clear();
+            out
+        }
         other => panic!("no target {other:?}"),
     }
 }
@@ -619,7 +748,11 @@ async fn planted_secret_matrix_library() {
         w.planted.0.len()
     );
     assert_eq!(cases, TARGETS.len() * ANSWERS.len() * SHAPES.len());
-    assert_eq!(cases, 480);
+    assert_eq!(cases, 600);
+    // The Etu Nexus rows planted each issued CAS secret (TGT, service
+    // ticket, session cookie) in some case: the echo saw each of them.
+    let seen = *w.etu_seen.lock().unwrap();
+    assert!(seen.iter().all(|&n| n > 0), "TGTs, STs, cookies: {seen:?}");
     assert_eq!(
         seen_leak_cases.len(),
         SIX_LEAKS.len(),

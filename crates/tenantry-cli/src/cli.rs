@@ -6,6 +6,7 @@ use crate::demo::DemoArgs;
 use crate::families::astakos::Astakos;
 use crate::families::auth::Auth;
 use crate::families::ecl::EclCmd;
+use crate::families::etu::EtuCmd;
 use crate::families::squonk2::Squonk2Cmd;
 use crate::families::{family, Family, NoArgs};
 use crate::output::{Format, Output};
@@ -79,6 +80,10 @@ pub enum Command {
     /// NTT Enterprise Cloud 2.0 SSS v1: every operation of the ECL client, by
     /// resource family (Keystone v3: TENANTRY_ECL_* or OS_* variables).
     Ecl(EclCmd),
+    /// Etu Nexus: every operation of the Etu Nexus client (EMC v2, ER v3,
+    /// EI v3), by application and resource family (CAS SSO:
+    /// TENANTRY_ETUNEXUS_* variables).
+    Etu(EtuCmd),
     /// Squonk2 Account Server: every operation of the Squonk2 AS client, by
     /// resource family (Keycloak bearer: TENANTRY_SQUONK2_* or SQUONK2_*
     /// variables).
@@ -104,6 +109,7 @@ impl Family for Command {
             Command::Auth(f) => f.run(ctx).await,
             Command::Astakos(f) => f.run(ctx).await,
             Command::Ecl(f) => f.run(ctx).await,
+            Command::Etu(f) => f.run(ctx).await,
             Command::Squonk2(f) => f.run(ctx).await,
             Command::Config(f) => f.run(ctx).await,
             Command::Completions(_) => Err(CliError::Failed(

@@ -171,7 +171,24 @@ pub const ENV_VARS: &[(&str, &[EnvVar])] = &[
                 "etunexus",
                 "url",
                 &[],
-                "CAS server root (the Etu Nexus host), e.g. https://nexus.example.com",
+                "CAS server root (the Etu Nexus host), e.g. https://nexus.example.com \
+                 (`tenantry etu`: default https://emc.online.etunexus.com)",
+            ),
+            var(
+                "TENANTRY_ETUNEXUS_APP_URL",
+                "etunexus",
+                "app_url",
+                &[],
+                "`tenantry etu`: the one host of EMC, ER and EI, e.g. https://nexus.example.com \
+                 (optional; default: each application's own host)",
+            ),
+            var(
+                "TENANTRY_ETUNEXUS_CA_CERT",
+                "etunexus",
+                "ca_cert",
+                &[],
+                "`tenantry etu`: a PEM file of one more root certificate to trust (optional; \
+                 verification stays on)",
             ),
             var(
                 "TENANTRY_ETUNEXUS_GROUP",

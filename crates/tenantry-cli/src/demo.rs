@@ -1,6 +1,7 @@
 //! `tenantry demo`: starts the embedded simulators in-process and walks
 //! through the three logins, an Astakos tour ([`astakos`]), an ECL SSS
-//! tour ([`ecl`]) and a Squonk2 Account Server tour ([`squonk2`]), narrating on
+//! tour ([`ecl`]), a Squonk2 Account Server tour ([`squonk2`]) and the Etu
+//! Nexus quick start over TLS ([`etu`]), narrating on
 //! stdout what the client did and what the simulators saw. Passwords,
 //! tokens, tickets and cookies are never printed: journal lines show
 //! methods, paths and form field names, with every secret value masked.
@@ -25,10 +26,12 @@ use tenantry_sim::{JournalEntry, Simulators};
 
 mod astakos;
 mod ecl;
+mod etu;
 mod squonk2;
 
 use astakos::astakos_secrets;
 use ecl::ecl_secrets;
+use etu::etunexus_secrets;
 use squonk2::squonk2_secrets;
 
 /// `tenantry demo` (no options).
@@ -93,6 +96,8 @@ fn describe(e: &JournalEntry, secrets: &[String]) -> String {
         note = "Keycloak token request";
     } else if path.ends_with("whoami") {
         note = "API call";
+    } else if let Some(n) = etu::note(e) {
+        note = n;
     } else if let Some(n) = astakos::note(e) {
         note = n;
     } else if let Some(n) = ecl::note(e) {
@@ -122,6 +127,8 @@ fn describe(e: &JournalEntry, secrets: &[String]) -> String {
         {
             line.push_str(&format!("; JSON body: user {name}, password ***"));
         } else if let Some(shown) = astakos::body(e, &body) {
+            line.push_str(&format!("; {shown}"));
+        } else if let Some(shown) = etu::body(e, &body) {
             line.push_str(&format!("; {shown}"));
         }
     }
@@ -169,10 +176,13 @@ pub async fn run(ctx: &Context, _args: DemoArgs) -> Result<Output> {
     secrets.extend(astakos_secrets(&seed));
     secrets.extend(ecl_secrets(&seed));
     secrets.extend(squonk2_secrets(&seed));
+    secrets.extend(etunexus_secrets(&seed));
+    let etu_server = etu::start(&sims).await?;
     let n = Narrator { secrets };
     n.say(
-        "tenantry demo: three logins, an Astakos quota tour, an ECL SSS tour and a Squonk2 \
-         Account Server tour against the embedded simulators (nothing leaves this machine).",
+        "tenantry demo: three logins, an Astakos quota tour, an ECL SSS tour, a Squonk2 \
+         Account Server tour and the Etu Nexus quick start against the embedded simulators \
+         (nothing leaves this machine).",
     );
     n.say(format!(
         "  CAS (Etu Nexus)     {}",
@@ -198,6 +208,7 @@ pub async fn run(ctx: &Context, _args: DemoArgs) -> Result<Output> {
         "  Squonk2 AS + Keycloak {}",
         sims.squonk2_as_server.base_url()
     ));
+    n.say(format!("  Etu Nexus + CAS (TLS) {}", etu_server.base_url()));
     n.say("Passwords, tokens, tickets and cookies are never shown: they print as ***.");
 
     let mut summary = Map::new();
@@ -207,16 +218,17 @@ pub async fn run(ctx: &Context, _args: DemoArgs) -> Result<Output> {
     astakos::tour(ctx, &sims, &seed, &n, &mut summary).await?;
     ecl::tour(ctx, &sims, &seed, &n, &mut summary).await?;
     squonk2::tour(ctx, &sims, &seed, &n, &mut summary).await?;
+    etu::tour(&sims, &etu_server, &n, &mut summary).await?;
 
     n.title("Done");
     n.say(
         "All three logins succeeded: CAS login OK, Keystone login OK, Keycloak login OK; \
-         Astakos tour OK; ECL tour OK; Squonk2 tour OK.",
+         Astakos tour OK; ECL tour OK; Squonk2 tour OK; Etu Nexus tour OK.",
     );
     n.say("");
     summary.insert(
         "result".into(),
-        json!("all three logins, the Astakos, ECL and Squonk2 tours succeeded"),
+        json!("all three logins, the Astakos, ECL, Squonk2 and Etu Nexus tours succeeded"),
     );
     Ok(Value::Object(summary).into())
 }

@@ -165,6 +165,20 @@ pub fn read_secret_line(path: &str, what: &str) -> Result<Secret> {
     Ok(remember(Secret::new(line)))
 }
 
+/// A file to upload (`flag` names it in errors), checked to be a readable
+/// regular file before anything is sent. Only the path is returned: the
+/// client streams the file while sending, so no copy is kept here.
+pub fn upload_path(path: &str, flag: &str) -> Result<std::path::PathBuf> {
+    let cannot =
+        |e: std::io::Error| CliError::Invalid(format!("{flag}: cannot read `{path}`: {e}"));
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(CliError::Invalid(format!("{flag}: `{path}` is not a file")));
+    }
+    std::fs::File::open(path).map_err(cannot)?;
+    Ok(std::path::PathBuf::from(path))
+}
+
 /// A clap value parser for `KEY=VALUE` (non-empty KEY).
 pub fn key_value(s: &str) -> std::result::Result<(String, String), String> {
     s.split_once('=')

@@ -16,6 +16,11 @@ const SEEDED_SECRETS: &[&str] = &[
     "ecl-partner-secret-0001",
     "dlister-pass",
     "bob-pass",
+    // Etu Nexus: the seeded passwords and the tour's new user's.
+    "admin-pass",
+    "workshop-user-pass",
+    "retail-admin-pass",
+    "new-workshop-user-Pass1",
 ];
 
 /// No secret, token, ticket or cookie value in `s`.
@@ -154,6 +159,58 @@ async fn demo_succeeds_and_prints_no_secret() {
     assert!(!stdout.contains("LICENCE_KEY"), "{stdout}");
     assert_eq!(summary["squonk2_tour"], "ok");
     assert_eq!(summary["squonk2_keycloak_logins"], 2);
+    // The Etu Nexus quick start over TLS: CAS and EMC2 logins, groups,
+    // users, a user added, given two roles, deleted; every step's journal
+    // shown with tickets, passwords and cookies masked.
+    assert!(stdout.contains("Etu Nexus tour OK"), "{stdout}");
+    assert!(
+        stdout.contains("Etu Nexus + CAS (TLS) https://127.0.0.1:"),
+        "{stdout}"
+    );
+    for line in [
+        "as etunexus\\admin (password not shown)",
+        "POST  /cas/v1/tickets  <- TGT request (login); form: username=etunexus\\admin, password=***",
+        "POST  /cas/v1/tickets/***  <- service-ticket request",
+        "GET   /shiro-cas?ticket=***",
+        "emc2.get_groups() -> 3 group(s): etunexus, workshop, retail; workshop is id 2",
+        "GET   /commsrv/v1/group  <- EMC2 group listing; Cookie: JSESSIONID=***",
+        "workshop_user (\"Workshop User\") has roles Operator on ETU-INSIGHT, Viewer on ETU-RECOMMENDER",
+        "POST  /commsrv/v1/group/2/user  <- EMC2 user create; JSON body: user new_workshop_user, \
+         password ***, roles []",
+        "emc2.update_user(user with two roles) -> roles Viewer on ETU-RECOMMENDER, Viewer on ETU-INSIGHT",
+        "DELETE /commsrv/v1/user/",
+        "(new_workshop_user gone: true)",
+        "1 CAS login (TGT), 1 service ticket for EMC2 (presented once)",
+    ] {
+        assert!(stdout.contains(line), "missing `{line}`:\n{stdout}");
+    }
+    assert_eq!(summary["etunexus_tour"], "ok");
+    assert_eq!(summary["etunexus_user"], "etunexus\\admin");
+    assert_eq!(summary["etunexus_groups"], 3);
+    assert_eq!(summary["etunexus_group_id"], 2);
+    assert_eq!(summary["etunexus_group_users"], 2);
+    assert!(
+        summary["etunexus_new_user_id"].as_u64().is_some(),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["etunexus_new_user_roles"],
+        serde_json::json!(["Viewer@ETU-RECOMMENDER", "Viewer@ETU-INSIGHT"])
+    );
+    assert_eq!(summary["etunexus_tgt_requests"], 1);
+    assert_eq!(summary["etunexus_service_tickets"], 1);
+    assert_eq!(summary["etunexus_requests"], 9);
+    // Every Etu Nexus seeded password, read from the simulator's seed.
+    let etu = tenantry_sim::EtunexusSim::seeded().seed_json("https://x");
+    for p in [
+        "/password",
+        "/workshop/admin/password",
+        "/workshop/user/password",
+        "/retail/admin/password",
+    ] {
+        let pw = etu.pointer(p).and_then(Value::as_str).unwrap();
+        assert!(!stdout.contains(pw) && !stderr.contains(pw), "{p} printed");
+    }
 }
 
 // `demo` is a default feature; the lean CLI has no demo.

@@ -23,6 +23,16 @@
 //! password (in its body). Answers that carry a credential the CLI did not
 //! send (a rotated API secret, a user's API secret) are checked against
 //! the simulator at every verbosity in [`ecl_answers_with_credentials`].
+//!
+//! The `tenantry etu` rows, against the Etu Nexus simulator over TLS (its
+//! certificate trusted through `TENANTRY_ETUNEXUS_CA_CERT`): `etu emc
+//! groups list` with the echo at each step of the CAS flow (the TGT
+//! request: the password; the service-ticket request: the TGT in its path;
+//! the ticket's presentation to `shiro-cas`: the service ticket) and on
+//! the EMC2 call itself (the session cookie), and `etu emc users create`
+//! (a new user's password, from stdin, in its body). Their answers include
+//! a 401 (`ETU_ANSWERS`): the client logs in again once, with a new
+//! service ticket and cookie, and then fails.
 
 mod common;
 
@@ -31,7 +41,10 @@ use std::process::Command;
 use tenantry_sim::ecl_sss::{
     SEED_OWNER_ID, SEED_OWNER_KEY, SEED_OWNER_SECRET, SEED_TENANT_ID, SEED_USER_ID,
 };
-use tenantry_sim::{AstakosSim, CasSim, EclSssSim, KeycloakSim, KeystoneSim, SimServer};
+use tenantry_sim::{
+    AstakosSim, CasSim, EclSssSim, EtunexusSim, KeycloakSim, KeystoneSim, SimControl, SimOptions,
+    SimServer, SimTls,
+};
 use tenantry_tests::secrets::{assert_clean, Echo, EchoRule, Planted, Shape, SHAPES};
 
 const ANSWERS: [u16; 3] = [200, 404, 500];
@@ -47,6 +60,11 @@ const ECL_USER_PW: &str = "cli-ecl-user-Password11";
 const SQ_REFRESH: &str = "cli-squonk2-refresh-Token12";
 const SQ_CLIENT_SECRET: &str = "cli-squonk2-client-Secret13";
 const SQ_TOKEN: &str = "cli-squonk2-access-Token14";
+const ETU_USER: &str = "cli-etu-planted";
+const ETU_PW: &str = "cli-etu-cas-pw/Planted+15&x";
+const ETU_NEW_PW: &str = "cli-etu-new-user-Password16";
+/// The `etu` rows' answers: a refused call (401) too.
+const ETU_ANSWERS: [u16; 3] = [200, 401, 500];
 
 /// The commands: `(name, echo method, echo path prefix)`.
 const COMMANDS: &[(&str, &str, &str)] = &[
@@ -83,6 +101,19 @@ const COMMANDS: &[(&str, &str, &str)] = &[
         "GET",
         "/account-server-api/user/account",
     ),
+    ("etu emc groups list (CAS login)", "POST", "/cas/v1/tickets"),
+    (
+        "etu emc groups list (service ticket)",
+        "POST",
+        "/cas/v1/tickets/",
+    ),
+    (
+        "etu emc groups list (ticket validation)",
+        "GET",
+        "/shiro-cas",
+    ),
+    ("etu emc groups list", "GET", "/commsrv/v1/group"),
+    ("etu emc users create", "POST", "/commsrv/v1/group/"),
 ];
 
 /// `(label, extra arguments, RUST_LOG)`.
@@ -102,6 +133,8 @@ struct World {
     servers: Vec<SimServer>,
     code_file: std::path::PathBuf,
     password_file: std::path::PathBuf,
+    /// The Etu Nexus simulator's certificate (PEM).
+    etu_ca: std::path::PathBuf,
     _dir: TempDir,
 }
 
@@ -137,6 +170,22 @@ async fn world(n: usize) -> World {
     ] {
         servers.push(SimServer::start(echo.wrap(router)).await.unwrap());
     }
+    // Etu Nexus over TLS (the client speaks HTTPS only), with a planted
+    // administrator of group `workshop`.
+    let etu = EtunexusSim::seeded();
+    etu.load_seed(&serde_json::json!({"users": [{
+        "group": "workshop", "username": ETU_USER, "password": ETU_PW,
+        "roles": [{"roleName": "ADMIN", "appId": "ETU-SHIELD"}],
+    }]}))
+    .unwrap();
+    servers.push(
+        SimServer::start_with(
+            echo.wrap(etu.router()),
+            SimOptions::new().tls(SimTls::self_signed().unwrap()),
+        )
+        .await
+        .unwrap(),
+    );
     let dir = std::env::temp_dir().join(format!(
         "tenantry-secrets-matrix-{}-{n}",
         std::process::id()
@@ -146,11 +195,14 @@ async fn world(n: usize) -> World {
     std::fs::write(&code_file, format!("{OAUTH_CODE}\n")).unwrap();
     let password_file = dir.join("password");
     std::fs::write(&password_file, format!("{ECL_USER_PW}\n")).unwrap();
+    let etu_ca = dir.join("etu-ca.pem");
+    std::fs::write(&etu_ca, servers[5].tls_cert_pem().unwrap()).unwrap();
     World {
         echo,
         servers,
         code_file,
         password_file,
+        etu_ca,
         _dir: TempDir(dir),
     }
 }
@@ -168,7 +220,9 @@ fn planted() -> Planted {
         .add("ECL user password (create body)", ECL_USER_PW)
         .add("Squonk2 refresh token", SQ_REFRESH)
         .add("Squonk2 client secret", SQ_CLIENT_SECRET)
-        .add("Squonk2 access token (fixed)", SQ_TOKEN);
+        .add("Squonk2 access token (fixed)", SQ_TOKEN)
+        .add("Etu Nexus CAS password", ETU_PW)
+        .add("Etu Nexus new user's password (stdin)", ETU_NEW_PW);
     p
 }
 
@@ -290,6 +344,31 @@ fn command(w: &World, name: &str, global: &[&str]) -> (Command, Option<String>) 
             c.env("SQUONK2_ASAPI_TOKEN", SQ_TOKEN)
                 .args(["squonk2", "account", "get"]);
         }
+        etu if etu.starts_with("etu ") => {
+            c.env("TENANTRY_ETUNEXUS_CAS_URL", url(5))
+                .env("TENANTRY_ETUNEXUS_APP_URL", url(5))
+                .env("TENANTRY_ETUNEXUS_CA_CERT", &w.etu_ca)
+                .env("TENANTRY_ETUNEXUS_USERNAME", ETU_USER)
+                .env("TENANTRY_ETUNEXUS_PASSWORD", ETU_PW);
+            if etu == "etu emc users create" {
+                c.args([
+                    "etu",
+                    "emc",
+                    "users",
+                    "create",
+                    "2",
+                    "--name",
+                    "cli_planted_user",
+                    "--display-name",
+                    "CLI planted user",
+                    "--password-file",
+                    "-",
+                ]);
+                stdin = Some(format!("{ETU_NEW_PW}\n"));
+            } else {
+                c.args(["etu", "emc", "groups", "list"]);
+            }
+        }
         other => panic!("no command {other}"),
     }
     (c, stdin)
@@ -343,7 +422,12 @@ struct Case {
 fn cases() -> Vec<Case> {
     let mut out = Vec::new();
     for &(command, method, prefix) in COMMANDS {
-        for status in ANSWERS {
+        let answers = if command.starts_with("etu ") {
+            ETU_ANSWERS
+        } else {
+            ANSWERS
+        };
+        for status in answers {
             for shape in SHAPES {
                 for (v, _) in VERBOSITY.iter().enumerate() {
                     let most_verbose = v == 3 || v == 4;
@@ -367,6 +451,10 @@ fn cases() -> Vec<Case> {
 async fn run_cases(n: usize, cases: Vec<Case>) -> usize {
     let w = world(n).await;
     let mut done = 0;
+    let etu_cases = cases
+        .iter()
+        .filter(|c| c.command.starts_with("etu "))
+        .count();
     for case in cases {
         let (label, args, rust_log) = VERBOSITY[case.verbosity];
         let name = format!(
@@ -407,11 +495,26 @@ async fn run_cases(n: usize, cases: Vec<Case>) -> usize {
                 stderr.contains("TRACE")
                     || case.command.starts_with("auth") && !case.command.ends_with("--probe")
                     || case.command == "ecl login"
-                    || case.command.ends_with("login") && case.command.starts_with("squonk2"),
+                    || case.command.ends_with("login") && case.command.starts_with("squonk2")
+                    // The echo at a CAS step: the login fails before any
+                    // request is traced.
+                    || case.command.starts_with("etu ") && case.command.ends_with(')'),
                 "{name}: no trace line\n{stderr}"
             );
         }
         done += 1;
+    }
+    // The etu cases' CAS secrets were all issued and sent (so `issued`
+    // planted them): a TGT in a path, a service ticket in a query, a
+    // session cookie.
+    if etu_cases > 0 {
+        let seen = w.servers[5].journal().entries();
+        let tgt = seen.iter().any(|e| e.path.starts_with("/cas/v1/tickets/"));
+        let st = seen
+            .iter()
+            .any(|e| e.query_pairs().iter().any(|(k, _)| k == "ticket"));
+        let cookie = seen.iter().any(|e| e.header("cookie").is_some());
+        assert!(tgt && st && cookie, "TGT {tgt}, ST {st}, cookie {cookie}");
     }
     done
 }
@@ -436,12 +539,12 @@ async fn planted_secret_matrix_cli() {
         done += t.await.unwrap();
     }
     println!(
-        "planted-secret matrix (CLI): {done} runs = {} commands x {} answers x ({} shapes x 2 top verbosities + 2 shapes x 4 other verbosities)",
+        "planted-secret matrix (CLI): {done} runs = {} commands x 3 answers x ({} shapes x 2 top verbosities + 2 shapes x 4 other verbosities)",
         COMMANDS.len(),
-        ANSWERS.len(),
         SHAPES.len()
     );
     assert_eq!(done, total);
+    assert_eq!(ANSWERS.len(), ETU_ANSWERS.len());
     assert_eq!(
         done,
         COMMANDS.len() * ANSWERS.len() * (SHAPES.len() * 2 + 2 * 4)

@@ -8,9 +8,9 @@
 //! | [`astakos`] | `astakos-client` | Synnefo Astakos (`X-Auth-Token`) |
 //! | [`ecl`] | `ecl` | NTT Enterprise Cloud 2.0 SSS v1 (Keystone v3) |
 //! | [`squonk2`] | `squonk2` | Squonk2 Account Server (Keycloak bearer) |
+//! | [`etunexus`] | `etunexus` | Etu Nexus: EMC v2, ER v3, EI v3 (CAS SSO) |
 //!
-//! Etu Nexus (CAS SSO) joins with its own feature when its crate is
-//! published. [`core`] is the shared transport, auth,
+//! [`core`] is the shared transport, auth,
 //! retry and error layer; its auth strategies already cover all four.
 //!
 //! ```
@@ -30,3 +30,6 @@ pub use ecl_sss as ecl;
 
 #[cfg(feature = "squonk2")]
 pub use squonk2_as as squonk2;
+
+#[cfg(feature = "etunexus")]
+pub use etunexus;

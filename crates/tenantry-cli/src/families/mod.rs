@@ -41,6 +41,7 @@
 pub mod astakos;
 pub mod auth;
 pub mod ecl;
+pub mod etu;
 pub mod squonk2;
 
 use crate::context::{CliError, Context, Result};
