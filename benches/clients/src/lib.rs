@@ -17,6 +17,7 @@
 
 pub mod astakos;
 pub mod ecl;
+pub mod squonk2;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -665,6 +666,27 @@ impl fmt::Display for Report {
             )
         }
     }
+}
+
+/// A bare contender's answer: 2xx, then the body as JSON (`null` when
+/// empty); otherwise an error with the status and the body's first 300
+/// bytes.
+pub async fn json_answer(
+    sent: Result<reqwest::Response, reqwest::Error>,
+) -> Result<Value, BenchError> {
+    let resp = sent.map_err(|e| e.to_string())?;
+    let status = resp.status();
+    let body = resp.bytes().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!(
+            "HTTP {status}: {}",
+            String::from_utf8_lossy(&body[..body.len().min(300)])
+        ));
+    }
+    if body.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(&body).map_err(|e| e.to_string())
 }
 
 /// A simulator process (`<sim> serve --service <name> --port 0`), killed

@@ -863,9 +863,7 @@ impl crate::kit::SimControl for Squonk2AsSim {
             let mut charges = st.charges.len();
             for (i, c) in seed.charges.iter().enumerate() {
                 if !products.contains(&c.product_id) {
-                    return Err(format!(
-                        "`charges[{i}].product_id` is not a known product"
-                    ));
+                    return Err(format!("`charges[{i}].product_id` is not a known product"));
                 }
                 charges = charges
                     .checked_add(c.count)
@@ -974,7 +972,10 @@ mod tests {
         assert_eq!(of(&product(0)), 0);
         // The built-in seed's charge, and the one the file added.
         assert_eq!(of(SEED_PRODUCT_ID), 2);
-        assert!(st.charges.iter().all(|c| c.date == today() && c.kind == "STORAGE"));
+        assert!(st
+            .charges
+            .iter()
+            .all(|c| c.date == today() && c.kind == "STORAGE"));
         assert_eq!(st.products[&product(1)].used, 5.0 * st.storage_cost);
         drop(st);
 
