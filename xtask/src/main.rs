@@ -29,9 +29,9 @@ commands:
   bench <service> [--quick] [--repeats N] [tenantry-bench options]
                        throughput of the reference client, tenantry and a bare
                        reqwest loop against the simulator (release build);
-                       services: astakos, ecl. --quick: 1/10 of the operations;
-                       --times N, --mode M, --workload W, --only A,B go to
-                       tenantry-bench (`tenantry-bench --help`).
+                       services: astakos, ecl, squonk2. --quick: 1/10 of the
+                       operations; --times N, --mode M, --workload W,
+                       --only A,B go to tenantry-bench (`tenantry-bench --help`).
                        The table is also written to target/bench/<service>.txt
   man [--out DIR]      write the tenantry CLI's man pages (tenantry.1,
                        tenantry-astakos.1, ...) to DIR (default: target/man)
@@ -164,7 +164,7 @@ fn man(args: &[String]) -> Result<()> {
 /// Services with a benchmark in `benches/clients` (package
 /// `tenantry-bench`: module `src/<service>.rs`, reference driver
 /// `references/<service>.py`).
-const BENCH_SERVICES: &[&str] = &["astakos", "ecl"];
+const BENCH_SERVICES: &[&str] = &["astakos", "ecl", "squonk2"];
 
 fn bench(args: &[String]) -> Result<()> {
     let Some((service, rest)) = args.split_first() else {
@@ -207,6 +207,12 @@ fn bench(args: &[String]) -> Result<()> {
             ".venv-ecl",
             ".ci/python-requirements-ecl.txt",
             "python3.9 -m venv .venv-ecl",
+        ),
+        "squonk2" => (
+            "TENANTRY_PY3",
+            ".venv-py3",
+            ".ci/python-requirements-py3.txt",
+            "python3.11 -m venv .venv-py3",
         ),
         _ => (
             "TENANTRY_PY27",

@@ -17,6 +17,7 @@
 
 pub mod astakos;
 pub mod ecl;
+pub mod squonk2;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -379,6 +380,8 @@ pub struct Row {
     /// Median over the runs of `subject ÷ floor` measured in the same run
     /// (back to back, so slow drifts of the machine cancel out).
     pub paired: Option<f64>,
+    /// The lowest and the highest of those per-run ratios.
+    pub spread: Option<(f64, f64)>,
 }
 
 /// The result of [`run`].
@@ -524,16 +527,29 @@ pub fn run(plan: &Plan, rt: &Runtime) -> Result<Report, BenchError> {
             let rates = (0..n)
                 .map(|c| median(all.iter().map(|r| r[c]).collect()))
                 .collect();
-            let paired = match (subject, floor) {
-                (Some(sj), Some(fl)) => Some(median(all.iter().map(|r| r[sj] / r[fl]).collect())),
+            let ratios: Option<Vec<f64>> = match (subject, floor) {
+                (Some(sj), Some(fl)) => Some(
+                    all.iter()
+                        .map(|r| r[sj] / r[fl])
+                        .filter(|x| !x.is_nan())
+                        .collect(),
+                ),
                 _ => None,
             };
+            let spread = ratios.as_ref().filter(|v| !v.is_empty()).map(|v| {
+                v.iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                        (lo.min(x), hi.max(x))
+                    })
+            });
+            let paired = ratios.map(median);
             rows.push(Row {
                 workload: w.label.clone(),
                 ops: w.ops,
                 mode,
                 rates,
                 paired,
+                spread,
             });
         }
     }
@@ -592,7 +608,10 @@ impl fmt::Display for Report {
         let mut header = vec!["workload".to_owned(), "ops".to_owned(), "mode".to_owned()];
         header.extend(self.columns.iter().cloned());
         header.extend(ratios.iter().map(|r| r.0.clone()));
+        // The range of the per-run ratios, after the first ratio.
+        let spread_at = 3 + self.columns.len() + 1;
         if targeted {
+            header.insert(spread_at, "spread".to_owned());
             header.push("target".to_owned());
         }
         let mut table = vec![header];
@@ -610,6 +629,12 @@ impl fmt::Display for Report {
                 } else {
                     format!("{x:.2}")
                 });
+            }
+            if targeted {
+                let spread = r
+                    .spread
+                    .map_or_else(|| "-".to_owned(), |(lo, hi)| format!("{lo:.2}-{hi:.2}"));
+                line.insert(spread_at, spread);
             }
             if let Some(x) = self.subject_vs_floor(r) {
                 line.push(if x >= self.target { "met" } else { "MISSED" }.to_owned());
@@ -665,6 +690,27 @@ impl fmt::Display for Report {
             )
         }
     }
+}
+
+/// A bare contender's answer: 2xx, then the body as JSON (`null` when
+/// empty); otherwise an error with the status and the body's first 300
+/// bytes.
+pub async fn json_answer(
+    sent: Result<reqwest::Response, reqwest::Error>,
+) -> Result<Value, BenchError> {
+    let resp = sent.map_err(|e| e.to_string())?;
+    let status = resp.status();
+    let body = resp.bytes().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!(
+            "HTTP {status}: {}",
+            String::from_utf8_lossy(&body[..body.len().min(300)])
+        ));
+    }
+    if body.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(&body).map_err(|e| e.to_string())
 }
 
 /// A simulator process (`<sim> serve --service <name> --port 0`), killed
@@ -810,6 +856,10 @@ mod tests {
         assert_eq!(report.target_met(), Some(true));
         let text = report.to_string();
         assert!(text.contains("sub/bare"), "{text}");
+        // Every run's ratio is 0.96: no spread.
+        let (lo, hi) = report.rows[0].spread.unwrap();
+        assert!((lo - 0.96).abs() < 1e-9 && (hi - 0.96).abs() < 1e-9);
+        assert!(text.contains("0.960  0.96-0.96"), "{text}");
         assert!(text.contains("4 in flight"), "{text}");
         assert!(text.contains("target met"), "{text}");
         assert!(

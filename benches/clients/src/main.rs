@@ -6,37 +6,41 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use tenantry_bench::{astakos, ecl, run, runtime, Plan, SimProcess};
+use tenantry_bench::{astakos, ecl, run, runtime, squonk2, Plan, SimProcess};
 
 const USAGE: &str = "\
-usage: tenantry-bench <astakos|ecl> [options]
+usage: tenantry-bench <astakos|ecl|squonk2> [options]
 
 options:
   --quick          1/10 of the operations (a smoke run)
   --repeats N      measure everything N times, report medians (default:
-                   astakos 5, ecl 3)
+                   astakos 5, ecl 3, squonk2 3)
   --pairs N        after each round, N more back-to-back tenantry/bare
-                   pairs per row (default: astakos 4, ecl 2): the target
-                   ratio is the median of 5 x (1 + 4) = 25 pairs for
-                   astakos, 3 x (1 + 2) = 9 for ecl (whose operations are
-                   longer)
+                   pairs per row (default: astakos 4, ecl 2, squonk2 4):
+                   the target ratio is the median of 5 x (1 + 4) = 25
+                   pairs for astakos, 3 x (1 + 2) = 9 for ecl (whose
+                   operations are longer), 3 x (1 + 4) = 15 for squonk2
   --pair-times N   those pairs run N times the operations (default:
-                   astakos 4, ecl 1): longer runs, far steadier ratios
+                   astakos 4, ecl 1, squonk2 2): longer runs, far steadier
+                   ratios
   --sim PATH       the tenantry-sim binary (default: next to this one)
   --python PATH    the reference's Python: astakos, 2.7 with astakosclient
                    0.19 (default: $TENANTRY_PY27, else
                    <workspace>/.venv-py27/bin/python); ecl, 3.9 with eclsdk
                    1.11.1 (default: $TENANTRY_ECL_PY, else
-                   <workspace>/.venv-ecl/bin/python)
+                   <workspace>/.venv-ecl/bin/python); squonk2, 3.11 with
+                   im-squonk2-client 7.0.0 (default: $TENANTRY_PY3, else
+                   <workspace>/.venv-py3/bin/python)
   --script PATH    the reference driver
                    (default: <workspace>/benches/clients/references/<service>.py)
   --workers N      tokio worker threads for the Rust clients (default 2)
-  --only A,B       run only these contenders (astakos: reference, ecl:
-                   eclsdk; tenantry, bare); ratios need both sides
+  --only A,B       run only these contenders (astakos, squonk2:
+                   reference, ecl: eclsdk; tenantry, bare); ratios need
+                   both sides
   --times N        N times the operations (longer, steadier runs)
   --mode M         only this mode: `sequential` or `in-flight`
   --workload W     only this workload: astakos `lookup` or `commission`,
-                   ecl `list` or `create-delete`";
+                   ecl `list` or `create-delete`, squonk2 `list` or `get`";
 
 struct Options {
     quick: bool,
@@ -64,8 +68,10 @@ fn workspace_root() -> PathBuf {
 fn parse(service: &str, args: &[String]) -> Result<Options, String> {
     let root = workspace_root();
     let ecl = service == "ecl";
+    let sq = service == "squonk2";
     let (python_var, venv) = match service {
         "ecl" => ("TENANTRY_ECL_PY", ".venv-ecl"),
+        "squonk2" => ("TENANTRY_PY3", ".venv-py3"),
         _ => ("TENANTRY_PY27", ".venv-py27"),
     };
     let python = std::env::var_os(python_var)
@@ -77,9 +83,15 @@ fn parse(service: &str, args: &[String]) -> Result<Options, String> {
         .unwrap_or_else(|| PathBuf::from("tenantry-sim"));
     let mut o = Options {
         quick: false,
-        repeats: if ecl { 3 } else { 5 },
+        repeats: if ecl || sq { 3 } else { 5 },
         pairs: if ecl { 2 } else { 4 },
-        pair_times: if ecl { 1 } else { 4 },
+        pair_times: if ecl {
+            1
+        } else if sq {
+            2
+        } else {
+            4
+        },
         sim: sim_default,
         python,
         script: Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("references/{service}.py")),
@@ -182,6 +194,42 @@ fn bench_ecl(o: &Options) -> Result<(), String> {
     finish(o, plan, &rt, sim)
 }
 
+fn bench_squonk2(o: &Options) -> Result<(), String> {
+    check_paths(o)?;
+    let scale = if o.quick { 10 } else { 1 };
+    // The bench unit's products and charges, from a seed file the
+    // simulator loads before it serves (removed once it has started).
+    let file = std::env::temp_dir().join(format!(
+        "tenantry-bench-squonk2-{}.json",
+        std::process::id()
+    ));
+    let owner = squonk2::ADMIN;
+    std::fs::write(&file, squonk2::bulk_seed(owner).to_string())
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    let sim = SimProcess::start_with(&o.sim, "squonk2-as", Some(&file));
+    let _ = std::fs::remove_file(&file);
+    let sim = sim?;
+    let seed = squonk2::Seed::from_json(sim.service("squonk2-as")?)?;
+    if seed.username != owner {
+        return Err(format!(
+            "the simulator's AS administrator is {}, the bench unit's owner {owner}",
+            seed.username
+        ));
+    }
+    eprintln!(
+        "tenantry-sim (pid {}) at {}, a unit of {} products and a product of {} charges; {} tokio workers for the Rust clients",
+        sim.pid(),
+        seed.api_url,
+        squonk2::PRODUCTS,
+        squonk2::CHARGES,
+        o.workers
+    );
+    let rt = runtime(o.workers)?;
+    let reference = squonk2::reference(&o.python, &o.script, &squonk2::reference_seed(&sim.seed)?);
+    let plan = squonk2::plan(&seed, reference, scale, o.repeats, o.pairs, o.pair_times)?;
+    finish(o, plan, &rt, sim)
+}
+
 /// Applies the selection options, runs the plan and prints the table.
 fn finish(
     o: &Options,
@@ -223,6 +271,7 @@ fn main() -> ExitCode {
     let result = match service.as_str() {
         "astakos" => parse(service, rest).and_then(|o| bench_astakos(&o)),
         "ecl" => parse(service, rest).and_then(|o| bench_ecl(&o)),
+        "squonk2" => parse(service, rest).and_then(|o| bench_squonk2(&o)),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -716,6 +716,8 @@ struct Seed {
     units: Vec<SeedUnit>,
     #[serde(default)]
     products: Vec<SeedProduct>,
+    #[serde(default)]
+    charges: Vec<SeedCharges>,
 }
 
 #[derive(serde::Deserialize)]
@@ -770,13 +772,31 @@ struct SeedProduct {
     limit: i64,
 }
 
+/// `count` storage charges of one GB each, for today, at the default
+/// storage cost (what [`Squonk2AsSim::add_bulk_charges`] adds): bulk
+/// charges for benchmarks without a line per charge.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedCharges {
+    product_id: String,
+    #[serde(default = "one_charge")]
+    count: usize,
+}
+
+fn one_charge() -> usize {
+    1
+}
+
 /// `POST /_sim/reset` and the `squonk2-as` section of a seed file:
 /// `{"users": [{"username", "password", "admin"?}], "organisations": [{"id",
 /// "name", "owner", "members"?}], "units": [{"id", "organisation_id",
 /// "name", "owner", "billing_day"?, "members"?}], "products": [{"id",
-/// "unit_id", "name", "type", "flavour"?, "allowance"?, "limit"?}]}`; ids
-/// are `org-`/`unit-`/`product-` and a lower-case UUID, and a unit's
-/// organisation (a product's unit) must exist or come earlier in the file.
+/// "unit_id", "name", "type", "flavour"?, "allowance"?, "limit"?}],
+/// "charges": [{"product_id", "count"?}]}`; ids are `org-`/`unit-`/`product-`
+/// and a lower-case UUID, and a unit's organisation (a product's unit, a
+/// charge's product) must exist or come earlier in the file. A `charges`
+/// entry adds `count` (default 1) storage charges of one GB each to the
+/// product, for today, at the default storage cost.
 impl crate::kit::SimControl for Squonk2AsSim {
     fn service(&self) -> &'static str {
         "squonk2-as"
@@ -796,6 +816,7 @@ impl crate::kit::SimControl for Squonk2AsSim {
             let st = self.lock();
             let mut orgs: BTreeSet<String> = st.orgs.keys().cloned().collect();
             let mut units: BTreeSet<String> = st.units.keys().cloned().collect();
+            let mut products: BTreeSet<String> = st.products.keys().cloned().collect();
             for (i, u) in seed.users.iter().enumerate() {
                 crate::kit::non_empty(&format!("users[{i}].username"), &u.username)?;
             }
@@ -837,6 +858,19 @@ impl crate::kit::SimControl for Squonk2AsSim {
                         "`products[{i}]`: allowance and limit must not be negative"
                     ));
                 }
+                products.insert(p.id.clone());
+            }
+            let mut charges = st.charges.len();
+            for (i, c) in seed.charges.iter().enumerate() {
+                if !products.contains(&c.product_id) {
+                    return Err(format!("`charges[{i}].product_id` is not a known product"));
+                }
+                charges = charges
+                    .checked_add(c.count)
+                    .filter(|n| *n <= MAX_CHARGES)
+                    .ok_or_else(|| {
+                        format!("`charges[{i}].count`: at most {MAX_CHARGES} charges in all")
+                    })?;
             }
         }
         for u in &seed.users {
@@ -898,6 +932,13 @@ impl crate::kit::SimControl for Squonk2AsSim {
                 },
             );
         }
+        let (cost, date) = (st.storage_cost, today());
+        for c in &seed.charges {
+            for _ in 0..c.count {
+                // Checked above: the product exists, the bound holds.
+                st.add_charge(&c.product_id, cost, "STORAGE", None, date)?;
+            }
+        }
         Ok(())
     }
 }
@@ -905,6 +946,59 @@ impl crate::kit::SimControl for Squonk2AsSim {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_seed_file_adds_bulk_products_and_charges() {
+        use crate::kit::SimControl;
+        let sim = Squonk2AsSim::seeded();
+        let org = "org-b0000000-0000-4000-8000-000000000000";
+        let unit = "unit-b0000000-0000-4000-8000-000000000000";
+        let product = |i: usize| format!("product-b0000000-0000-4000-8000-{i:012}");
+        let products: Vec<Value> = (0..3)
+            .map(|i| json!({"id": product(i), "unit_id": unit, "name": format!("bulk-{i}"), "type": PROJECT_TIER, "flavour": "BRONZE"}))
+            .collect();
+        let before = sim.product_count();
+        sim.load_seed(&json!({
+            "organisations": [{"id": org, "name": "Bench", "owner": SEED_ADMIN}],
+            "units": [{"id": unit, "organisation_id": org, "name": "Bench Unit", "owner": SEED_ADMIN}],
+            "products": products,
+            "charges": [{"product_id": product(1), "count": 5}, {"product_id": SEED_PRODUCT_ID}],
+        }))
+        .unwrap();
+        assert_eq!(sim.product_count(), before + 3);
+        let st = sim.lock();
+        let of = |p: &str| st.charges.iter().filter(|c| c.product_id == p).count();
+        assert_eq!(of(&product(1)), 5);
+        assert_eq!(of(&product(0)), 0);
+        // The built-in seed's charge, and the one the file added.
+        assert_eq!(of(SEED_PRODUCT_ID), 2);
+        assert!(st
+            .charges
+            .iter()
+            .all(|c| c.date == today() && c.kind == "STORAGE"));
+        assert_eq!(st.products[&product(1)].used, 5.0 * st.storage_cost);
+        drop(st);
+
+        // A charge's product must exist (or come earlier in the file), and
+        // the bound holds for the whole file; nothing is loaded otherwise.
+        let before = sim.lock().charges.len();
+        let e = sim
+            .load_seed(&json!({"charges": [{"product_id": product(7), "count": 2}]}))
+            .unwrap_err();
+        assert!(e.contains("`charges[0].product_id`"), "{e}");
+        let e = sim
+            .load_seed(&json!({"charges": [
+                {"product_id": product(0)},
+                {"product_id": product(0), "count": MAX_CHARGES},
+            ]}))
+            .unwrap_err();
+        assert!(e.contains("`charges[1].count`"), "{e}");
+        let e = sim
+            .load_seed(&json!({"charges": [{"product_id": product(0), "coins": 3}]}))
+            .unwrap_err();
+        assert!(e.contains("coins"), "{e}");
+        assert_eq!(sim.lock().charges.len(), before);
+    }
 
     #[test]
     fn ids() {
