@@ -29,7 +29,8 @@ commands:
   bench <service> [--quick] [--repeats N] [tenantry-bench options]
                        throughput of the reference client, tenantry and a bare
                        reqwest loop against the simulator (release build);
-                       services: astakos, ecl. --quick: 1/10 of the operations;
+                       services: astakos, ecl, etunexus. --quick: 1/10 of the
+                       operations;
                        --times N, --mode M, --workload W, --only A,B go to
                        tenantry-bench (`tenantry-bench --help`).
                        The table is also written to target/bench/<service>.txt
@@ -164,7 +165,7 @@ fn man(args: &[String]) -> Result<()> {
 /// Services with a benchmark in `benches/clients` (package
 /// `tenantry-bench`: module `src/<service>.rs`, reference driver
 /// `references/<service>.py`).
-const BENCH_SERVICES: &[&str] = &["astakos", "ecl"];
+const BENCH_SERVICES: &[&str] = &["astakos", "ecl", "etunexus"];
 
 fn bench(args: &[String]) -> Result<()> {
     let Some((service, rest)) = args.split_first() else {

@@ -24,7 +24,7 @@ use astakos_client::{AstakosClient, ProjectId, Secret, TransportConfig, Uuid};
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
 use serde_json::Value;
 
-use crate::{op, BenchError, Contender, External, InProcess, Mode, Plan, Workload};
+use crate::{json_answer, op, BenchError, Contender, External, InProcess, Mode, Plan, Workload};
 
 /// The resource every commission takes one unit of.
 pub const RESOURCE: &str = "cyclades.ram";
@@ -310,23 +310,6 @@ pub fn bare(seed: &Seed) -> InProcess {
             }))
         }
     })
-}
-
-/// 2xx, then the body as JSON (`null` when empty).
-async fn json_answer(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Value, BenchError> {
-    let resp = sent.map_err(|e| e.to_string())?;
-    let status = resp.status();
-    let body = resp.bytes().await.map_err(|e| e.to_string())?;
-    if !status.is_success() {
-        return Err(format!(
-            "HTTP {status}: {}",
-            String::from_utf8_lossy(&body[..body.len().min(300)])
-        ));
-    }
-    if body.is_empty() {
-        return Ok(Value::Null);
-    }
-    serde_json::from_slice(&body).map_err(|e| e.to_string())
 }
 
 /// The reference client: `python references/astakos.py SEED WORKLOAD N C`.

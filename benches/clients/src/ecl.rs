@@ -21,7 +21,7 @@ use ecl_sss::{EclSssClient, Secret, TenantId, TransportConfig, UserId};
 use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde_json::{json, Value};
 
-use crate::{op, BenchError, Contender, External, InProcess, Mode, Plan, Workload};
+use crate::{json_answer, op, BenchError, Contender, External, InProcess, Mode, Plan, Workload};
 
 /// The end-user contract the simulator seeds (its seed line confirms it):
 /// the bulk users go there.
@@ -313,23 +313,6 @@ pub fn bare(seed: &Seed) -> InProcess {
             }
         }
     })
-}
-
-/// 2xx, then the body as JSON (`null` when empty).
-async fn json_answer(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Value, BenchError> {
-    let resp = sent.map_err(|e| e.to_string())?;
-    let status = resp.status();
-    let body = resp.bytes().await.map_err(|e| e.to_string())?;
-    if !status.is_success() {
-        return Err(format!(
-            "HTTP {status}: {}",
-            String::from_utf8_lossy(&body[..body.len().min(300)])
-        ));
-    }
-    if body.is_empty() {
-        return Ok(Value::Null);
-    }
-    serde_json::from_slice(&body).map_err(|e| e.to_string())
 }
 
 /// The reference client: `python references/ecl.py SEED WORKLOAD N C`.

@@ -17,6 +17,7 @@
 
 pub mod astakos;
 pub mod ecl;
+pub mod etunexus;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -688,8 +689,23 @@ impl SimProcess {
     /// [`start`](Self::start), loading the seed file `seed` (`--seed`)
     /// before it serves.
     pub fn start_with(sim: &Path, service: &str, seed: Option<&Path>) -> Result<Self, BenchError> {
+        Self::start_opts(sim, service, seed, false)
+    }
+
+    /// [`start_with`](Self::start_with), over HTTPS (`--tls`) when `tls`:
+    /// the seed line's `tls.cert_pem` names the simulator's certificate
+    /// ([`cert_pem`](Self::cert_pem)).
+    pub fn start_opts(
+        sim: &Path,
+        service: &str,
+        seed: Option<&Path>,
+        tls: bool,
+    ) -> Result<Self, BenchError> {
         let mut cmd = Command::new(sim);
         cmd.args(["serve", "--service", service, "--port", "0"]);
+        if tls {
+            cmd.arg("--tls");
+        }
         if let Some(seed) = seed {
             cmd.arg("--seed").arg(seed);
         }
@@ -740,6 +756,15 @@ impl SimProcess {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// The certificate of a simulator started with `tls` (PEM text, read
+    /// from the file its seed line names).
+    pub fn cert_pem(&self) -> Result<String, BenchError> {
+        let path = self.seed["tls"]["cert_pem"]
+            .as_str()
+            .ok_or("the simulator's seed line names no tls.cert_pem (not started with --tls?)")?;
+        std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
+    }
 }
 
 impl Drop for SimProcess {
@@ -747,6 +772,26 @@ impl Drop for SimProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A bare contender's answer: 2xx, then the body as JSON (`null` when
+/// empty); otherwise the status and the start of the body.
+pub async fn json_answer(
+    sent: Result<reqwest::Response, reqwest::Error>,
+) -> Result<Value, BenchError> {
+    let resp = sent.map_err(|e| e.to_string())?;
+    let status = resp.status();
+    let body = resp.bytes().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!(
+            "HTTP {status}: {}",
+            String::from_utf8_lossy(&body[..body.len().min(300)])
+        ));
+    }
+    if body.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(&body).map_err(|e| e.to_string())
 }
 
 /// The multi-thread runtime the Rust contenders run on.
