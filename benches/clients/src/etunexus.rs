@@ -596,7 +596,10 @@ mod tests {
                       {"roleName": "Viewer", "appId": "ETU-INSIGHT"}],
         }))
         .unwrap();
-        assert_eq!(String::from_utf8(body).unwrap(), String::from_utf8(tree).unwrap());
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            String::from_utf8(tree).unwrap()
+        );
     }
 
     /// Every run of ASCII digits as `0` (ids, times, lengths differ between
@@ -662,8 +665,10 @@ mod tests {
         )
         .await
         .unwrap();
-        sim.load_seed(&json!({"groups": [{"name": GROUP}], "bulk_users": [{"group": GROUP, "count": 25}]}))
-            .unwrap();
+        sim.load_seed(
+            &json!({"groups": [{"name": GROUP}], "bulk_users": [{"group": GROUP, "count": 25}]}),
+        )
+        .unwrap();
         let seed_json = json!({ "services": { "etunexus": sim.seed_json(&server.base_url()) } });
         let mut seed = Seed::from_json(&seed_json, tls.cert_pem().to_owned()).unwrap();
         seed.users = 25;
@@ -678,14 +683,27 @@ mod tests {
             }
             sent.push(emc_requests(&server));
         }
-        assert_eq!(sim.user_names(SEED_WORKSHOP).len(), 2, "the added users are gone");
+        assert_eq!(
+            sim.user_names(SEED_WORKSHOP).len(),
+            2,
+            "the added users are gone"
+        );
         let (t, b) = (&sent[0], &sent[1]);
         // Quick start (group lookup + 5 calls, the first being it) + the
         // listing's group lookup and listing.
         assert_eq!(t.len(), 7, "{t:#?}");
         assert_eq!(t, b);
-        assert!(t[3].contains("\"password\": \"bench-password\""), "{}", t[3]);
-        assert!(t[4].contains("\"roles\": [{\"appId\": \"ETU-RECOMMENDER\""), "{}", t[4]);
+        assert!(
+            t[2].contains("\"password\": \"bench-password\""),
+            "{}",
+            t[2]
+        );
+        assert!(
+            t[3].contains("\"roles\": [{\"appId\": \"ETU-RECOMMENDER\""),
+            "{}",
+            t[3]
+        );
+        assert!(t[4].starts_with("DELETE"), "{}", t[4]);
     }
 
     const SEED_WORKSHOP: &str = tenantry_sim::etunexus::SEED_GROUP;

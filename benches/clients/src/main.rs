@@ -191,8 +191,10 @@ fn bench_etunexus(o: &Options) -> Result<(), String> {
     // The bulk users' group, from a seed file the simulator loads before
     // it serves (removed once it has started); HTTPS, as the reference
     // requires.
-    let file =
-        std::env::temp_dir().join(format!("tenantry-bench-etunexus-{}.json", std::process::id()));
+    let file = std::env::temp_dir().join(format!(
+        "tenantry-bench-etunexus-{}.json",
+        std::process::id()
+    ));
     std::fs::write(&file, etunexus::bulk_seed().to_string())
         .map_err(|e| format!("{}: {e}", file.display()))?;
     let sim = SimProcess::start_opts(&o.sim, "etunexus", Some(&file), true);

@@ -1330,7 +1330,9 @@ mod tests {
             .unwrap_err();
         assert!(e.contains("bulk_users[0].group"), "{e}");
         let e = sim
-            .load_seed(&json!({"bulk_users": [{"group": SEED_GROUP, "count": MAX_ITEMS_PER_GROUP + 1}]}))
+            .load_seed(
+                &json!({"bulk_users": [{"group": SEED_GROUP, "count": MAX_ITEMS_PER_GROUP + 1}]}),
+            )
             .unwrap_err();
         assert!(e.contains("bulk_users[0].count"), "{e}");
         let e = sim
