@@ -29,8 +29,8 @@ commands:
   bench <service> [--quick] [--repeats N] [tenantry-bench options]
                        throughput of the reference client, tenantry and a bare
                        reqwest loop against the simulator (release build);
-                       services: astakos, ecl, squonk2. --quick: 1/10 of the
-                       operations; --times N, --mode M, --workload W,
+                       services: astakos, ecl, etunexus, squonk2. --quick: 1/10
+                       of the operations; --times N, --mode M, --workload W,
                        --only A,B go to tenantry-bench (`tenantry-bench --help`).
                        The table is also written to target/bench/<service>.txt
   man [--out DIR]      write the tenantry CLI's man pages (tenantry.1,
@@ -164,7 +164,7 @@ fn man(args: &[String]) -> Result<()> {
 /// Services with a benchmark in `benches/clients` (package
 /// `tenantry-bench`: module `src/<service>.rs`, reference driver
 /// `references/<service>.py`).
-const BENCH_SERVICES: &[&str] = &["astakos", "ecl", "squonk2"];
+const BENCH_SERVICES: &[&str] = &["astakos", "ecl", "etunexus", "squonk2"];
 
 fn bench(args: &[String]) -> Result<()> {
     let Some((service, rest)) = args.split_first() else {

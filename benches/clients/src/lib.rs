@@ -17,6 +17,7 @@
 
 pub mod astakos;
 pub mod ecl;
+pub mod etunexus;
 pub mod squonk2;
 
 use std::collections::BTreeMap;
@@ -734,8 +735,23 @@ impl SimProcess {
     /// [`start`](Self::start), loading the seed file `seed` (`--seed`)
     /// before it serves.
     pub fn start_with(sim: &Path, service: &str, seed: Option<&Path>) -> Result<Self, BenchError> {
+        Self::start_opts(sim, service, seed, false)
+    }
+
+    /// [`start_with`](Self::start_with), over HTTPS (`--tls`) when `tls`:
+    /// the seed line's `tls.cert_pem` names the simulator's certificate
+    /// ([`cert_pem`](Self::cert_pem)).
+    pub fn start_opts(
+        sim: &Path,
+        service: &str,
+        seed: Option<&Path>,
+        tls: bool,
+    ) -> Result<Self, BenchError> {
         let mut cmd = Command::new(sim);
         cmd.args(["serve", "--service", service, "--port", "0"]);
+        if tls {
+            cmd.arg("--tls");
+        }
         if let Some(seed) = seed {
             cmd.arg("--seed").arg(seed);
         }
@@ -785,6 +801,15 @@ impl SimProcess {
     /// The simulator's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The certificate of a simulator started with `tls` (PEM text, read
+    /// from the file its seed line names).
+    pub fn cert_pem(&self) -> Result<String, BenchError> {
+        let path = self.seed["tls"]["cert_pem"]
+            .as_str()
+            .ok_or("the simulator's seed line names no tls.cert_pem (not started with --tls?)")?;
+        std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
     }
 }
 

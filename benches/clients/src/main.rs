@@ -6,26 +6,28 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use tenantry_bench::{astakos, ecl, run, runtime, squonk2, Plan, SimProcess};
+use tenantry_bench::{astakos, ecl, etunexus, run, runtime, squonk2, Plan, SimProcess};
 
 const USAGE: &str = "\
-usage: tenantry-bench <astakos|ecl|squonk2> [options]
+usage: tenantry-bench <astakos|ecl|etunexus|squonk2> [options]
 
 options:
   --quick          1/10 of the operations (a smoke run)
   --repeats N      measure everything N times, report medians (default:
-                   astakos 5, ecl 3, squonk2 3)
+                   astakos 5, ecl 3, etunexus 3, squonk2 3)
   --pairs N        after each round, N more back-to-back tenantry/bare
-                   pairs per row (default: astakos 4, ecl 2, squonk2 4):
-                   the target ratio is the median of 5 x (1 + 4) = 25
-                   pairs for astakos, 3 x (1 + 2) = 9 for ecl (whose
-                   operations are longer), 3 x (1 + 4) = 15 for squonk2
+                   pairs per row (default: astakos 4, ecl 2, etunexus 2,
+                   squonk2 4): the target ratio is the median of
+                   5 x (1 + 4) = 25 pairs for astakos, 3 x (1 + 2) = 9 for
+                   ecl and etunexus (whose operations are longer),
+                   3 x (1 + 4) = 15 for squonk2
   --pair-times N   those pairs run N times the operations (default:
                    astakos 4, ecl 1, squonk2 2): longer runs, far steadier
                    ratios
   --sim PATH       the tenantry-sim binary (default: next to this one)
   --python PATH    the reference's Python: astakos, 2.7 with astakosclient
-                   0.19 (default: $TENANTRY_PY27, else
+                   0.19, etunexus, 2.7 with etunexus 0.6.8 (default:
+                   $TENANTRY_PY27, else
                    <workspace>/.venv-py27/bin/python); ecl, 3.9 with eclsdk
                    1.11.1 (default: $TENANTRY_ECL_PY, else
                    <workspace>/.venv-ecl/bin/python); squonk2, 3.11 with
@@ -40,7 +42,8 @@ options:
   --times N        N times the operations (longer, steadier runs)
   --mode M         only this mode: `sequential` or `in-flight`
   --workload W     only this workload: astakos `lookup` or `commission`,
-                   ecl `list` or `create-delete`, squonk2 `list` or `get`";
+                   ecl `list` or `create-delete`, etunexus `quick-start`
+                   or `list`, squonk2 `list` or `get`";
 
 struct Options {
     quick: bool,
@@ -67,7 +70,8 @@ fn workspace_root() -> PathBuf {
 
 fn parse(service: &str, args: &[String]) -> Result<Options, String> {
     let root = workspace_root();
-    let ecl = service == "ecl";
+    // etunexus: operations as long as ecl's, the same defaults.
+    let ecl = service == "ecl" || service == "etunexus";
     let sq = service == "squonk2";
     let (python_var, venv) = match service {
         "ecl" => ("TENANTRY_ECL_PY", ".venv-ecl"),
@@ -230,6 +234,36 @@ fn bench_squonk2(o: &Options) -> Result<(), String> {
     finish(o, plan, &rt, sim)
 }
 
+fn bench_etunexus(o: &Options) -> Result<(), String> {
+    check_paths(o)?;
+    let scale = if o.quick { 10 } else { 1 };
+    // The bulk users' group, from a seed file the simulator loads before
+    // it serves (removed once it has started); HTTPS, as the reference
+    // requires.
+    let file = std::env::temp_dir().join(format!(
+        "tenantry-bench-etunexus-{}.json",
+        std::process::id()
+    ));
+    std::fs::write(&file, etunexus::bulk_seed().to_string())
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    let sim = SimProcess::start_opts(&o.sim, "etunexus", Some(&file), true);
+    let _ = std::fs::remove_file(&file);
+    let sim = sim?;
+    let seed = etunexus::Seed::from_json(sim.service("etunexus")?, sim.cert_pem()?)?;
+    eprintln!(
+        "tenantry-sim (pid {}) at {} over TLS, group `{}` of {} users; {} tokio workers for the Rust clients",
+        sim.pid(),
+        seed.url,
+        etunexus::GROUP,
+        etunexus::USERS,
+        o.workers
+    );
+    let rt = runtime(o.workers)?;
+    let reference = etunexus::reference(&o.python, &o.script, &sim.seed_line);
+    let plan = etunexus::plan(&seed, reference, scale, o.repeats, o.pairs, o.pair_times);
+    finish(o, plan, &rt, sim)
+}
+
 /// Applies the selection options, runs the plan and prints the table.
 fn finish(
     o: &Options,
@@ -272,6 +306,7 @@ fn main() -> ExitCode {
         "astakos" => parse(service, rest).and_then(|o| bench_astakos(&o)),
         "ecl" => parse(service, rest).and_then(|o| bench_ecl(&o)),
         "squonk2" => parse(service, rest).and_then(|o| bench_squonk2(&o)),
+        "etunexus" => parse(service, rest).and_then(|o| bench_etunexus(&o)),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

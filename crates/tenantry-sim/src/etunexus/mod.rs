@@ -374,27 +374,39 @@ impl EtunexusSim {
         }
     }
 
-    /// Adds `n` users `bulk-{i}` (no role) to group `group` (for
-    /// benchmarks); returns how many were added (fewer at the bound).
+    /// Adds `n` users `bulk-{i}` (no role, no CAS account) to group
+    /// `group` (for benchmarks); returns how many were added (fewer at the
+    /// bound, none for an unknown group). The names continue past those
+    /// the group already holds, so calling it again adds more users.
     pub fn add_bulk_users(&self, group: &str, n: usize) -> usize {
         let mut st = self.lock();
         let Some(gid) = st.group_by_name(group).map(|g| g.id) else {
             return 0;
         };
+        let names: std::collections::HashSet<String> = st
+            .users
+            .values()
+            .filter(|u| u.group_id == gid)
+            .map(|u| u.name.clone())
+            .collect();
+        let room = MAX_ITEMS_PER_GROUP.saturating_sub(names.len());
+        let t = now_ms();
         let mut added = 0;
-        for i in 0..n {
-            if st.users.values().filter(|u| u.group_id == gid).count() >= MAX_ITEMS_PER_GROUP {
-                break;
+        let mut i = 0usize;
+        while added < n.min(room) {
+            let (name, display_name) = (format!("bulk-{i}"), format!("Bulk {i}"));
+            i += 1;
+            if names.contains(&name) {
+                continue;
             }
             let id = st.next("users");
-            let t = now_ms();
             st.users.insert(
                 id,
                 User {
                     id,
                     group_id: gid,
-                    name: format!("bulk-{i}"),
-                    display_name: format!("Bulk {i}"),
+                    name,
+                    display_name,
                     password: random_token(16),
                     department: String::new(),
                     mail: String::new(),
@@ -689,6 +701,17 @@ struct Seed {
     groups: Vec<SeedGroup>,
     #[serde(default)]
     users: Vec<SeedUser>,
+    /// `[{"group", "count"}]`: [`EtunexusSim::add_bulk_users`], after the
+    /// groups and users.
+    #[serde(default)]
+    bulk_users: Vec<SeedBulk>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedBulk {
+    group: String,
+    count: usize,
 }
 
 #[derive(serde::Deserialize)]
@@ -722,7 +745,9 @@ struct SeedRole {
 
 /// `POST /_sim/reset` and the `etunexus` section of a seed file:
 /// `{"groups": [{"name", "display_name"?}], "users": [{"group", "username",
-/// "password", "display_name"?, "roles"?: [{"roleName", "appId"}]}]}`.
+/// "password", "display_name"?, "roles"?: [{"roleName", "appId"}]}],
+/// "bulk_users": [{"group", "count"}]}` (bulk users: `bulk-{i}`, no role,
+/// no CAS account; for benchmarks).
 impl crate::kit::SimControl for EtunexusSim {
     fn service(&self) -> &'static str {
         "etunexus"
@@ -768,6 +793,16 @@ impl crate::kit::SimControl for EtunexusSim {
                     }
                 }
             }
+            for (i, b) in seed.bulk_users.iter().enumerate() {
+                if !groups.contains(&b.group.as_str()) {
+                    return Err(format!("`bulk_users[{i}].group` is not a known group"));
+                }
+                if b.count > MAX_ITEMS_PER_GROUP {
+                    return Err(format!(
+                        "`bulk_users[{i}].count` is over the bound ({MAX_ITEMS_PER_GROUP} users per group)"
+                    ));
+                }
+            }
         }
         for g in &seed.groups {
             let display = if g.display_name.is_empty() {
@@ -792,6 +827,9 @@ impl crate::kit::SimControl for EtunexusSim {
                 &u.display_name
             };
             self.add_user_raw(gid, &u.username, display, &u.password, &roles, now_ms());
+        }
+        for b in &seed.bulk_users {
+            self.add_bulk_users(&b.group, b.count);
         }
         Ok(())
     }
@@ -1246,4 +1284,61 @@ pub(crate) fn csv_with_uid(file: Option<&Bytes>) -> Result<(Vec<String>, Vec<Vec
         .map(|l| l.split(',').map(|s| s.trim().to_owned()).collect())
         .collect();
     Ok((header, rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kit::SimControl;
+
+    #[test]
+    fn a_seed_file_adds_bulk_users_to_a_new_group() {
+        let sim = EtunexusSim::seeded();
+        let before = sim.count("users");
+        sim.load_seed(&json!({
+            "groups": [{"name": "bench"}],
+            "bulk_users": [{"group": "bench", "count": 10_000}],
+        }))
+        .unwrap();
+        let mut names = sim.user_names("bench");
+        assert_eq!(names.len(), 10_000);
+        assert_eq!(sim.count("users"), before + 10_000);
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 10_000, "names are unique");
+        assert!(names.contains(&"bulk-0".to_owned()) && names.contains(&"bulk-9999".to_owned()));
+        // The other groups are untouched; bulk users have no role.
+        assert_eq!(sim.user_names(SEED_GROUP).len(), 2);
+        assert_eq!(sim.user_roles("bench", "bulk-7"), Some(Vec::new()));
+
+        // More of them continue the names instead of repeating them.
+        assert_eq!(sim.add_bulk_users("bench", 3), 3);
+        let mut names = sim.user_names("bench");
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 10_003);
+        assert!(names.contains(&"bulk-10002".to_owned()));
+        assert_eq!(sim.add_bulk_users("nowhere", 3), 0);
+    }
+
+    #[test]
+    fn bad_bulk_sections_are_refused_naming_the_field() {
+        let sim = EtunexusSim::seeded();
+        let before = sim.count("users");
+        let e = sim
+            .load_seed(&json!({"bulk_users": [{"group": "nowhere", "count": 1}]}))
+            .unwrap_err();
+        assert!(e.contains("bulk_users[0].group"), "{e}");
+        let e = sim
+            .load_seed(
+                &json!({"bulk_users": [{"group": SEED_GROUP, "count": MAX_ITEMS_PER_GROUP + 1}]}),
+            )
+            .unwrap_err();
+        assert!(e.contains("bulk_users[0].count"), "{e}");
+        let e = sim
+            .load_seed(&json!({"bulk_users": [{"group": SEED_GROUP}]}))
+            .unwrap_err();
+        assert!(e.contains("count"), "{e}");
+        assert_eq!(sim.count("users"), before, "nothing was added");
+    }
 }
