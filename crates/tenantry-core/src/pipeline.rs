@@ -368,7 +368,9 @@ impl Operation {
     /// its method or idempotency; only a failure that surely never reached
     /// the server is retried, and only when the form
     /// [is replayable](crate::multipart::Multipart::is_replayable). A
-    /// 401 drops the credential but is not replayed.
+    /// rejected credential (a 401: the server did nothing) logs in again
+    /// and sends a replayable form once more, as any request; a form with
+    /// an open file is not replayed (the next call logs in again).
     ///
     /// ```
     /// use tenantry_core::multipart::{FileSource, Multipart};
@@ -749,9 +751,11 @@ impl Pipeline {
                         return Err(e.into());
                     }
                     let sent = credential_map(sent);
-                    if op.multipart.is_some() {
-                        // The body may have been sent: not replayed; the
-                        // next call logs in again.
+                    if op.multipart.as_ref().is_some_and(|m| !m.is_replayable()) {
+                        // A body that cannot be read again (an open file):
+                        // not replayed; the next call logs in again. A
+                        // refused request did nothing, so a form read
+                        // from paths or bytes is sent again once, below.
                         if auth.invalidate(&sent).await {
                             tracing::debug!(
                                 attempt,
@@ -1251,8 +1255,12 @@ impl Pipeline {
             attempt += 1;
             *attempts = attempt;
             span.record("attempt", attempt);
-            let base = self.base().await?;
-            let mut req = self.build_request(&base, op)?;
+            let endpoint = auth.endpoint(transport).await?;
+            let base = match &endpoint {
+                Some(u) => u,
+                None => self.configured_base()?,
+            };
+            let mut req = self.build_request(base, op)?;
             auth.apply(&mut req, transport).await?;
             let sent = credential_headers(req.headers());
             let scrubber = request_scrubber(op, &req);
@@ -1304,7 +1312,7 @@ impl Pipeline {
                         record_elapsed(span, started);
                         return Err(e.into());
                     }
-                    if auth.invalidate(&sent).await {
+                    if auth.invalidate(&credential_map(sent)).await {
                         tracing::debug!(attempt, "credentials refused; logging in again once");
                         relogged = true;
                         attempt -= 1;
