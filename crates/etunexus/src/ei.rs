@@ -12,9 +12,9 @@
 //! download is written to its file as it arrives
 //! ([`Pipeline::download_to`](tenantry_core::Pipeline::download_to)), so
 //! neither is ever whole in memory, whatever its size. A streamed upload
-//! is never sent twice once bytes may have left: after a timeout, or a
-//! session that expired meanwhile, it fails (the next call logs in again)
-//! instead of being replayed.
+//! is never sent again after a timeout (bytes may have left); on a session
+//! that expired meanwhile it logs in again once and the file is read again
+//! and sent once more.
 
 use crate::client::Ei3;
 use crate::enums::{

@@ -287,9 +287,9 @@ impl UploadUserFilter<'_> {
     }
 
     /// Sends it. The file is streamed from disk while the request is sent
-    /// (never whole in memory), so it is not sent twice once bytes may
-    /// have left (a timeout, or a session that expired meanwhile, fails
-    /// the call; the next one logs in again).
+    /// (never whole in memory): not sent again after a timeout (bytes
+    /// may have left); on an expired session it logs in again once and the
+    /// file is read and sent once more.
     pub async fn send(self) -> Result<UserFilter> {
         let f = &self.filter;
         if f.name.is_empty() {

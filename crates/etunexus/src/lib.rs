@@ -177,11 +177,11 @@
 //!   disk and the uid-list download is written to its file as it arrives:
 //!   neither is ever whole in memory (`tests/stream_memory.rs` measures
 //!   it); the reference reads each whole. A streamed upload is never sent
-//!   twice once bytes may have left: after a timeout, or on a session that
-//!   expired meanwhile, it fails, the credential dropped so the next call
-//!   logs in again (the reference never logs in again, §2.5). A band
-//!   without a file (the empty `filename="null"` part) is a small buffer,
-//!   re-sent once after a fresh login like every other call.
+//!   again after a timeout or a broken connection (bytes may have left);
+//!   on a session that expired meanwhile (the server refused it and did
+//!   nothing) it logs in again once and the file is read from disk and sent
+//!   once more, like every other call (the reference never logs in again,
+//!   §2.5).
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 

@@ -543,3 +543,38 @@ async fn ei_band_category_and_band() {
         .iter()
         .all(|c| c.id != Some(bcid)));
 }
+
+/// A streamed upload on an expired session: refused (the request did
+/// nothing), one fresh login, then the file read from disk again and sent
+/// once more; the items counted once.
+#[tokio::test]
+async fn an_upload_on_an_expired_session_logs_in_again_and_is_sent_once_more() {
+    let e = env().await;
+    let cas = e.cas(SEED_GROUP, SEED_USER, SEED_USER_PASSWORD);
+    let ei = Ei3::new(&cas).unwrap();
+    let gid = ei.users().me().await.unwrap().group.id.unwrap();
+    assert_eq!(e.st_requests().len(), 1);
+    let path = std::env::temp_dir().join(format!(
+        "etunexus-sim-items-{}-{}.csv",
+        std::process::id(),
+        uuid::Uuid::new_v4()
+    ));
+    std::fs::write(&path, "item_id,name\ni1,one\ni2,two\ni3,three\n").unwrap();
+
+    e.sim.expire_sessions();
+    let n = ei.upload_items(&gid, &path).await.unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(n, 3);
+    assert_eq!(e.st_requests().len(), 2, "one fresh login");
+    let posts = e
+        .server
+        .journal()
+        .filter(|j| j.method == "POST" && j.path == format!("{EI_BASE}/item"));
+    assert_eq!(posts.len(), 2, "refused, then sent once more");
+    for p in &posts {
+        assert!(
+            p.body_str().contains("i3,three"),
+            "the whole file each time"
+        );
+    }
+}

@@ -11,9 +11,10 @@
 //! `content_file` part has an empty filename and **empty** content (the
 //! reference sends its own source code there).
 //!
-//! A request with a file is never re-sent once bytes may have been sent
-//! (create and alter are not retried anyway); an open file is sent at
-//! most once.
+//! A request with a file is never re-sent after a failure once bytes may
+//! have been sent (create and alter are not retried anyway); a refused
+//! token (401: nothing was done) gets a fresh token and the file read
+//! from its path once more; an open file is sent at most once.
 
 use crate::client::OK;
 use crate::client::{none_if_missing, Squonk2Client};

@@ -23,8 +23,9 @@
 //!   or errors;
 //! - [`page`]: paged and chunked listings as streams;
 //! - [`multipart`]: streamed request bodies (a `multipart/form-data` form
-//!   whose files are read while it is sent; never re-sent once bytes may
-//!   have been sent).
+//!   whose files are read while it is sent; never re-sent after a failure
+//!   once bytes may have been sent, re-sent from its paths after a refused
+//!   credential and a fresh login).
 //!
 //! ```no_run
 //! use std::sync::Arc;
