@@ -170,6 +170,18 @@ fn expect(what: &str, n: usize, want: usize) -> Result<(), BenchError> {
     }
 }
 
+/// The per-request timeout both Rust contenders use: tenantry's default,
+/// except for listings with many in flight. The simulator builds each
+/// 10,000-entry answer whole under its state lock, so 64 listings queue
+/// behind each other for longer than the default 30 s on a loaded
+/// machine: both contenders then wait up to five minutes alike.
+pub fn timeout_for(workload: &str, mode: Mode) -> std::time::Duration {
+    match (workload, mode) {
+        ("list", Mode::InFlight(_)) => std::time::Duration::from_secs(300),
+        _ => TransportConfig::default().get_timeout(),
+    }
+}
+
 /// tenantry's client, as a user would build it (Keycloak password login,
 /// default retry policy, timeouts on), with a 64-connection pool.
 pub fn tenantry(seed: &Seed) -> Result<InProcess, BenchError> {
@@ -186,7 +198,8 @@ pub fn tenantry(seed: &Seed) -> Result<InProcess, BenchError> {
     );
     Ok(InProcess::new(
         "tenantry",
-        move |workload: &str, _mode: Mode| {
+        move |workload: &str, mode: Mode| {
+            let timeout = timeout_for(workload, mode);
             let built = Squonk2Client::keycloak(
                 seed.keycloak_url.clone(),
                 seed.realm.clone(),
@@ -200,7 +213,11 @@ pub fn tenantry(seed: &Seed) -> Result<InProcess, BenchError> {
             .and_then(|kc| {
                 Squonk2Client::builder(seed.api_url.clone())
                     .keycloak(kc)
-                    .transport_config(TransportConfig::default().pool_max_idle_per_host(POOL))
+                    .transport_config(
+                        TransportConfig::default()
+                            .pool_max_idle_per_host(POOL)
+                            .timeout(timeout),
+                    )
                     .build()
             })
             .map_err(|e| e.to_string());
@@ -286,7 +303,8 @@ async fn keycloak_token(client: &reqwest::Client, seed: &Seed) -> Result<HeaderV
 /// (tenantry's default).
 pub fn bare(seed: &Seed) -> InProcess {
     let seed = seed.clone();
-    InProcess::new("bare", move |workload: &str, _mode: Mode| {
+    InProcess::new("bare", move |workload: &str, mode: Mode| {
+        let timeout = timeout_for(workload, mode);
         let built = reqwest::Client::builder()
             .pool_max_idle_per_host(POOL)
             .user_agent(TransportConfig::default().get_user_agent())
@@ -296,7 +314,6 @@ pub fn bare(seed: &Seed) -> InProcess {
         async move {
             let client = built?;
             let token = keycloak_token(&client, &seed).await?;
-            let timeout = TransportConfig::default().get_timeout();
             let api = Arc::new(seed.api_url.clone());
             let get = move |url: String| {
                 client
