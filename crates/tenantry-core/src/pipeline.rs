@@ -583,20 +583,12 @@ impl Pipeline {
         &self.inner.bucket
     }
 
-    /// The base for this attempt: the auth strategy's endpoint when it
-    /// supplies one (Keystone's catalog), else the configured base URL.
-    async fn base(&self) -> Result<Url> {
-        if let Some(u) = self
-            .inner
-            .auth
-            .endpoint(self.inner.transport.as_ref())
-            .await?
-        {
-            return Ok(u);
-        }
+    /// The configured base URL (used when the auth strategy supplies no
+    /// endpoint of its own); borrowed, not copied, for every attempt.
+    fn configured_base(&self) -> Result<&Url> {
         self.inner
             .base_url
-            .clone()
+            .as_ref()
             .ok_or_else(|| Error::Config(format!("{}: no base URL configured", self.inner.service)))
     }
 
@@ -604,7 +596,10 @@ impl Pipeline {
         let body = op.body.clone().map_err(|(field, reason)| {
             Error::invalid_input(field, format!("{}: {reason}", op.name))
         })?;
-        let mut url = base.as_str().trim_end_matches('/').to_owned();
+        let root = base.as_str().trim_end_matches('/');
+        // Sized once: the query is usually empty, or short.
+        let mut url = String::with_capacity(root.len() + 1 + op.path.len() + 16 * op.query.len());
+        url.push_str(root);
         push_path_and_query(&mut url, op);
         let uri = http::Uri::try_from(url).map_err(|e| bad_url(op.name, e))?;
         let mut req = http::Request::new(body);
@@ -693,8 +688,14 @@ impl Pipeline {
             attempt += 1;
             *attempts = attempt;
             span.record("attempt", attempt);
-            let base = self.base().await?;
-            let mut req = self.build_request(&base, op)?;
+            // The base for this attempt: the auth strategy's endpoint when
+            // it supplies one (Keystone's catalog), else the configured one.
+            let endpoint = auth.endpoint(transport).await?;
+            let base = match &endpoint {
+                Some(u) => u,
+                None => self.configured_base()?,
+            };
+            let mut req = self.build_request(base, op)?;
             // A streamed body's files are opened (a bad one fails before
             // anything is sent, a login included).
             let streamed = match &op.multipart {

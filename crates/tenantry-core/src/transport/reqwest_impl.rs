@@ -230,6 +230,23 @@ fn refused_h2_stream(e: &reqwest::Error) -> bool {
     false
 }
 
+/// reqwest's `Url` for a request's URI: its scheme, authority and path
+/// (with the query) joined into one string that is parsed once. A URI
+/// without a scheme or host is refused as `url` refuses a relative URL.
+fn reqwest_url(uri: &http::Uri) -> std::result::Result<reqwest::Url, url::ParseError> {
+    let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+        return reqwest::Url::parse(&uri.to_string());
+    };
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let authority = authority.as_str();
+    let mut s = String::with_capacity(scheme.len() + 3 + authority.len() + path.len());
+    s.push_str(scheme);
+    s.push_str("://");
+    s.push_str(authority);
+    s.push_str(path);
+    reqwest::Url::parse(&s)
+}
+
 trait WithoutUrlRef {
     fn without_url_ref(&self) -> String;
 }
@@ -260,13 +277,20 @@ impl HttpTransport for ReqwestTransport {
         &self,
         request: HttpRequest,
     ) -> std::result::Result<HttpResponse, TransportError> {
-        let mut req = reqwest::Request::try_from(request).map_err(|e| {
+        let (parts, body) = request.into_parts();
+        let url = reqwest_url(&parts.uri).map_err(|e| {
             TransportError::new(
                 TransportErrorKind::Other,
                 Reached::Never,
-                format!("bad request: {}", e.without_url_ref()),
+                format!("bad request: {e}"),
             )
         })?;
+        // Built from its parts, not with `Request::try_from`, which writes
+        // the URI out with `Display` before parsing it again.
+        let mut req = reqwest::Request::new(parts.method, url);
+        *req.headers_mut() = parts.headers;
+        *req.version_mut() = parts.version;
+        *req.body_mut() = Some(body.into());
         // One deadline for the whole exchange, answer body included.
         *req.timeout_mut() = self.timeout;
         self.finish(self.client.execute(req)).await
@@ -287,7 +311,7 @@ impl HttpTransport for ReqwestTransport {
                 format!("bad request: {e}"),
             )
         };
-        let url = reqwest::Url::parse(&parts.uri.to_string()).map_err(|e| bad(e.to_string()))?;
+        let url = reqwest_url(&parts.uri).map_err(|e| bad(e.to_string()))?;
         let mut headers = parts.headers;
         // `multipart` sets both, with the form's boundary.
         headers.remove(http::header::CONTENT_TYPE);
