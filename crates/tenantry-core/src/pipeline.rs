@@ -645,10 +645,15 @@ impl Pipeline {
         );
         let started = Instant::now();
         let mut attempts: u32 = 0;
-        let result = self
-            .run(op, &span, started, &mut attempts)
-            .instrument(span.clone())
-            .await;
+        // Entered on every poll only when a subscriber listens to it;
+        // otherwise the run is awaited bare.
+        let result = if span.is_disabled() {
+            self.run(op, &span, started, &mut attempts).await
+        } else {
+            self.run(op, &span, started, &mut attempts)
+                .instrument(span.clone())
+                .await
+        };
         // One line per request (the CLI's `-v`): what was asked, what came
         // back, how long it took, in how many attempts.
         if tracing::enabled!(target: "tenantry::request", tracing::Level::INFO) {
