@@ -714,6 +714,8 @@ impl Pipeline {
             };
             // A fresh credential on every attempt.
             auth.apply(&mut req, transport).await?;
+            // The credential sent, for the auth strategy should it be
+            // refused (shared values; a map only on a rejection).
             let sent = credential_headers(req.headers());
             // Every secret the request carries, for its answer, its errors
             // and the trace lines.
@@ -746,6 +748,7 @@ impl Pipeline {
                         record_elapsed(span, started);
                         return Err(e.into());
                     }
+                    let sent = credential_map(sent);
                     if op.multipart.is_some() {
                         // The body may have been sent: not replayed; the
                         // next call logs in again.
@@ -949,16 +952,28 @@ fn bad_url(operation: &str, e: impl std::fmt::Display) -> Error {
     Error::Config(format!("{operation}: cannot build the request URL: {e}"))
 }
 
-/// The credential headers of a request, for [`AuthStrategy::invalidate`].
-fn credential_headers(h: &HeaderMap) -> HeaderMap {
+/// The credential headers [`AuthStrategy::invalidate`] is shown, in this
+/// order.
+const CREDENTIAL_HEADERS: [&str; 3] = ["authorization", "cookie", "x-auth-token"];
+
+/// The first value of each of a request's [`CREDENTIAL_HEADERS`], in one
+/// pass over its (few) headers: shared values, no map.
+fn credential_headers(h: &HeaderMap) -> [Option<HeaderValue>; 3] {
+    let mut out: [Option<HeaderValue>; 3] = Default::default();
+    for (name, v) in h {
+        if let Some(i) = CREDENTIAL_HEADERS.iter().position(|c| *c == name.as_str()) {
+            out[i].get_or_insert_with(|| v.clone());
+        }
+    }
+    out
+}
+
+/// [`credential_headers`] as the map [`AuthStrategy::invalidate`] takes.
+fn credential_map(sent: [Option<HeaderValue>; 3]) -> HeaderMap {
     let mut out = HeaderMap::new();
-    for name in [
-        http::header::AUTHORIZATION,
-        http::header::COOKIE,
-        HeaderName::from_static("x-auth-token"),
-    ] {
-        if let Some(v) = h.get(&name) {
-            out.insert(name, v.clone());
+    for (name, v) in CREDENTIAL_HEADERS.into_iter().zip(sent) {
+        if let Some(v) = v {
+            out.insert(HeaderName::from_static(name), v);
         }
     }
     out
