@@ -202,10 +202,19 @@ pub fn scrub_values(text: &str, secrets: &[&str]) -> String {
 /// masks them in the request's answer, its errors and its log lines.
 ///
 /// Cheap to build on every request: it keeps the sensitive header values
-/// and the body as shared bytes, and only works out the secrets (and their
-/// encoded forms) when something is scrubbed. `Debug` shows counts only.
+/// and the body as shared bytes (a request's first credential header and
+/// its body inline, so building one allocates nothing), and only works out
+/// the secrets (and their encoded forms) when something is scrubbed.
+/// `Debug` shows counts only.
 #[derive(Clone, Default)]
-pub struct Scrubber(Option<Box<Parts>>);
+pub struct Scrubber {
+    /// The first credential header value of the request.
+    header: Option<HeaderValue>,
+    /// The request body: its sensitive fields are secrets.
+    body: Bytes,
+    /// Everything else registered.
+    more: Option<Box<Parts>>,
+}
 
 #[derive(Clone, Default)]
 struct Parts {
@@ -221,11 +230,12 @@ struct Parts {
 
 impl fmt::Debug for Scrubber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let p = self.0.as_deref();
+        let p = self.more.as_deref();
+        let (header, body) = (self.header.is_some(), !self.body.is_empty());
         f.debug_struct("Scrubber")
             .field("values", &p.map_or(0, |p| p.values.len()))
-            .field("headers", &p.map_or(0, |p| p.headers.len()))
-            .field("sources", &p.map_or(0, |p| p.sources.len()))
+            .field("headers", &(p.map_or(0, |p| p.headers.len()) + usize::from(header)))
+            .field("sources", &(p.map_or(0, |p| p.sources.len()) + usize::from(body)))
             .finish()
     }
 }
@@ -234,11 +244,29 @@ impl Scrubber {
     /// A scrubber that knows no secret value yet (it still masks sensitive
     /// keys and CAS tickets).
     pub const fn new() -> Self {
-        Scrubber(None)
+        Scrubber {
+            header: None,
+            body: Bytes::new(),
+            more: None,
+        }
     }
 
     fn parts(&mut self) -> &mut Parts {
-        self.0.get_or_insert_with(Box::default)
+        self.more.get_or_insert_with(Box::default)
+    }
+
+    /// The credential header values registered.
+    fn header_values(&self) -> impl Iterator<Item = &HeaderValue> {
+        let more = self.more.as_deref().map_or(&[][..], |p| &p.headers[..]);
+        self.header.iter().chain(more)
+    }
+
+    /// The bodies and query strings registered.
+    fn source_list(&self) -> impl Iterator<Item = &Bytes> {
+        let more = self.more.as_deref().map_or(&[][..], |p| &p.sources[..]);
+        std::iter::once(&self.body)
+            .filter(|b| !b.is_empty())
+            .chain(more)
     }
 
     /// Registers a secret value.
@@ -288,13 +316,22 @@ impl Scrubber {
         // One pass over the (few) headers; names are already lower case.
         for (name, v) in request.headers() {
             if SENSITIVE_HEADERS.contains(&name.as_str()) {
-                self.parts().headers.push(v.clone());
+                if self.header.is_none() {
+                    self.header = Some(v.clone());
+                } else {
+                    self.parts().headers.push(v.clone());
+                }
             }
         }
         if let Some(q) = request.uri().query() {
             self.add_source(Bytes::copy_from_slice(q.as_bytes()));
         }
-        self.add_source(request.body().clone());
+        let body = request.body();
+        if self.body.is_empty() {
+            self.body = body.clone();
+        } else {
+            self.add_source(body.clone());
+        }
     }
 
     /// A scrubber for `request` (see [`add_request`](Self::add_request)).
@@ -306,11 +343,16 @@ impl Scrubber {
 
     /// Adds everything `other` knows.
     pub fn merge(&mut self, other: &Scrubber) {
-        if let Some(o) = other.0.as_deref() {
-            let p = self.parts();
+        if other.header.is_none() && other.body.is_empty() && other.more.is_none() {
+            return;
+        }
+        let headers: Vec<HeaderValue> = other.header_values().cloned().collect();
+        let sources: Vec<Bytes> = other.source_list().cloned().collect();
+        let p = self.parts();
+        p.headers.extend(headers);
+        p.sources.extend(sources);
+        if let Some(o) = other.more.as_deref() {
             p.values.extend(o.values.iter().cloned());
-            p.headers.extend(o.headers.iter().cloned());
-            p.sources.extend(o.sources.iter().cloned());
             p.keys.extend(o.keys.iter().cloned());
         }
     }
@@ -343,7 +385,7 @@ impl Scrubber {
     /// True for a field name this scrubber treats as secret.
     pub fn is_sensitive_key(&self, key: &str) -> bool {
         is_sensitive_key(key)
-            || self.0.as_deref().is_some_and(|p| {
+            || self.more.as_deref().is_some_and(|p| {
                 let k = normalize_key(key);
                 p.keys.contains(&k)
             })
@@ -352,15 +394,18 @@ impl Scrubber {
     /// The secret values known, each in every form it may be echoed in,
     /// longest first.
     fn needles(&self) -> Vec<String> {
-        let Some(p) = self.0.as_deref() else {
-            return Vec::new();
+        let mut raw: Vec<String> = match self.more.as_deref() {
+            Some(p) => p.values.iter().map(|v| v.to_string()).collect(),
+            None => Vec::new(),
         };
-        let mut raw: Vec<String> = p.values.iter().map(|v| v.to_string()).collect();
-        for h in &p.headers {
+        for h in self.header_values() {
             header_secrets(h, &mut raw);
         }
-        for src in &p.sources {
+        for src in self.source_list() {
             self.source_secrets(src, &mut raw);
+        }
+        if raw.is_empty() {
+            return Vec::new();
         }
         let mut out = Vec::new();
         for v in raw.iter().filter(|v| v.len() >= MIN_SECRET_LEN) {
