@@ -66,9 +66,7 @@ fn check_resource(resource: &str) -> Result<()> {
     // Resource names are ASCII: checked as bytes, without decoding chars
     // (an ASCII whitespace is a control character or a space).
     let bad = if resource.is_ascii() {
-        resource
-            .bytes()
-            .any(|b| b.is_ascii_control() || b == b' ')
+        resource.bytes().any(|b| b.is_ascii_control() || b == b' ')
     } else {
         resource
             .chars()

@@ -234,8 +234,14 @@ impl fmt::Debug for Scrubber {
         let (header, body) = (self.header.is_some(), !self.body.is_empty());
         f.debug_struct("Scrubber")
             .field("values", &p.map_or(0, |p| p.values.len()))
-            .field("headers", &(p.map_or(0, |p| p.headers.len()) + usize::from(header)))
-            .field("sources", &(p.map_or(0, |p| p.sources.len()) + usize::from(body)))
+            .field(
+                "headers",
+                &(p.map_or(0, |p| p.headers.len()) + usize::from(header)),
+            )
+            .field(
+                "sources",
+                &(p.map_or(0, |p| p.sources.len()) + usize::from(body)),
+            )
             .finish()
     }
 }
