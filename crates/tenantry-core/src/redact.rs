@@ -866,6 +866,29 @@ mod tests {
         assert!(!format!("{s:?}").contains("sess"));
     }
 
+    /// A request's first credential header and its body are kept inline:
+    /// they still reach a merged scrubber, with the second header and
+    /// the query that go to the shared parts.
+    #[test]
+    fn inline_request_parts_survive_a_merge() {
+        let mut req = http::Request::new(Bytes::from_static(br#"{"password":"body-pw-321"}"#));
+        *req.uri_mut() = http::Uri::from_static("http://h/x?api_key=query-key-654");
+        req.headers_mut()
+            .insert("x-auth-token", HeaderValue::from_static("hdr-tok-111"));
+        req.headers_mut().insert(
+            "authorization",
+            HeaderValue::from_static("Bearer hdr-bearer-222"),
+        );
+        let mut merged = Scrubber::new();
+        merged.merge(&Scrubber::request(&req));
+        let r = merged.text("hdr-tok-111 hdr-bearer-222 body-pw-321 query-key-654 ok");
+        assert_eq!(r, "*** *** *** *** ok");
+        assert_eq!(
+            format!("{merged:?}"),
+            "Scrubber { values: 0, headers: 2, sources: 2 }"
+        );
+    }
+
     #[test]
     fn pairs_in_free_text() {
         let s = Scrubber::new();
