@@ -63,16 +63,11 @@ pub fn mk_provisions(
 
 /// A resource name: not empty, no whitespace or control characters.
 fn check_resource(resource: &str) -> Result<()> {
-    // Resource names are ASCII: checked as bytes, without decoding chars
-    // (an ASCII whitespace is a control character or a space).
-    let bad = if resource.is_ascii() {
-        resource.bytes().any(|b| b.is_ascii_control() || b == b' ')
-    } else {
-        resource
+    if resource.is_empty()
+        || resource
             .chars()
             .any(|c| c.is_control() || c.is_whitespace())
-    };
-    if resource.is_empty() || bad {
+    {
         let reason = format!("`{resource}` is not a resource name");
         return Err(Error::invalid_input("resource", reason));
     }
