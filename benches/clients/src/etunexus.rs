@@ -244,18 +244,22 @@ fn expect_users(n: usize, want: usize) -> Result<(), BenchError> {
 /// A user body as tenantry writes it (`User` goes through a
 /// `serde_json::Value`, so its keys are sorted; Python `json.dumps`
 /// separators): all 9 keys, `null`s included.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct UserBody<'a> {
-    create_time: Option<i64>,
-    department: &'a str,
-    display_name: &'a str,
-    id: Option<i64>,
-    last_update_time: Option<i64>,
-    mail: &'a str,
-    name: &'a str,
-    password: Option<&'a str>,
-    roles: &'a [Value],
+fn user_body(name: &str, password: Option<&str>, roles: Value) -> Value {
+    // tenantry's `User` field order: its body is a JSON tree, so its key
+    // order is serde_json's (insertion order with `preserve_order`, which
+    // a workspace build enables, sorted otherwise); this one follows it
+    // either way.
+    json!({
+        "id": null,
+        "name": name,
+        "displayName": DISPLAY_NAME,
+        "password": password,
+        "department": "",
+        "mail": "",
+        "roles": roles,
+        "createTime": null,
+        "lastUpdateTime": null,
+    })
 }
 
 /// The bare loop's session: a client, the EMC API base, the session cookie.
@@ -421,27 +425,18 @@ impl Bare {
         if !found {
             return Err(format!("no `{}` in the group", seed.workshop_user));
         }
-        let body = tenantry_core::encode::python_json(&UserBody {
-            create_time: None,
-            department: "",
-            display_name: DISPLAY_NAME,
-            id: None,
-            last_update_time: None,
-            mail: "",
-            name: &name,
-            password: Some(PASSWORD),
-            roles: &[],
-        })
-        .map_err(|e| e.to_string())?;
+        let body = tenantry_core::encode::python_json(&user_body(&name, Some(PASSWORD), json!([])))
+            .map_err(|e| e.to_string())?;
         let mut user = self
             .call(reqwest::Method::POST, &users_path, Some(body))
             .await?;
         let id = user["id"]
             .as_i64()
             .ok_or_else(|| format!("no id in {user}"))?;
+        // tenantry's `UserRole` field order.
         user["roles"] = json!([
-            {"appId": "ETU-RECOMMENDER", "roleName": "Viewer"},
-            {"appId": "ETU-INSIGHT", "roleName": "Viewer"},
+            {"roleName": "Viewer", "appId": "ETU-RECOMMENDER"},
+            {"roleName": "Viewer", "appId": "ETU-INSIGHT"},
         ]);
         let body = tenantry_core::encode::python_json(&user).map_err(|e| e.to_string())?;
         let updated = self
@@ -574,31 +569,21 @@ mod tests {
 
     #[test]
     fn the_bare_user_body_has_tenantry_s_layout() {
-        let body = tenantry_core::encode::python_json(&UserBody {
-            create_time: None,
-            department: "",
-            display_name: "D",
-            id: None,
-            last_update_time: None,
-            mail: "",
-            name: "n",
-            password: Some("p"),
-            roles: &[
-                json!({"appId": "ETU-RECOMMENDER", "roleName": "Viewer"}),
-                json!({"appId": "ETU-INSIGHT", "roleName": "Viewer"}),
-            ],
-        })
-        .unwrap();
-        let tree = tenantry_core::encode::python_json(&json!({
-            "name": "n", "displayName": "D", "password": "p", "id": null, "mail": "",
-            "department": "", "createTime": null, "lastUpdateTime": null,
-            "roles": [{"roleName": "Viewer", "appId": "ETU-RECOMMENDER"},
-                      {"roleName": "Viewer", "appId": "ETU-INSIGHT"}],
-        }))
-        .unwrap();
+        let roles = json!([{"roleName": "Viewer", "appId": "ETU-RECOMMENDER"}]);
+        let body = tenantry_core::encode::python_json(&user_body("n", Some("p"), roles)).unwrap();
+        let text = String::from_utf8(body).unwrap();
+        // Python's separators, every key, nulls included (the byte order
+        // of the keys is checked against tenantry's requests in
+        // `tenantry_and_the_floor_send_the_same_requests`).
+        assert!(text.contains("\"name\": \"n\", "), "{text}");
+        let got: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
-            String::from_utf8(body).unwrap(),
-            String::from_utf8(tree).unwrap()
+            got,
+            json!({
+                "name": "n", "displayName": DISPLAY_NAME, "password": "p", "id": null,
+                "mail": "", "department": "", "createTime": null, "lastUpdateTime": null,
+                "roles": [{"roleName": "Viewer", "appId": "ETU-RECOMMENDER"}],
+            })
         );
     }
 
@@ -699,7 +684,7 @@ mod tests {
             t[2]
         );
         assert!(
-            t[3].contains("\"roles\": [{\"appId\": \"ETU-RECOMMENDER\""),
+            t[3].contains("\"roles\": [{\"") && t[3].contains("\"appId\": \"ETU-RECOMMENDER\""),
             "{}",
             t[3]
         );
