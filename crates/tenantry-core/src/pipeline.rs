@@ -650,9 +650,9 @@ impl Pipeline {
         // Entered on every poll only when a subscriber listens to it;
         // otherwise the run is awaited bare.
         let result = if span.is_disabled() {
-            self.run(op, &span, started, &mut attempts).await
+            self.run(op, &span, started, &mut attempts, None).await
         } else {
-            self.run(op, &span, started, &mut attempts)
+            self.run(op, &span, started, &mut attempts, None)
                 .instrument(span.clone())
                 .await
         };
@@ -679,12 +679,18 @@ impl Pipeline {
         result
     }
 
+    /// The one attempt loop of every request: a fresh credential per
+    /// attempt, one new login after a rejection, the retry policy and its
+    /// token bucket. With `download`, the request is a download: a
+    /// successful answer comes back with its head only, its body left in
+    /// `download` (see [`open_stream`](Self::open_stream)).
     async fn run(
         &self,
         op: &Operation,
         span: &tracing::Span,
         started: Instant,
         attempts: &mut u32,
+        mut download: Option<&mut Option<Download>>,
     ) -> Result<(HttpResponse, redact::Scrubber)> {
         let idempotent = op.idempotency.is_idempotent(&op.method);
         let transport = self.inner.transport.as_ref();
@@ -729,9 +735,12 @@ impl Pipeline {
                 };
                 tracing::trace!(headers = ?redact::headers(req.headers()), body = %body, "sending");
             }
-            let outcome = match streamed {
-                Some(body) => transport.send_streaming(req.map(|_| body)).await,
-                None => transport.send(req).await,
+            let outcome = match (streamed, download.as_deref_mut()) {
+                (Some(body), _) => transport.send_streaming(req.map(|_| body)).await,
+                // Boxed: the loop's future stays as small as before for
+                // the requests that read their answer whole.
+                (None, Some(slot)) => Box::pin(self.open_stream(op, req, slot)).await,
+                (None, None) => transport.send(req).await,
             };
             if let Ok(resp) = &outcome {
                 span.record("status", resp.status().as_u16());
@@ -1229,10 +1238,8 @@ impl Pipeline {
         }
     }
 
-    /// The retry loop of a download, up to a successful answer whose first
-    /// chunk has arrived (the same policy as [`run`](Self::run): a fresh
-    /// credential per attempt, one new login after a rejection, the retry
-    /// policy and token bucket).
+    /// Runs a download up to a successful answer whose first chunk has
+    /// arrived, through [`run`](Self::run)'s loop.
     async fn open_download(
         &self,
         op: &Operation,
@@ -1245,113 +1252,46 @@ impl Pipeline {
                 format!("{}: a download cannot send a streamed body", op.name),
             ));
         }
-        let started = Instant::now();
-        let idempotent = op.idempotency.is_idempotent(&op.method);
-        let transport = self.inner.transport.as_ref();
-        let auth = self.inner.auth.as_ref();
-        let mut attempt: u32 = 0;
-        let mut relogged = false;
-        loop {
-            attempt += 1;
-            *attempts = attempt;
-            span.record("attempt", attempt);
-            let endpoint = auth.endpoint(transport).await?;
-            let base = match &endpoint {
-                Some(u) => u,
-                None => self.configured_base()?,
-            };
-            let mut req = self.build_request(base, op)?;
-            auth.apply(&mut req, transport).await?;
-            let sent = credential_headers(req.headers());
-            let scrubber = request_scrubber(op, &req);
-            if tracing::enabled!(tracing::Level::TRACE) {
-                let body = auth.scrub(&scrubber.excerpt(req.body()));
-                tracing::trace!(headers = ?redact::headers(req.headers()), body = %body, "sending (download)");
+        let mut slot = None;
+        let (mut resp, scrubber) = self
+            .run(op, span, Instant::now(), attempts, Some(&mut slot))
+            .await?;
+        match slot {
+            Some(download) => Ok(download),
+            // The final answer was not one to download (an error status).
+            None => {
+                scrubber.attach(&mut resp);
+                Err(self.status_error(op.name, &resp))
             }
-            let outcome: std::result::Result<HttpResponse, crate::transport::TransportError> =
-                match transport.send_download(req).await {
-                    Err(e) => Err(e),
-                    Ok(resp) => {
-                        let (parts, mut body) = resp.into_parts();
-                        let head = http::Response::from_parts(parts, Bytes::new());
-                        let status = head.status().as_u16();
-                        span.record("status", status);
-                        if op.is_success(status) && !auth.is_rejection(&head) {
-                            match body.next_chunk().await {
-                                // Nothing written yet: the policy decides.
-                                Some(Err(e)) => Err(e),
-                                first => {
-                                    self.inner.bucket.reward();
-                                    record_elapsed(span, started);
-                                    return Ok(Download {
-                                        first: first.and_then(std::result::Result::ok),
-                                        body,
-                                    });
-                                }
-                            }
-                        } else {
-                            // An error answer (or a login page): read whole,
-                            // within the transport's cap.
-                            body.collect(status).await.map(|b| head.map(|_| b))
-                        }
-                    }
-                };
-            if let Ok(resp) = &outcome {
-                if tracing::enabled!(tracing::Level::TRACE) {
-                    tracing::trace!(status = resp.status().as_u16(), headers = ?redact::headers(resp.headers()), body = %auth.scrub(&scrubber.excerpt(resp.body())), "received");
-                }
-                if auth.is_rejection(resp) {
-                    if relogged {
-                        let mut e = AuthError::from_answer(
-                            AuthErrorKind::Rejected,
-                            format!("{}: credentials refused after a fresh login", op.name),
-                            resp.status().as_u16(),
-                            resp.body(),
-                        );
-                        e.excerpt = auth.scrub(&scrubber.excerpt(resp.body()));
-                        record_elapsed(span, started);
-                        return Err(e.into());
-                    }
-                    if auth.invalidate(&credential_map(sent)).await {
-                        tracing::debug!(attempt, "credentials refused; logging in again once");
-                        relogged = true;
-                        attempt -= 1;
-                        continue;
-                    }
-                }
+        }
+    }
+
+    /// One attempt of a download: the answer's head, then, for a status the
+    /// operation accepts, its first chunk (a failure before that is still
+    /// the retry policy's to decide); the body is left in `slot` and the
+    /// answer returned carries the head only. Any other answer (an error, a
+    /// login page) is read whole, within the transport's cap.
+    async fn open_stream(
+        &self,
+        op: &Operation,
+        req: HttpRequest,
+        slot: &mut Option<Download>,
+    ) -> std::result::Result<HttpResponse, crate::transport::TransportError> {
+        let (parts, mut body) = self.inner.transport.send_download(req).await?.into_parts();
+        let head = http::Response::from_parts(parts, Bytes::new());
+        let status = head.status().as_u16();
+        if !op.is_success(status) || self.inner.auth.is_rejection(&head) {
+            return body.collect(status).await.map(|b| head.map(|_| b));
+        }
+        match body.next_chunk().await {
+            Some(Err(e)) => Err(e),
+            first => {
+                *slot = Some(Download {
+                    first: first.and_then(std::result::Result::ok),
+                    body,
+                });
+                Ok(head)
             }
-            if let Some((wait, reason)) =
-                self.inner
-                    .retry
-                    .decide(attempt, idempotent, outcome.as_ref())
-            {
-                let cost = TokenBucket::cost_of(outcome.as_ref());
-                if self.inner.bucket.try_acquire(cost) {
-                    drop(outcome);
-                    tracing::debug!(
-                        attempt,
-                        ?reason,
-                        wait_ms = wait.as_millis() as u64,
-                        "retrying"
-                    );
-                    tokio::time::sleep(wait).await;
-                    continue;
-                }
-                tracing::debug!(
-                    attempt,
-                    ?reason,
-                    cost,
-                    "retry token bucket empty: not retrying"
-                );
-            }
-            record_elapsed(span, started);
-            return match outcome {
-                Ok(mut resp) => {
-                    scrubber.attach(&mut resp);
-                    Err(self.status_error(op.name, &resp))
-                }
-                Err(e) => Err(e.into()),
-            };
         }
     }
 }
