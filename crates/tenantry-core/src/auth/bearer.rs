@@ -89,7 +89,7 @@ impl AuthStrategy for BearerAuth {
     async fn apply(&self, request: &mut HttpRequest, transport: &dyn HttpTransport) -> Result<()> {
         let value = match self {
             BearerAuth::Static(t) => return t.apply(request),
-            BearerAuth::Keycloak(p) => bearer_value(&p.access_token(transport).await?)?,
+            BearerAuth::Keycloak(p) => p.current(transport, |t| t.header.clone()).await?,
         };
         request
             .headers_mut()
@@ -137,6 +137,9 @@ pub enum KeycloakGrant {
 #[derive(Debug)]
 struct Tokens {
     access: Secret,
+    /// `Bearer {access}`, the header every request carries: made once per
+    /// token (a `HeaderValue` clone shares its bytes), not per request.
+    header: HeaderValue,
     expires_at: Instant,
     refresh: Option<Secret>,
     refresh_expires_at: Option<Instant>,
@@ -312,13 +315,23 @@ impl KeycloakProvider {
     /// A valid access token: the cached one, or a new one (one request,
     /// whatever the number of concurrent callers).
     pub async fn access_token(&self, transport: &dyn HttpTransport) -> Result<Secret> {
-        if let Some(t) = self.fresh().await {
-            return Ok(t);
+        self.current(transport, |t| t.access.clone()).await
+    }
+
+    /// `get` of the valid tokens: the cached ones, or new ones (one
+    /// request, whatever the number of concurrent callers).
+    async fn current<R>(
+        &self,
+        transport: &dyn HttpTransport,
+        get: impl Fn(&Tokens) -> R + Send + Sync,
+    ) -> Result<R> {
+        if let Some(r) = self.fresh(&get).await {
+            return Ok(r);
         }
         let _guard = self.inner.refresh_lock.lock().await;
         // Double-checked: another caller may have refreshed while we waited.
-        if let Some(t) = self.fresh().await {
-            return Ok(t);
+        if let Some(r) = self.fresh(&get).await {
+            return Ok(r);
         }
         let refresh = {
             let st = self.inner.state.read().await;
@@ -342,16 +355,16 @@ impl KeycloakProvider {
             },
             None => self.initial_grant(transport).await?,
         };
-        let access = tokens.access.clone();
+        let r = get(&tokens);
         *self.inner.state.write().await = Some(tokens);
-        Ok(access)
+        Ok(r)
     }
 
-    async fn fresh(&self) -> Option<Secret> {
+    async fn fresh<R>(&self, get: &(impl Fn(&Tokens) -> R + Sync)) -> Option<R> {
         let st = self.inner.state.read().await;
         st.as_ref()
             .filter(|t| t.expires_at > Instant::now() + self.inner.skew)
-            .map(|t| t.access.clone())
+            .map(get)
     }
 
     /// Drops the access token if it is still `sent` (the one a server refused).
@@ -447,8 +460,16 @@ impl KeycloakProvider {
             a
         })?;
         let expires_at = started + Duration::from_secs(ans.expires_in.unwrap_or(60));
+        let access = Secret::new(ans.access_token);
+        let header = bearer_value(&access).map_err(|_| {
+            AuthError::new(
+                AuthErrorKind::BadAnswer,
+                "Keycloak's access_token is not a valid header value",
+            )
+        })?;
         Ok(Tokens {
-            access: Secret::new(ans.access_token),
+            access,
+            header,
             expires_at,
             refresh: ans.refresh_token.map(Secret::new),
             refresh_expires_at: ans
@@ -496,8 +517,10 @@ fn prior_tokens(token: Secret, skew: Duration) -> Option<Tokens> {
         );
         return None;
     }
+    let header = bearer_value(&token).ok()?;
     Some(Tokens {
         access: token,
+        header,
         expires_at: Instant::now().checked_add(left)?,
         refresh: None,
         refresh_expires_at: None,

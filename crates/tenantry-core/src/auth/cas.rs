@@ -253,7 +253,9 @@ impl CasSso {
 pub struct CasApp {
     sso: CasSso,
     service_url: Url,
-    session: Arc<Resolver<Secret>>,
+    /// The session's `Cookie` header value (sensitive: its `Debug` shows
+    /// no content), made once per login, shared by every request.
+    session: Arc<Resolver<HeaderValue>>,
 }
 
 impl CasApp {
@@ -282,14 +284,14 @@ impl CasApp {
 
     /// The `Cookie` header value of the session, logging in if needed (one
     /// login for every concurrent caller).
-    async fn cookie(&self, transport: &dyn HttpTransport) -> Result<Secret> {
+    async fn cookie(&self, transport: &dyn HttpTransport) -> Result<HeaderValue> {
         self.session
             .get_or_run(|| self.new_session(transport))
             .await
     }
 
     /// Service ticket, then its validation: a new session cookie.
-    async fn new_session(&self, transport: &dyn HttpTransport) -> Result<Secret> {
+    async fn new_session(&self, transport: &dyn HttpTransport) -> Result<HeaderValue> {
         let st = self
             .sso
             .service_ticket(transport, &self.service_url)
@@ -327,8 +329,9 @@ impl CasApp {
     }
 }
 
-/// `name=value; name=value` from every `Set-Cookie` of an answer.
-fn cookies(resp: &HttpResponse) -> Option<Secret> {
+/// `name=value; name=value` from every `Set-Cookie` of an answer, as a
+/// sensitive header value (`None` without one, or if not a valid value).
+fn cookies(resp: &HttpResponse) -> Option<HeaderValue> {
     let pairs: Vec<&str> = resp
         .headers()
         .get_all(http::header::SET_COOKIE)
@@ -339,24 +342,18 @@ fn cookies(resp: &HttpResponse) -> Option<Secret> {
         .filter(|p| p.contains('='))
         .collect();
     if pairs.is_empty() {
-        None
-    } else {
-        Some(Secret::new(pairs.join("; ")))
+        return None;
     }
+    let mut v = HeaderValue::from_str(&pairs.join("; ")).ok()?;
+    v.set_sensitive(true);
+    Some(v)
 }
 
 #[async_trait::async_trait]
 impl AuthStrategy for CasApp {
     async fn apply(&self, request: &mut HttpRequest, transport: &dyn HttpTransport) -> Result<()> {
-        let c = self.cookie(transport).await?;
-        let mut v = HeaderValue::from_str(c.expose()).map_err(|_| {
-            AuthError::new(
-                AuthErrorKind::BadAnswer,
-                "cookie is not a valid header value",
-            )
-        })?;
-        v.set_sensitive(true);
-        request.headers_mut().insert(http::header::COOKIE, v);
+        let cookie = self.cookie(transport).await?;
+        request.headers_mut().insert(http::header::COOKIE, cookie);
         Ok(())
     }
 
@@ -382,12 +379,8 @@ impl AuthStrategy for CasApp {
     }
 
     async fn invalidate(&self, sent: &HeaderMap) -> bool {
-        let sent = sent
-            .get(http::header::COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        self.session
-            .clear_if(|c| sent.is_empty() || c.expose() == sent);
+        let sent = sent.get(http::header::COOKIE);
+        self.session.clear_if(|c| sent.is_none_or(|s| s == c));
         true
     }
 
