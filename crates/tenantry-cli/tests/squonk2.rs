@@ -87,218 +87,61 @@ fn ok_json(out: &Output) -> Value {
     serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
 }
 
-/// Every command that changes state: its arguments, and the request it
-/// would send (method, path under the AS root, query, a body check).
-/// `(arguments, method, path under the AS root, query, a piece of the body)`.
-type Change = (
-    Vec<String>,
-    &'static str,
-    String,
-    Option<&'static str>,
-    Option<&'static str>,
-);
+/// A command that changes state: its arguments, and the request it would
+/// send (method, path under the AS root, query, a piece of the body).
+struct Change {
+    args: Vec<String>,
+    method: String,
+    path: String,
+    query: Option<String>,
+    body: Option<&'static str>,
+}
 
+/// A [`Change`] row: `request` is `"METHOD /path?query"`.
+fn change(args: &[&str], request: impl Into<String>, body: Option<&'static str>) -> Change {
+    let request = request.into();
+    let (method, target) = request.split_once(' ').expect("METHOD /path");
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p, Some(q.to_owned())),
+        None => (target, None),
+    };
+    Change {
+        args: args.iter().map(|a| a.to_string()).collect(),
+        method: method.to_owned(),
+        path: path.to_owned(),
+        query,
+        body,
+    }
+}
+
+#[rustfmt::skip] // a table: one row a line
 fn changes() -> Vec<Change> {
-    let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let (o, u, p, a) = (org(), unit(), product(), asset());
     vec![
-        (
-            s(&["orgs", "create", "--name", "acme", "--owner", "dlister"]),
-            "POST",
-            "/organisation".into(),
-            None,
-            Some("\"owner\":\"dlister\""),
-        ),
-        (
-            s(&["orgs", "alter", &o, "--name", "acme2"]),
-            "PATCH",
-            format!("/organisation/{o}"),
-            None,
-            Some("\"name\":\"acme2\""),
-        ),
-        (
-            s(&["orgs", "delete", &o]),
-            "DELETE",
-            format!("/organisation/{o}"),
-            None,
-            None,
-        ),
-        (
-            s(&["orgs", "add-user", &o, "bob"]),
-            "PUT",
-            format!("/organisation/{o}/user/bob"),
-            None,
-            None,
-        ),
-        (
-            s(&["orgs", "remove-user", &o, "bob"]),
-            "DELETE",
-            format!("/organisation/{o}/user/bob"),
-            None,
-            None,
-        ),
-        (
-            s(&["units", "create", &o, "--name", "lab", "--billing-day", "3"]),
-            "POST",
-            format!("/organisation/{o}/unit"),
-            None,
-            Some("\"billing_day\":3"),
-        ),
-        (
-            s(&[
-                "units",
-                "alter",
-                &u,
-                "--default-product-privacy",
-                "ALWAYS_PRIVATE",
-            ]),
-            "PATCH",
-            format!("/unit/{u}"),
-            None,
-            Some("ALWAYS_PRIVATE"),
-        ),
-        (
-            s(&["units", "delete", &u]),
-            "DELETE",
-            format!("/unit/{u}"),
-            None,
-            None,
-        ),
-        (
-            s(&["units", "add-user", &u, "bob"]),
-            "PUT",
-            format!("/unit/{u}/user/bob"),
-            None,
-            None,
-        ),
-        (
-            s(&["units", "remove-user", &u, "bob"]),
-            "DELETE",
-            format!("/unit/{u}/user/bob"),
-            None,
-            None,
-        ),
-        (
-            s(&["personal-unit", "create", "--billing-day", "7"]),
-            "PUT",
-            "/personal-unit".into(),
-            None,
-            Some("\"billing_day\":7"),
-        ),
-        (
-            s(&["personal-unit", "delete"]),
-            "DELETE",
-            "/personal-unit".into(),
-            None,
-            None,
-        ),
-        (
-            s(&[
-                "products",
-                "create",
-                &u,
-                "--name",
-                "p1",
-                "--type",
-                "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION",
-                "--flavour",
-                "GOLD",
-                "--allowance",
-                "100",
-            ]),
-            "POST",
-            format!("/product/unit/{u}"),
-            None,
-            Some("\"flavour\":\"GOLD\""),
-        ),
-        (
-            s(&["products", "alter", &p, "--limit", "0"]),
-            "PATCH",
-            format!("/product/{p}"),
-            None,
-            Some("\"limit\":0"),
-        ),
-        (
-            s(&["products", "delete", &p]),
-            "DELETE",
-            format!("/product/{p}"),
-            None,
-            None,
-        ),
-        (
-            s(&[
-                "assets",
-                "create",
-                "--name",
-                "a1",
-                "--scope",
-                "USER",
-                "--scope-id",
-                "dlister",
-                "--content",
-                "KEY=1",
-            ]),
-            "POST",
-            "/asset".into(),
-            None,
-            Some("name=\"content_string\""),
-        ),
-        (
-            s(&["assets", "alter", &a, "--description", "new words"]),
-            "PATCH",
-            format!("/asset/{a}"),
-            None,
-            Some("new words"),
-        ),
-        (
-            s(&["assets", "delete", &a]),
-            "DELETE",
-            format!("/asset/{a}"),
-            None,
-            None,
-        ),
-        (
-            s(&["assets", "attach", &a, "2"]),
-            "PATCH",
-            format!("/asset/{a}/attach"),
-            Some("m_id=2"),
-            None,
-        ),
-        (
-            s(&["assets", "detach", &a, "2"]),
-            "PATCH",
-            format!("/asset/{a}/detach"),
-            Some("m_id=2"),
-            None,
-        ),
-        (
-            s(&["assets", "enable", &a]),
-            "PATCH",
-            format!("/asset/{a}/enable"),
-            None,
-            None,
-        ),
-        (
-            s(&["assets", "disable", &a]),
-            "PATCH",
-            format!("/asset/{a}/disable"),
-            None,
-            None,
-        ),
-        (
-            s(&["event-streams", "create", "--format", "JSON_STRING"]),
-            "POST",
-            "/event-stream".into(),
-            None,
-            Some("JSON_STRING"),
-        ),
-        (
-            s(&["event-streams", "delete", "5"]),
-            "DELETE",
-            "/event-stream/5".into(),
-            None,
-            None,
-        ),
+        change(&["orgs", "create", "--name", "acme", "--owner", "dlister"], "POST /organisation", Some("\"owner\":\"dlister\"")),
+        change(&["orgs", "alter", &o, "--name", "acme2"], format!("PATCH /organisation/{o}"), Some("\"name\":\"acme2\"")),
+        change(&["orgs", "delete", &o], format!("DELETE /organisation/{o}"), None),
+        change(&["orgs", "add-user", &o, "bob"], format!("PUT /organisation/{o}/user/bob"), None),
+        change(&["orgs", "remove-user", &o, "bob"], format!("DELETE /organisation/{o}/user/bob"), None),
+        change(&["units", "create", &o, "--name", "lab", "--billing-day", "3"], format!("POST /organisation/{o}/unit"), Some("\"billing_day\":3")),
+        change(&["units", "alter", &u, "--default-product-privacy", "ALWAYS_PRIVATE"], format!("PATCH /unit/{u}"), Some("ALWAYS_PRIVATE")),
+        change(&["units", "delete", &u], format!("DELETE /unit/{u}"), None),
+        change(&["units", "add-user", &u, "bob"], format!("PUT /unit/{u}/user/bob"), None),
+        change(&["units", "remove-user", &u, "bob"], format!("DELETE /unit/{u}/user/bob"), None),
+        change(&["personal-unit", "create", "--billing-day", "7"], "PUT /personal-unit", Some("\"billing_day\":7")),
+        change(&["personal-unit", "delete"], "DELETE /personal-unit", None),
+        change(&["products", "create", &u, "--name", "p1", "--type", "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION", "--flavour", "GOLD", "--allowance", "100"], format!("POST /product/unit/{u}"), Some("\"flavour\":\"GOLD\"")),
+        change(&["products", "alter", &p, "--limit", "0"], format!("PATCH /product/{p}"), Some("\"limit\":0")),
+        change(&["products", "delete", &p], format!("DELETE /product/{p}"), None),
+        change(&["assets", "create", "--name", "a1", "--scope", "USER", "--scope-id", "dlister", "--content", "KEY=1"], "POST /asset", Some("name=\"content_string\"")),
+        change(&["assets", "alter", &a, "--description", "new words"], format!("PATCH /asset/{a}"), Some("new words")),
+        change(&["assets", "delete", &a], format!("DELETE /asset/{a}"), None),
+        change(&["assets", "attach", &a, "2"], format!("PATCH /asset/{a}/attach?m_id=2"), None),
+        change(&["assets", "detach", &a, "2"], format!("PATCH /asset/{a}/detach?m_id=2"), None),
+        change(&["assets", "enable", &a], format!("PATCH /asset/{a}/enable"), None),
+        change(&["assets", "disable", &a], format!("PATCH /asset/{a}/disable"), None),
+        change(&["event-streams", "create", "--format", "JSON_STRING"], "POST /event-stream", Some("JSON_STRING")),
+        change(&["event-streams", "delete", "5"], "DELETE /event-stream/5", None),
     ]
 }
 
@@ -307,7 +150,14 @@ async fn dry_run_logs_in_and_sends_nothing_to_the_as() {
     let kc = keycloak().await;
     let all = changes();
     assert_eq!(all.len(), 24, "every state-changing command has a row");
-    for (args, method, rest, query, body) in all {
+    for Change {
+        args,
+        method,
+        path: rest,
+        query,
+        body,
+    } in all
+    {
         let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
         args.push("--dry-run");
         let out = run(squonk2(&kc, &args), None).await;
@@ -317,7 +167,7 @@ async fn dry_run_logs_in_and_sends_nothing_to_the_as() {
         assert_eq!(v["method"], method, "{name}: {v}");
         let url = url::Url::parse(v["url"].as_str().unwrap()).unwrap();
         assert_eq!(url.path(), format!("/account-server-api{rest}"), "{name}");
-        assert_eq!(url.query(), query, "{name}");
+        assert_eq!(url.query(), query.as_deref(), "{name}");
         assert_eq!(v["headers"]["authorization"], "***", "{name}: {v}");
         if let Some(b) = body {
             assert!(
@@ -652,6 +502,16 @@ fn admin(w: &World, args: &[&str]) -> Command {
     as_user(w, SEED_ADMIN, SEED_ADMIN_PASSWORD, args)
 }
 
+/// `tenantry squonk2 ARGS` as the seeded user, run to success: its JSON.
+async fn sq_ok(w: &World, args: &[&str]) -> Value {
+    ok_sim(w, &run(sq(w, args), None).await)
+}
+
+/// `tenantry squonk2 ARGS` as the seeded admin, run to success: its JSON.
+async fn admin_ok(w: &World, args: &[&str]) -> Value {
+    ok_sim(w, &run(admin(w, args), None).await)
+}
+
 /// The AS requests (the Keycloak logins left out).
 fn as_calls(w: &World) -> Vec<JournalEntry> {
     w.server.journal().filter(|e| e.path.starts_with(API_ROOT))
@@ -684,216 +544,75 @@ fn has(v: &Value, key: &str, want: &str) -> bool {
 /// A read: who, the arguments, the path it must send (under the AS root,
 /// with its query), whether a token goes with it, and what the answer
 /// must hold.
-type Read = (bool, Vec<String>, String, bool, fn(&Value) -> bool);
+struct Read {
+    admin: bool,
+    args: Vec<String>,
+    path: String,
+    tokened: bool,
+    check: fn(&Value) -> bool,
+}
 
+impl Read {
+    /// A read by the seeded user, with a token.
+    fn user(args: &[&str], path: impl Into<String>, check: fn(&Value) -> bool) -> Self {
+        Read {
+            admin: false,
+            args: args.iter().map(|a| a.to_string()).collect(),
+            path: path.into(),
+            tokened: true,
+            check,
+        }
+    }
+
+    /// A read by the seeded admin, with a token.
+    fn admin(args: &[&str], path: impl Into<String>, check: fn(&Value) -> bool) -> Self {
+        Read {
+            admin: true,
+            ..Self::user(args, path, check)
+        }
+    }
+
+    /// A public read: no token goes with it.
+    fn public(args: &[&str], path: impl Into<String>, check: fn(&Value) -> bool) -> Self {
+        Read {
+            tokened: false,
+            ..Self::user(args, path, check)
+        }
+    }
+}
+
+#[rustfmt::skip] // a table: one row a line
 fn reads() -> Vec<Read> {
-    let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let m = SEED_MERCHANT_ID.to_string();
     vec![
-        (
-            false,
-            s(&["server", "ping"]),
-            "/version".into(),
-            false,
-            |v| v["ping"] == "ok",
-        ),
-        (
-            false,
-            s(&["server", "version"]),
-            "/version".into(),
-            false,
-            |v| v["version"] == AS_VERSION,
-        ),
-        (
-            false,
-            s(&["server", "event-stream-version"]),
-            "/event-stream/version".into(),
-            false,
-            |v| v["version"].is_string(),
-        ),
-        (
-            false,
-            s(&["account", "get"]),
-            "/user/account".into(),
-            true,
-            |v| v["username"] == SEED_USER && v["caller_has_admin_privilege"] == false,
-        ),
-        (
-            false,
-            s(&["orgs", "list"]),
-            "/organisation".into(),
-            true,
-            |v| has(v, "id", SEED_ORG_ID),
-        ),
-        (
-            false,
-            s(&["orgs", "list", "--name", "Seed Organisation"]),
-            "/organisation?name=Seed+Organisation".into(),
-            true,
-            |v| v.as_array().is_some_and(|a| a.len() == 1),
-        ),
-        (
-            false,
-            s(&["orgs", "get", SEED_ORG_ID]),
-            format!("/organisation/{SEED_ORG_ID}"),
-            true,
-            |v| v["name"] == "Seed Organisation",
-        ),
-        (
-            false,
-            s(&["orgs", "default"]),
-            "/default/organisation".into(),
-            true,
-            |v| v["id"] == DEFAULT_ORG_ID,
-        ),
-        (
-            false,
-            s(&["orgs", "units", SEED_ORG_ID]),
-            format!("/organisation/{SEED_ORG_ID}/unit"),
-            true,
-            |v| has(&v["units"], "id", SEED_UNIT_ID),
-        ),
-        (
-            false,
-            s(&["orgs", "users", SEED_ORG_ID]),
-            format!("/organisation/{SEED_ORG_ID}/user"),
-            true,
-            |v| has(v, "username", SEED_USER),
-        ),
-        (false, s(&["units", "list"]), "/unit".into(), true, |v| {
-            v.as_array()
-                .is_some_and(|g| g.iter().any(|g| has(&g["units"], "id", SEED_UNIT_ID)))
-        }),
-        (
-            false,
-            s(&["units", "get", SEED_UNIT_ID]),
-            format!("/unit/{SEED_UNIT_ID}"),
-            true,
-            |v| v["billing_day"] == 1,
-        ),
-        (
-            false,
-            s(&["units", "users", SEED_UNIT_ID]),
-            format!("/unit/{SEED_UNIT_ID}/user"),
-            true,
-            |v| has(v, "username", SEED_USER),
-        ),
-        (
-            false,
-            s(&["products", "list"]),
-            "/product".into(),
-            true,
-            |v| {
-                v.as_array()
-                    .is_some_and(|a| a.iter().any(|p| p["product"]["id"] == SEED_PRODUCT_ID))
-            },
-        ),
-        (
-            false,
-            s(&["products", "get", SEED_PRODUCT_ID]),
-            format!("/product/{SEED_PRODUCT_ID}"),
-            true,
-            |v| v["product"]["type"] == PROJECT_TIER,
-        ),
-        (
-            false,
-            s(&["products", "for-unit", SEED_UNIT_ID]),
-            format!("/product/unit/{SEED_UNIT_ID}"),
-            true,
-            |v| v.as_array().is_some_and(|a| a.len() == 1),
-        ),
-        (
-            false,
-            s(&["products", "for-org", SEED_ORG_ID]),
-            format!("/product/organisation/{SEED_ORG_ID}"),
-            true,
-            |v| v.as_array().is_some_and(|a| a.len() == 1),
-        ),
-        (
-            false,
-            s(&["products", "types"]),
-            "/product-type".into(),
-            true,
-            |v| has(v, "type", PROJECT_TIER),
-        ),
-        (
-            false,
-            s(&["products", "storage-cost"]),
-            "/product-default-storage-cost".into(),
-            true,
-            |v| v.get("cost").is_some(),
-        ),
-        (true, s(&["charges", "all"]), "/charges".into(), true, |v| {
-            v.is_object()
-        }),
-        (
-            true,
-            s(&[
-                "charges",
-                "org",
-                SEED_ORG_ID,
-                "--prior-billing-periods",
-                "0",
-            ]),
-            format!("/charges/organisation/{SEED_ORG_ID}?pbp=0"),
-            true,
-            |v| v.is_object(),
-        ),
-        (
-            true,
-            s(&["charges", "unit", SEED_UNIT_ID]),
-            format!("/charges/unit/{SEED_UNIT_ID}"),
-            true,
-            |v| v.is_object(),
-        ),
-        (
-            true,
-            s(&[
-                "charges",
-                "product",
-                SEED_PRODUCT_ID,
-                "--from",
-                "2024-01-01",
-            ]),
-            format!("/charges/product/{SEED_PRODUCT_ID}?from=2024-01-01"),
-            true,
-            |v| v.is_object(),
-        ),
-        (
-            false,
-            s(&["actions", "list", "--format", "JSON_STRING"]),
-            "/action?format=JSON_STRING".into(),
-            true,
-            |v| v.is_array(),
-        ),
-        (
-            false,
-            s(&["assets", "list", "--unit", SEED_UNIT_ID]),
-            format!("/asset?unit_id={SEED_UNIT_ID}"),
-            true,
-            |v| has(v, "id", SEED_ASSET_ID),
-        ),
-        (
-            false,
-            s(&["assets", "get", SEED_ASSET_ID]),
-            format!("/asset/{SEED_ASSET_ID}"),
-            true,
-            |v| v["name"] == "seed-asset",
-        ),
-        (
-            false,
-            s(&["merchants", "list"]),
-            "/merchant".into(),
-            true,
-            |v| v.as_array().is_some_and(|a| a.len() == 2),
-        ),
-        (
-            false,
-            s(&["merchants", "get", &m]),
-            format!("/merchant/{m}"),
-            true,
-            |v| v["id"] == SEED_MERCHANT_ID,
-        ),
+        Read::public(&["server", "ping"], "/version", |v| v["ping"] == "ok"),
+        Read::public(&["server", "version"], "/version", |v| v["version"] == AS_VERSION),
+        Read::public(&["server", "event-stream-version"], "/event-stream/version", |v| v["version"].is_string()),
+        Read::user(&["account", "get"], "/user/account", |v| v["username"] == SEED_USER && v["caller_has_admin_privilege"] == false),
+        Read::user(&["orgs", "list"], "/organisation", |v| has(v, "id", SEED_ORG_ID)),
+        Read::user(&["orgs", "list", "--name", "Seed Organisation"], "/organisation?name=Seed+Organisation", |v| v.as_array().is_some_and(|a| a.len() == 1)),
+        Read::user(&["orgs", "get", SEED_ORG_ID], format!("/organisation/{SEED_ORG_ID}"), |v| v["name"] == "Seed Organisation"),
+        Read::user(&["orgs", "default"], "/default/organisation", |v| v["id"] == DEFAULT_ORG_ID),
+        Read::user(&["orgs", "units", SEED_ORG_ID], format!("/organisation/{SEED_ORG_ID}/unit"), |v| has(&v["units"], "id", SEED_UNIT_ID)),
+        Read::user(&["orgs", "users", SEED_ORG_ID], format!("/organisation/{SEED_ORG_ID}/user"), |v| has(v, "username", SEED_USER)),
+        Read::user(&["units", "list"], "/unit", |v| v.as_array().is_some_and(|g| g.iter().any(|g| has(&g["units"], "id", SEED_UNIT_ID)))),
+        Read::user(&["units", "get", SEED_UNIT_ID], format!("/unit/{SEED_UNIT_ID}"), |v| v["billing_day"] == 1),
+        Read::user(&["units", "users", SEED_UNIT_ID], format!("/unit/{SEED_UNIT_ID}/user"), |v| has(v, "username", SEED_USER)),
+        Read::user(&["products", "list"], "/product", |v| v.as_array().is_some_and(|a| a.iter().any(|p| p["product"]["id"] == SEED_PRODUCT_ID))),
+        Read::user(&["products", "get", SEED_PRODUCT_ID], format!("/product/{SEED_PRODUCT_ID}"), |v| v["product"]["type"] == PROJECT_TIER),
+        Read::user(&["products", "for-unit", SEED_UNIT_ID], format!("/product/unit/{SEED_UNIT_ID}"), |v| v.as_array().is_some_and(|a| a.len() == 1)),
+        Read::user(&["products", "for-org", SEED_ORG_ID], format!("/product/organisation/{SEED_ORG_ID}"), |v| v.as_array().is_some_and(|a| a.len() == 1)),
+        Read::user(&["products", "types"], "/product-type", |v| has(v, "type", PROJECT_TIER)),
+        Read::user(&["products", "storage-cost"], "/product-default-storage-cost", |v| v.get("cost").is_some()),
+        Read::admin(&["charges", "all"], "/charges", |v| v.is_object()),
+        Read::admin(&["charges", "org", SEED_ORG_ID, "--prior-billing-periods", "0"], format!("/charges/organisation/{SEED_ORG_ID}?pbp=0"), |v| v.is_object()),
+        Read::admin(&["charges", "unit", SEED_UNIT_ID], format!("/charges/unit/{SEED_UNIT_ID}"), |v| v.is_object()),
+        Read::admin(&["charges", "product", SEED_PRODUCT_ID, "--from", "2024-01-01"], format!("/charges/product/{SEED_PRODUCT_ID}?from=2024-01-01"), |v| v.is_object()),
+        Read::user(&["actions", "list", "--format", "JSON_STRING"], "/action?format=JSON_STRING", |v| v.is_array()),
+        Read::user(&["assets", "list", "--unit", SEED_UNIT_ID], format!("/asset?unit_id={SEED_UNIT_ID}"), |v| has(v, "id", SEED_ASSET_ID)),
+        Read::user(&["assets", "get", SEED_ASSET_ID], format!("/asset/{SEED_ASSET_ID}"), |v| v["name"] == "seed-asset"),
+        Read::user(&["merchants", "list"], "/merchant", |v| v.as_array().is_some_and(|a| a.len() == 2)),
+        Read::user(&["merchants", "get", &m], format!("/merchant/{m}"), |v| v["id"] == SEED_MERCHANT_ID),
     ]
 }
 
@@ -901,7 +620,14 @@ fn reads() -> Vec<Read> {
 async fn every_read_against_the_simulator() {
     let w = world().await;
     let rows = reads();
-    for (is_admin, args, path, tokened, check) in rows {
+    for Read {
+        admin: is_admin,
+        args,
+        path,
+        tokened,
+        check,
+    } in rows
+    {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let cmd = if is_admin {
             admin(&w, &args)
@@ -930,7 +656,7 @@ async fn every_read_against_the_simulator() {
         .journal()
         .filter(|e| e.path.ends_with("/openid-connect/token"))
         .len();
-    assert_eq!(logins, reads().iter().filter(|r| r.3).count());
+    assert_eq!(logins, reads().iter().filter(|r| r.tokened).count());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -938,25 +664,19 @@ async fn a_unit_product_and_asset_lifecycle() {
     let w = world().await;
     let id = |v: &Value| v["id"].as_str().expect("an id").to_owned();
     // units create → the id; the body as the reference sends it.
-    let v = ok_sim(
+    let v = sq_ok(
         &w,
-        &run(
-            sq(
-                &w,
-                &[
-                    "units",
-                    "create",
-                    SEED_ORG_ID,
-                    "--name",
-                    "lab",
-                    "--billing-day",
-                    "3",
-                ],
-            ),
-            None,
-        )
-        .await,
-    );
+        &[
+            "units",
+            "create",
+            SEED_ORG_ID,
+            "--name",
+            "lab",
+            "--billing-day",
+            "3",
+        ],
+    )
+    .await;
     let unit = id(&v);
     assert!(unit.starts_with("unit-"), "{v}");
     let sent = last_call(&w);
@@ -993,26 +713,20 @@ async fn a_unit_product_and_asset_lifecycle() {
         text(&out.stdout)
     );
     // units alter, users.
-    ok_sim(
+    sq_ok(
         &w,
-        &run(
-            sq(
-                &w,
-                &[
-                    "units",
-                    "alter",
-                    &unit,
-                    "--name",
-                    "lab2",
-                    "--default-product-privacy",
-                    "ALWAYS_PRIVATE",
-                ],
-            ),
-            None,
-        )
-        .await,
-    );
-    let v = ok_sim(&w, &run(sq(&w, &["units", "get", &unit]), None).await);
+        &[
+            "units",
+            "alter",
+            &unit,
+            "--name",
+            "lab2",
+            "--default-product-privacy",
+            "ALWAYS_PRIVATE",
+        ],
+    )
+    .await;
+    let v = sq_ok(&w, &["units", "get", &unit]).await;
     assert_eq!(
         (&v["name"], &v["default_product_privacy"]),
         (
@@ -1021,70 +735,48 @@ async fn a_unit_product_and_asset_lifecycle() {
         ),
         "{v}"
     );
-    let v = ok_sim(
-        &w,
-        &run(sq(&w, &["units", "add-user", &unit, SEED_OTHER_USER]), None).await,
-    );
+    let v = sq_ok(&w, &["units", "add-user", &unit, SEED_OTHER_USER]).await;
     assert_eq!(v["done"], true);
-    let v = ok_sim(&w, &run(sq(&w, &["units", "users", &unit]), None).await);
+    let v = sq_ok(&w, &["units", "users", &unit]).await;
     assert!(has(&v, "username", SEED_OTHER_USER), "{v}");
-    ok_sim(
-        &w,
-        &run(
-            sq(&w, &["units", "remove-user", &unit, SEED_OTHER_USER]),
-            None,
-        )
-        .await,
-    );
+    sq_ok(&w, &["units", "remove-user", &unit, SEED_OTHER_USER]).await;
     assert_eq!(last_call(&w).method, "DELETE");
     // products create, alter (0 is sent), get in a table.
-    let v = ok_sim(
+    let v = sq_ok(
         &w,
-        &run(
-            sq(
-                &w,
-                &[
-                    "products",
-                    "create",
-                    &unit,
-                    "--name",
-                    "p1",
-                    "--type",
-                    PROJECT_TIER,
-                    "--flavour",
-                    "GOLD",
-                    "--allowance",
-                    "100",
-                ],
-            ),
-            None,
-        )
-        .await,
-    );
+        &[
+            "products",
+            "create",
+            &unit,
+            "--name",
+            "p1",
+            "--type",
+            PROJECT_TIER,
+            "--flavour",
+            "GOLD",
+            "--allowance",
+            "100",
+        ],
+    )
+    .await;
     let product = id(&v);
     assert_eq!(
         last_call(&w).json().unwrap(),
         serde_json::json!({"type": PROJECT_TIER, "name": "p1", "flavour": "GOLD", "allowance": 100})
     );
-    ok_sim(
+    sq_ok(
         &w,
-        &run(
-            sq(
-                &w,
-                &[
-                    "products",
-                    "alter",
-                    &product,
-                    "--limit",
-                    "500",
-                    "--allowance",
-                    "0",
-                ],
-            ),
-            None,
-        )
-        .await,
-    );
+        &[
+            "products",
+            "alter",
+            &product,
+            "--limit",
+            "500",
+            "--allowance",
+            "0",
+        ],
+    )
+    .await;
     assert_eq!(
         last_call(&w).json().unwrap(),
         serde_json::json!({"allowance": 0, "limit": 500})
@@ -1118,28 +810,22 @@ async fn a_unit_product_and_asset_lifecycle() {
     let file =
         std::env::temp_dir().join(format!("tenantry-cli-sq2-asset-{}.txt", std::process::id()));
     std::fs::write(&file, "file content 1").unwrap();
-    let v = ok_sim(
+    let v = sq_ok(
         &w,
-        &run(
-            sq(
-                &w,
-                &[
-                    "assets",
-                    "create",
-                    "--name",
-                    "a1",
-                    "--scope",
-                    "UNIT",
-                    "--scope-id",
-                    &unit,
-                    "--file",
-                    &file.display().to_string(),
-                ],
-            ),
-            None,
-        )
-        .await,
-    );
+        &[
+            "assets",
+            "create",
+            "--name",
+            "a1",
+            "--scope",
+            "UNIT",
+            "--scope-id",
+            &unit,
+            "--file",
+            &file.display().to_string(),
+        ],
+    )
+    .await;
     let asset = id(&v);
     assert_eq!(
         w.sim.asset_content(&asset).as_deref(),
@@ -1158,7 +844,7 @@ async fn a_unit_product_and_asset_lifecycle() {
         if verb == "attach" {
             args.push(&m);
         }
-        let v = ok_sim(&w, &run(sq(&w, &args), None).await);
+        let v = sq_ok(&w, &args).await;
         assert_eq!(v["action"], verb, "{v}");
         let sent = last_call(&w);
         assert_eq!(
@@ -1167,26 +853,17 @@ async fn a_unit_product_and_asset_lifecycle() {
         );
     }
     assert_eq!(w.sim.asset_merchants(&asset), Some(vec![SEED_MERCHANT_ID]));
-    ok_sim(
-        &w,
-        &run(sq(&w, &["assets", "detach", &asset, &m]), None).await,
-    );
+    sq_ok(&w, &["assets", "detach", &asset, &m]).await;
     assert_eq!(
         last_call(&w).query.as_deref(),
         Some(format!("m_id={m}").as_str())
     );
     assert_eq!(w.sim.asset_merchants(&asset), Some(vec![]));
-    ok_sim(
+    sq_ok(
         &w,
-        &run(
-            sq(
-                &w,
-                &["assets", "alter", &asset, "--content", "new content 2"],
-            ),
-            None,
-        )
-        .await,
-    );
+        &["assets", "alter", &asset, "--content", "new content 2"],
+    )
+    .await;
     assert_eq!(
         w.sim.asset_content(&asset).as_deref(),
         Some(&b"new content 2"[..])
@@ -1200,7 +877,7 @@ async fn a_unit_product_and_asset_lifecycle() {
         vec!["products", "delete", &product],
         vec!["units", "delete", &unit],
     ] {
-        let v = ok_sim(&w, &run(sq(&w, &args), None).await);
+        let v = sq_ok(&w, &args).await;
         assert_eq!(
             (&v["action"], &v["done"]),
             (&serde_json::json!("delete"), &serde_json::json!(true)),
@@ -1216,44 +893,21 @@ async fn a_unit_product_and_asset_lifecycle() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn organisations_personal_units_and_event_streams() {
     let w = world().await;
-    let v = ok_sim(
+    let v = admin_ok(
         &w,
-        &run(
-            admin(
-                &w,
-                &["orgs", "create", "--name", "acme", "--owner", SEED_USER],
-            ),
-            None,
-        )
-        .await,
-    );
+        &["orgs", "create", "--name", "acme", "--owner", SEED_USER],
+    )
+    .await;
     let org = v["id"].as_str().unwrap().to_owned();
     assert_eq!(
         last_call(&w).json().unwrap(),
         serde_json::json!({"name": "acme", "owner": SEED_USER})
     );
-    ok_sim(
-        &w,
-        &run(admin(&w, &["orgs", "alter", &org, "--name", "acme2"]), None).await,
-    );
-    ok_sim(
-        &w,
-        &run(
-            admin(&w, &["orgs", "add-user", &org, SEED_OTHER_USER]),
-            None,
-        )
-        .await,
-    );
-    let v = ok_sim(&w, &run(admin(&w, &["orgs", "users", &org]), None).await);
+    admin_ok(&w, &["orgs", "alter", &org, "--name", "acme2"]).await;
+    admin_ok(&w, &["orgs", "add-user", &org, SEED_OTHER_USER]).await;
+    let v = admin_ok(&w, &["orgs", "users", &org]).await;
     assert!(has(&v, "username", SEED_OTHER_USER), "{v}");
-    ok_sim(
-        &w,
-        &run(
-            admin(&w, &["orgs", "remove-user", &org, SEED_OTHER_USER]),
-            None,
-        )
-        .await,
-    );
+    admin_ok(&w, &["orgs", "remove-user", &org, SEED_OTHER_USER]).await;
     // The same name again: the server's 409 → 5.
     let out = run(
         admin(
@@ -1264,7 +918,7 @@ async fn organisations_personal_units_and_event_streams() {
     )
     .await;
     assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
-    ok_sim(&w, &run(admin(&w, &["orgs", "delete", &org]), None).await);
+    admin_ok(&w, &["orgs", "delete", &org]).await;
     // A non-admin creating an organisation: 403 → 3.
     let out = run(
         sq(&w, &["orgs", "create", "--name", "x", "--owner", SEED_USER]),
@@ -1275,20 +929,13 @@ async fn organisations_personal_units_and_event_streams() {
     // Personal unit: none (4), create, a second one (409 → 5), delete.
     let out = run(sq(&w, &["personal-unit", "get"]), None).await;
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
-    let v = ok_sim(
-        &w,
-        &run(
-            sq(&w, &["personal-unit", "create", "--billing-day", "9"]),
-            None,
-        )
-        .await,
-    );
+    let v = sq_ok(&w, &["personal-unit", "create", "--billing-day", "9"]).await;
     assert!(v["id"].as_str().unwrap().starts_with("unit-"));
     assert_eq!(
         (last_call(&w).method.as_str(), last_call(&w).json().unwrap()),
         ("PUT", serde_json::json!({"billing_day": 9}))
     );
-    let v = ok_sim(&w, &run(sq(&w, &["personal-unit", "get"]), None).await);
+    let v = sq_ok(&w, &["personal-unit", "get"]).await;
     assert_eq!(v["personal"], true, "{v}");
     let out = run(
         sq(&w, &["personal-unit", "create", "--billing-day", "9"]),
@@ -1296,24 +943,14 @@ async fn organisations_personal_units_and_event_streams() {
     )
     .await;
     assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
-    ok_sim(&w, &run(sq(&w, &["personal-unit", "delete"]), None).await);
+    sq_ok(&w, &["personal-unit", "delete"]).await;
     // Event stream: create, get, delete.
-    let v = ok_sim(
-        &w,
-        &run(
-            sq(&w, &["event-streams", "create", "--format", "JSON_STRING"]),
-            None,
-        )
-        .await,
-    );
+    let v = sq_ok(&w, &["event-streams", "create", "--format", "JSON_STRING"]).await;
     let es = v["id"].as_u64().expect("an event stream id").to_string();
     assert_eq!(v["format"], "JSON_STRING", "{v}");
-    let v = ok_sim(&w, &run(sq(&w, &["event-streams", "get"]), None).await);
+    let v = sq_ok(&w, &["event-streams", "get"]).await;
     assert_eq!(v["id"].as_u64().map(|n| n.to_string()), Some(es.clone()));
-    ok_sim(
-        &w,
-        &run(sq(&w, &["event-streams", "delete", &es]), None).await,
-    );
+    sq_ok(&w, &["event-streams", "delete", &es]).await;
     assert_eq!(last_call(&w).path, format!("{API_ROOT}/event-stream/{es}"));
     let out = run(sq(&w, &["event-streams", "get"]), None).await;
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
@@ -1343,10 +980,7 @@ async fn exit_statuses_from_the_simulator() {
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     // Attaching twice: 409 → 5.
     let m = SEED_MERCHANT_ID.to_string();
-    ok_sim(
-        &w,
-        &run(sq(&w, &["assets", "attach", SEED_ASSET_ID, &m]), None).await,
-    );
+    sq_ok(&w, &["assets", "attach", SEED_ASSET_ID, &m]).await;
     let out = run(sq(&w, &["assets", "attach", SEED_ASSET_ID, &m]), None).await;
     assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
     assert!(
@@ -1381,7 +1015,7 @@ async fn dry_run_leaves_the_simulator_unchanged() {
         w.sim.asset_merchants(SEED_ASSET_ID),
     );
     // The rows of the mock dry-run test, on real ids where they matter.
-    for (args, method, _, _, _) in changes() {
+    for Change { args, method, .. } in changes() {
         let mut args: Vec<String> = args
             .into_iter()
             .map(|a| match a.split_once('-').map(|(p, _)| p) {
@@ -1394,10 +1028,10 @@ async fn dry_run_leaves_the_simulator_unchanged() {
             .collect();
         args.push("--dry-run".into());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let v = ok_sim(&w, &run(admin(&w, &args), None).await);
+        let v = admin_ok(&w, &args).await;
         assert_eq!(
             (v["dry_run"].as_bool(), v["method"].as_str()),
-            (Some(true), Some(method)),
+            (Some(true), Some(method.as_str())),
             "{args:?}: {v}"
         );
     }
@@ -1410,9 +1044,6 @@ async fn dry_run_leaves_the_simulator_unchanged() {
     );
     assert_eq!(before, after);
     // Still there: the seeded unit, product and asset.
-    let v = ok_sim(
-        &w,
-        &run(sq(&w, &["products", "get", SEED_PRODUCT_ID]), None).await,
-    );
+    let v = sq_ok(&w, &["products", "get", SEED_PRODUCT_ID]).await;
     assert_eq!(v["product"]["name"], "Seed Product");
 }

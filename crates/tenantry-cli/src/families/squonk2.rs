@@ -361,6 +361,11 @@ fn created(id: impl std::fmt::Display) -> Value {
     json!({"id": id.to_string()})
 }
 
+/// [`done`] for a change of members: `{key: id, "username": user}`.
+fn member_done(key: &str, id: &str, user: &Username, action: &str) -> Value {
+    done(&[(key, id), ("username", user.as_str())], action)
+}
+
 /// For tables: each row's nested objects one level up (`{"product":
 /// {"id"}}` as `product_id`); JSON and YAML keep the answer's shape.
 fn flat(ctx: &Context, v: Value) -> Value {
@@ -454,7 +459,7 @@ family! {
         /// Reference: `AsApi.add_user_to_organisation` (PUT /organisation/{org_id}/user/{username}).
         AddUser(OrgUserArgs) change => fn(c, a) {
             c.organisations().add_user(&a.org_id, &a.username).await?;
-            done(&[("org_id", a.org_id.as_str()), ("username", a.username.as_str())], "add-user")
+            member_done("org_id", a.org_id.as_str(), &a.username, "add-user")
         },
         /// Remove a user from an organisation.
         ///
@@ -462,8 +467,7 @@ family! {
         /// (DELETE /organisation/{org_id}/user/{username}).
         RemoveUser(OrgUserArgs) change => fn(c, a) {
             c.organisations().remove_user(&a.org_id, &a.username).await?;
-            let what = [("org_id", a.org_id.as_str()), ("username", a.username.as_str())];
-            done(&what, "remove-user")
+            member_done("org_id", a.org_id.as_str(), &a.username, "remove-user")
         },
     }
 }
@@ -581,15 +585,14 @@ family! {
         /// Reference: `AsApi.add_user_to_unit` (PUT /unit/{unit_id}/user/{username}).
         AddUser(UnitUserArgs) change => fn(c, a) {
             c.units().add_user(&a.unit_id, &a.username).await?;
-            done(&[("unit_id", a.unit_id.as_str()), ("username", a.username.as_str())], "add-user")
+            member_done("unit_id", a.unit_id.as_str(), &a.username, "add-user")
         },
         /// Remove a user from a unit.
         ///
         /// Reference: `AsApi.remove_user_from_unit` (DELETE /unit/{unit_id}/user/{username}).
         RemoveUser(UnitUserArgs) change => fn(c, a) {
             c.units().remove_user(&a.unit_id, &a.username).await?;
-            let what = [("unit_id", a.unit_id.as_str()), ("username", a.username.as_str())];
-            done(&what, "remove-user")
+            member_done("unit_id", a.unit_id.as_str(), &a.username, "remove-user")
         },
     }
 }
