@@ -319,7 +319,7 @@ impl CasApp {
         let cookie = cookies(&resp).ok_or_else(|| {
             let e = AuthError::from_answer(
                 AuthErrorKind::BadAnswer,
-                "the application set no session cookie",
+                "the application set no usable session cookie",
                 status,
                 resp.body(),
             );
