@@ -257,3 +257,52 @@ async fn declared_operations_table() {
         mock.verify().unwrap_or_else(|e| panic!("row {i}: {e}"));
     }
 }
+
+/// The reqwest transport sends to the request's URI, not to the URL the
+/// pipeline parsed with it, when something between the two changed the
+/// URI (here a wrapping transport): the parsed URL is used only while it
+/// names the same resource.
+#[tokio::test]
+async fn a_uri_changed_after_the_pipeline_is_the_one_sent() {
+    use tenantry_core::transport::{
+        HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError,
+    };
+    #[derive(Debug)]
+    struct Rewrite(ReqwestTransport);
+    #[async_trait::async_trait]
+    impl HttpTransport for Rewrite {
+        async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+            self.0.send(req).await
+        }
+        async fn send_parsed(
+            &self,
+            mut req: HttpRequest,
+            url: url::Url,
+        ) -> Result<HttpResponse, TransportError> {
+            let moved = req.uri().to_string().replace("/old", "/new");
+            *req.uri_mut() = moved.parse().unwrap();
+            self.0.send_parsed(req, url).await
+        }
+    }
+    let server = MockServer::start_async().await;
+    let new = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/api/new").query_param("q", "1");
+            then.status(200).json_body(serde_json::json!({"at": "new"}));
+        })
+        .await;
+    let p = Pipeline::builder("test")
+        .base_url(format!("{}/api", server.base_url()))
+        .transport(Arc::new(Rewrite(
+            ReqwestTransport::with_defaults().unwrap(),
+        )))
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap();
+    let v: serde_json::Value = p
+        .json(&Operation::new("test.get", Method::GET, "/old").query("q", "1"))
+        .await
+        .unwrap();
+    new.assert_async().await;
+    assert_eq!(v["at"], "new");
+}

@@ -130,6 +130,19 @@ pub trait HttpTransport: Send + Sync + fmt::Debug {
     /// Sends the request and reads the answer.
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
 
+    /// [`send`](Self::send), with the request's URL already parsed: `url`
+    /// is the request's URI (the pipeline builds both from one URL). A
+    /// transport built on `url::Url` ([`ReqwestTransport`]) uses it instead
+    /// of parsing the URI again; the default ignores it.
+    async fn send_parsed(
+        &self,
+        request: HttpRequest,
+        url: url::Url,
+    ) -> Result<HttpResponse, TransportError> {
+        drop(url);
+        self.send(request).await
+    }
+
     /// Sends a request whose body is read while it is sent. The default
     /// reads the body whole, then [`send`](Self::send)s it (right for test
     /// and recording transports); [`ReqwestTransport`] streams it.

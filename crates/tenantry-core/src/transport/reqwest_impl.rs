@@ -285,15 +285,22 @@ impl HttpTransport for ReqwestTransport {
                 format!("bad request: {e}"),
             )
         })?;
-        // Built from its parts, not with `Request::try_from`, which writes
-        // the URI out with `Display` before parsing it again.
-        let mut req = reqwest::Request::new(parts.method, url);
-        *req.headers_mut() = parts.headers;
-        *req.version_mut() = parts.version;
-        *req.body_mut() = Some(body.into());
-        // One deadline for the whole exchange, answer body included.
-        *req.timeout_mut() = self.timeout;
-        self.finish(self.client.execute(req)).await
+        self.send_to(parts, body, url).await
+    }
+
+    /// The pipeline's URL, used as it is while it names the request's URI
+    /// (see `pipeline::request_url` for what that saves); otherwise the URI
+    /// is parsed, as in [`send`](Self::send).
+    async fn send_parsed(
+        &self,
+        request: HttpRequest,
+        url: reqwest::Url,
+    ) -> std::result::Result<HttpResponse, TransportError> {
+        if !names(&url, request.uri()) {
+            return self.send(request).await;
+        }
+        let (parts, body) = request.into_parts();
+        self.send_to(parts, body, url).await
     }
 
     /// Streams the body: reqwest's own multipart form, each file part
@@ -378,7 +385,36 @@ impl HttpTransport for ReqwestTransport {
     }
 }
 
+/// Whether `url` is `uri` (compared part by part, without writing either
+/// out).
+fn names(url: &reqwest::Url, uri: &http::Uri) -> bool {
+    use url::Position;
+    uri.scheme_str() == Some(url.scheme())
+        && uri.authority().map(|a| a.as_str())
+            == Some(&url[Position::BeforeUsername..Position::AfterPort])
+        && uri.path_and_query().map_or("/", |p| p.as_str())
+            == &url[Position::BeforePath..Position::AfterQuery]
+}
+
 impl ReqwestTransport {
+    /// Sends a request to `url` (its URI, parsed).
+    async fn send_to(
+        &self,
+        parts: http::request::Parts,
+        body: Bytes,
+        url: reqwest::Url,
+    ) -> std::result::Result<HttpResponse, TransportError> {
+        // Built from its parts, not with `Request::try_from`, which writes
+        // the URI out with `Display` before parsing it again.
+        let mut req = reqwest::Request::new(parts.method, url);
+        *req.headers_mut() = parts.headers;
+        *req.version_mut() = parts.version;
+        *req.body_mut() = Some(body.into());
+        // One deadline for the whole exchange, answer body included.
+        *req.timeout_mut() = self.timeout;
+        self.finish(self.client.execute(req)).await
+    }
+
     /// Awaits the answer and reads its body within the cap.
     async fn finish(
         &self,
