@@ -682,6 +682,11 @@ impl Pipeline {
     /// token bucket. With `download`, the request is a download: a
     /// successful answer comes back with its head only, its body left in
     /// `download` (see [`open_stream`](Self::open_stream)).
+    ///
+    /// The steps most requests never take (a streamed body, a trace line,
+    /// a rejection, a retry) are functions of their own, boxed where they
+    /// wait: the loop's code and state are what every request runs
+    /// through.
     async fn run(
         &self,
         op: &Operation,
@@ -701,22 +706,18 @@ impl Pipeline {
             span.record("attempt", attempt);
             // The base for this attempt: the auth strategy's endpoint when
             // it supplies one (Keystone's catalog), else the configured one.
-            let endpoint = auth.endpoint(transport).await?;
-            let base = match &endpoint {
-                Some(u) => u,
-                None => self.configured_base()?,
+            let (mut req, url) = {
+                let endpoint = auth.endpoint(transport).await?;
+                let base = match &endpoint {
+                    Some(u) => u,
+                    None => self.configured_base()?,
+                };
+                self.build_request(base, op)?
             };
-            let (mut req, url) = self.build_request(base, op)?;
-            drop(endpoint);
             // A streamed body's files are opened (a bad one fails before
             // anything is sent, a login included).
             let streamed = match &op.multipart {
-                Some(m) => {
-                    let body = m.open().await?;
-                    req.headers_mut()
-                        .insert(http::header::CONTENT_TYPE, body.content_type().clone());
-                    Some(body)
-                }
+                Some(m) => Some(Box::pin(open_body(m, &mut req)).await?),
                 None => None,
             };
             // A fresh credential on every attempt.
@@ -728,101 +729,40 @@ impl Pipeline {
             // and the trace lines.
             let scrubber = request_scrubber(op, &req);
             if tracing::enabled!(tracing::Level::TRACE) {
-                let body = match &streamed {
-                    Some(b) => b.describe(),
-                    None => auth.scrub(&scrubber.excerpt(req.body())),
-                };
-                tracing::trace!(headers = ?redact::headers(req.headers()), body = %body, "sending");
+                trace_sending(auth, &scrubber, &req, streamed.as_deref());
             }
-            let outcome = match (streamed, download.as_deref_mut()) {
-                (Some(body), _) => transport.send_streaming(req.map(|_| body)).await,
-                // Boxed: the loop's future stays as small as before for
-                // the requests that read their answer whole.
-                (None, Some(slot)) => Box::pin(self.open_stream(op, req, slot)).await,
-                (None, None) => transport.send_parsed(req, url).await,
+            let outcome = if let Some(body) = streamed {
+                transport.send_streaming(req.map(|_| *body)).await
+            } else if let Some(slot) = download.as_deref_mut() {
+                Box::pin(self.open_stream(op, req, slot)).await
+            } else {
+                transport.send_parsed(req, url).await
             };
             if let Ok(resp) = &outcome {
                 span.record("status", resp.status().as_u16());
                 if tracing::enabled!(tracing::Level::TRACE) {
-                    tracing::trace!(status = resp.status().as_u16(), headers = ?redact::headers(resp.headers()), body = %auth.scrub(&scrubber.excerpt(resp.body())), "received");
+                    trace_received(auth, &scrubber, resp);
                 }
                 if auth.is_rejection(resp) {
-                    if relogged {
-                        let mut e = AuthError::from_answer(
-                            AuthErrorKind::Rejected,
-                            format!("{}: credentials refused after a fresh login", op.name),
-                            resp.status().as_u16(),
-                            resp.body(),
-                        );
-                        e.excerpt = auth.scrub(&scrubber.excerpt(resp.body()));
-                        record_elapsed(span, started);
-                        return Err(e.into());
-                    }
-                    let sent = credential_map(sent);
-                    if op.multipart.as_ref().is_some_and(|m| !m.is_replayable()) {
-                        // A body that cannot be read again (an open file):
-                        // not replayed; the next call logs in again. A
-                        // refused request did nothing, so a form read
-                        // from paths or bytes is sent again once, below.
-                        if auth.invalidate(&sent).await {
-                            tracing::debug!(
-                                attempt,
-                                "credentials refused; a streamed body is not sent again"
-                            );
+                    let step =
+                        Box::pin(self.rejected(op, resp, &scrubber, sent, relogged, attempt));
+                    match step.await {
+                        Rejected::Again => {
+                            relogged = true;
+                            attempt -= 1;
+                            continue;
                         }
-                    } else if auth.invalidate(&sent).await {
-                        tracing::debug!(attempt, "credentials refused; logging in again once");
-                        relogged = true;
-                        attempt -= 1;
-                        continue;
+                        Rejected::Fail(e) => {
+                            record_elapsed(span, started);
+                            return Err(e);
+                        }
+                        Rejected::Keep => {}
                     }
                 }
             }
-            let decision = match &op.multipart {
-                // A streamed body: again only if surely never sent, and
-                // only if it can be read again.
-                Some(m)
-                    if !(m.is_replayable()
-                        && matches!(&outcome, Err(e) if e.reached_server() == Reached::Never)) =>
-                {
-                    let would = self
-                        .inner
-                        .retry
-                        .decide(attempt, idempotent, outcome.as_ref());
-                    if let Some((_, reason)) = would {
-                        tracing::debug!(
-                            attempt,
-                            ?reason,
-                            "not retrying: a streamed body may have been sent"
-                        );
-                    }
-                    None
-                }
-                _ => self
-                    .inner
-                    .retry
-                    .decide(attempt, idempotent, outcome.as_ref()),
-            };
-            if let Some((wait, reason)) = decision {
-                let cost = TokenBucket::cost_of(outcome.as_ref());
-                if !self.inner.bucket.try_acquire(cost) {
-                    tracing::debug!(
-                        attempt,
-                        ?reason,
-                        cost,
-                        "retry token bucket empty: not retrying"
-                    );
-                    record_elapsed(span, started);
-                    return outcome.map(|r| (r, scrubber)).map_err(Error::from);
-                }
+            if let Some(wait) = self.retry_wait(op, attempt, idempotent, &outcome) {
                 drop(outcome);
-                tracing::debug!(
-                    attempt,
-                    ?reason,
-                    wait_ms = wait.as_millis() as u64,
-                    "retrying"
-                );
-                tokio::time::sleep(wait).await;
+                Box::pin(tokio::time::sleep(wait)).await;
                 continue;
             }
             if outcome.as_ref().is_ok_and(|r| r.status().is_success()) {
@@ -831,6 +771,99 @@ impl Pipeline {
             record_elapsed(span, started);
             return outcome.map(|r| (r, scrubber)).map_err(Error::from);
         }
+    }
+
+    /// A refused credential: fail if it was refused right after a fresh
+    /// login; otherwise forget it and, if a new login can help and the
+    /// body can be sent again, go again once.
+    #[inline(never)]
+    async fn rejected(
+        &self,
+        op: &Operation,
+        resp: &HttpResponse,
+        scrubber: &redact::Scrubber,
+        sent: [Option<HeaderValue>; 3],
+        relogged: bool,
+        attempt: u32,
+    ) -> Rejected {
+        let auth = self.inner.auth.as_ref();
+        if relogged {
+            let mut e = AuthError::from_answer(
+                AuthErrorKind::Rejected,
+                format!("{}: credentials refused after a fresh login", op.name),
+                resp.status().as_u16(),
+                resp.body(),
+            );
+            e.excerpt = auth.scrub(&scrubber.excerpt(resp.body()));
+            return Rejected::Fail(e.into());
+        }
+        let sent = credential_map(sent);
+        if op.multipart.as_ref().is_some_and(|m| !m.is_replayable()) {
+            // A body that cannot be read again (an open file): not
+            // replayed; the next call logs in again. A refused request did
+            // nothing, so a form read from paths or bytes is sent again
+            // once.
+            if auth.invalidate(&sent).await {
+                tracing::debug!(
+                    attempt,
+                    "credentials refused; a streamed body is not sent again"
+                );
+            }
+            Rejected::Keep
+        } else if auth.invalidate(&sent).await {
+            tracing::debug!(attempt, "credentials refused; logging in again once");
+            Rejected::Again
+        } else {
+            Rejected::Keep
+        }
+    }
+
+    /// How long to wait before sending again, if the retry policy says to
+    /// and the token bucket has the tokens (taken here).
+    #[inline(never)]
+    fn retry_wait(
+        &self,
+        op: &Operation,
+        attempt: u32,
+        idempotent: bool,
+        outcome: &std::result::Result<HttpResponse, crate::transport::TransportError>,
+    ) -> Option<std::time::Duration> {
+        let decision = self
+            .inner
+            .retry
+            .decide(attempt, idempotent, outcome.as_ref());
+        let (wait, reason) = decision?;
+        // A streamed body: again only if surely never sent, and only if it
+        // can be read again.
+        if let Some(m) = &op.multipart {
+            if !(m.is_replayable()
+                && matches!(outcome, Err(e) if e.reached_server() == Reached::Never))
+            {
+                tracing::debug!(
+                    attempt,
+                    ?reason,
+                    "not retrying: a streamed body may have been sent"
+                );
+                return None;
+            }
+        }
+        let cost = TokenBucket::cost_of(outcome.as_ref());
+        if !self.inner.bucket.try_acquire(cost) {
+            tracing::debug!(
+                attempt,
+                ?reason,
+                cost,
+                "retry token bucket empty: not retrying"
+            );
+            return None;
+        }
+        tracing::debug!(
+            attempt,
+            ?reason,
+            wait_ms = wait.as_millis() as u64,
+            "retrying"
+        );
+        Some(wait)
     }
 
     /// Sends `op` and requires a 2xx answer.
@@ -972,6 +1005,54 @@ fn push_path_and_query(out: &mut String, op: &Operation) {
         out.push(if op.path.contains('?') { '&' } else { '?' });
         out.push_str(&crate::encode::encode_pairs(&op.query, op.query_style));
     }
+}
+
+/// What [`Pipeline::rejected`] decided.
+enum Rejected {
+    /// Log in again and resend.
+    Again,
+    /// Fail with this error.
+    Fail(Error),
+    /// Keep the answer (the retry policy sees it as it is).
+    Keep,
+}
+
+/// Opens a streamed body for one attempt and sets its `Content-Type`
+/// (boxed: the loop carries a pointer, not the form).
+async fn open_body(
+    m: &crate::multipart::Multipart,
+    req: &mut HttpRequest,
+) -> Result<Box<crate::transport::StreamingBody>> {
+    let body = m.open().await?;
+    req.headers_mut()
+        .insert(http::header::CONTENT_TYPE, body.content_type().clone());
+    Ok(Box::new(body))
+}
+
+/// The `sending` trace line: headers redacted, body scrubbed.
+#[cold]
+fn trace_sending(
+    auth: &dyn AuthStrategy,
+    scrubber: &redact::Scrubber,
+    req: &HttpRequest,
+    streamed: Option<&crate::transport::StreamingBody>,
+) {
+    let body = match streamed {
+        Some(b) => b.describe(),
+        None => auth.scrub(&scrubber.excerpt(req.body())),
+    };
+    tracing::trace!(headers = ?redact::headers(req.headers()), body = %body, "sending");
+}
+
+/// The `received` trace line: headers redacted, body scrubbed.
+#[cold]
+fn trace_received(auth: &dyn AuthStrategy, scrubber: &redact::Scrubber, resp: &HttpResponse) {
+    tracing::trace!(
+        status = resp.status().as_u16(),
+        headers = ?redact::headers(resp.headers()),
+        body = %auth.scrub(&scrubber.excerpt(resp.body())),
+        "received"
+    );
 }
 
 /// An [`Error::InvalidInput`]'s field and reason.
