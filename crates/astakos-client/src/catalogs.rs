@@ -183,7 +183,10 @@ impl<'a> GetUsernames<'a> {
             uuids: Some(&uuids),
             displaynames: None,
         };
-        let answer: Usernames = c.call(c.op(self.decl).await?.python_json(&body)).await?;
+        // Two statements: a temporary of the first `await` would be kept
+        // across the second.
+        let op = c.op(self.decl).await?.python_json(&body);
+        let answer: Usernames = c.call(op).await?;
         Ok(answer.uuid_catalog)
     }
 
@@ -233,7 +236,8 @@ impl<'a> GetUuids<'a> {
             uuids: None,
             displaynames: Some(&names),
         };
-        let answer: Uuids = c.call(c.op(self.decl).await?.python_json(&body)).await?;
+        let op = c.op(self.decl).await?.python_json(&body);
+        let answer: Uuids = c.call(op).await?;
         Ok(answer.displayname_catalog)
     }
 

@@ -378,14 +378,27 @@ impl AstakosClient {
     /// operation does not accept is an [`Error::Api`] read through
     /// [`parse_error`]; the answer (an empty body as `null`) is decoded
     /// with the path of a bad field in [`Error::Decode`].
-    pub(crate) async fn call<T: DeserializeOwned>(&self, op: Operation) -> Result<T> {
-        self.inner.pipeline.call(&op).await
+    ///
+    /// Written as an `async move` block, not an `async fn`: an `async fn`
+    /// keeps its by-value parameter twice in its future (as the argument
+    /// and as the local it is moved into), and every request's future
+    /// carries this one.
+    #[allow(clippy::manual_async_fn)] // on purpose: see above
+    pub(crate) fn call<T: DeserializeOwned>(
+        &self,
+        op: Operation,
+    ) -> impl std::future::Future<Output = Result<T>> + Send + '_ {
+        async move { self.inner.pipeline.call(&op).await }
     }
 
     /// [`call`](Self::call) for an answer that carries nothing (an empty
     /// body, or any JSON).
-    pub(crate) async fn call_unit(&self, op: Operation) -> Result<()> {
-        self.call::<serde::de::IgnoredAny>(op).await.map(drop)
+    pub(crate) fn call_unit(
+        &self,
+        op: Operation,
+    ) -> impl std::future::Future<Output = Result<()>> + Send + '_ {
+        use futures::FutureExt;
+        self.call::<serde::de::IgnoredAny>(op).map(|r| r.map(drop))
     }
 }
 

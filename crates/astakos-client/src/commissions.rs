@@ -300,7 +300,10 @@ impl IssueRequest<'_> {
             }
         }
         let c = self.client;
-        let issued: Issued = c.call(c.op(&ISSUE).await?.python_json(&request)).await?;
+        // Two statements: a temporary of the first `await` would be kept
+        // across the second.
+        let op = c.op(&ISSUE).await?.python_json(&request);
+        let issued: Issued = c.call(op).await?;
         Ok(issued.serial)
     }
 }
