@@ -139,7 +139,7 @@ pub fn tenantry(seed: &Seed) -> Result<InProcess, BenchError> {
                             let cat = client
                                 .users()
                                 .usernames()
-                                .uuids([uuid.clone()])
+                                .uuids([uuid])
                                 .send()
                                 .await
                                 .map_err(|e| e.to_string())?;
