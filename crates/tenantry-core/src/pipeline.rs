@@ -722,11 +722,9 @@ impl Pipeline {
             };
             // A fresh credential on every attempt.
             auth.apply(&mut req, transport).await?;
-            // The credential sent, for the auth strategy should it be
-            // refused (shared values; a map only on a rejection).
-            let sent = credential_headers(req.headers());
             // Every secret the request carries, for its answer, its errors
-            // and the trace lines.
+            // and the trace lines; and the credential sent, for the auth
+            // strategy should it be refused.
             let scrubber = request_scrubber(op, &req);
             if tracing::enabled!(tracing::Level::TRACE) {
                 trace_sending(auth, &scrubber, &req, streamed.as_deref());
@@ -744,8 +742,7 @@ impl Pipeline {
                     trace_received(auth, &scrubber, resp);
                 }
                 if auth.is_rejection(resp) {
-                    let step =
-                        Box::pin(self.rejected(op, resp, &scrubber, sent, relogged, attempt));
+                    let step = Box::pin(self.rejected(op, resp, &scrubber, relogged, attempt));
                     match step.await {
                         Rejected::Again => {
                             relogged = true;
@@ -782,7 +779,6 @@ impl Pipeline {
         op: &Operation,
         resp: &HttpResponse,
         scrubber: &redact::Scrubber,
-        sent: [Option<HeaderValue>; 3],
         relogged: bool,
         attempt: u32,
     ) -> Rejected {
@@ -797,7 +793,7 @@ impl Pipeline {
             e.excerpt = auth.scrub(&scrubber.excerpt(resp.body()));
             return Rejected::Fail(e.into());
         }
-        let sent = credential_map(sent);
+        let sent = scrubber.sent_headers(&CREDENTIAL_HEADERS);
         if op.multipart.as_ref().is_some_and(|m| !m.is_replayable()) {
             // A body that cannot be read again (an open file): not
             // replayed; the next call logs in again. A refused request did
@@ -1080,29 +1076,6 @@ fn bad_url(operation: &str, e: impl std::fmt::Display) -> Error {
 /// The credential headers [`AuthStrategy::invalidate`] is shown, in this
 /// order.
 const CREDENTIAL_HEADERS: [&str; 3] = ["authorization", "cookie", "x-auth-token"];
-
-/// The first value of each of a request's [`CREDENTIAL_HEADERS`], in one
-/// pass over its (few) headers: shared values, no map.
-fn credential_headers(h: &HeaderMap) -> [Option<HeaderValue>; 3] {
-    let mut out: [Option<HeaderValue>; 3] = Default::default();
-    for (name, v) in h {
-        if let Some(i) = CREDENTIAL_HEADERS.iter().position(|c| *c == name.as_str()) {
-            out[i].get_or_insert_with(|| v.clone());
-        }
-    }
-    out
-}
-
-/// [`credential_headers`] as the map [`AuthStrategy::invalidate`] takes.
-fn credential_map(sent: [Option<HeaderValue>; 3]) -> HeaderMap {
-    let mut out = HeaderMap::new();
-    for (name, v) in CREDENTIAL_HEADERS.into_iter().zip(sent) {
-        if let Some(v) = v {
-            out.insert(HeaderName::from_static(name), v);
-        }
-    }
-    out
-}
 
 /// A short word for a failure in the request log line (never its text,
 /// which may quote an answer).

@@ -56,6 +56,10 @@ pub const SENSITIVE_HEADERS: &[&str] = &[
     "location",
 ];
 
+/// The name index of a credential header value whose name is not known
+/// (see [`Scrubber::merge`]).
+const UNNAMED: u8 = u8::MAX;
+
 /// How much of a body an error keeps.
 pub const EXCERPT_LIMIT: usize = 1024;
 
@@ -210,6 +214,9 @@ pub fn scrub_values(text: &str, secrets: &[&str]) -> String {
 pub struct Scrubber {
     /// The first credential header value of the request.
     header: Option<HeaderValue>,
+    /// Its name, as an index in [`SENSITIVE_HEADERS`] ([`UNNAMED`] for a
+    /// value merged in from another scrubber).
+    header_name: u8,
     /// The request body: its sensitive fields are secrets.
     body: Bytes,
     /// Everything else registered.
@@ -220,8 +227,9 @@ pub struct Scrubber {
 struct Parts {
     /// Secret values registered as such.
     values: Vec<Box<str>>,
-    /// Values of the request's credential headers.
-    headers: Vec<HeaderValue>,
+    /// Values of the request's other credential headers, with their
+    /// names (as `header_name`).
+    headers: Vec<(u8, HeaderValue)>,
     /// Request bodies and query strings: their sensitive fields are secrets.
     sources: Vec<Bytes>,
     /// Extra sensitive field names of the service.
@@ -252,6 +260,7 @@ impl Scrubber {
     pub const fn new() -> Self {
         Scrubber {
             header: None,
+            header_name: UNNAMED,
             body: Bytes::new(),
             more: None,
         }
@@ -263,8 +272,32 @@ impl Scrubber {
 
     /// The credential header values registered.
     fn header_values(&self) -> impl Iterator<Item = &HeaderValue> {
+        self.named_headers().map(|(_, v)| v)
+    }
+
+    /// The credential header values registered, with their names (an
+    /// index in [`SENSITIVE_HEADERS`], or [`UNNAMED`]), in the request's
+    /// order.
+    fn named_headers(&self) -> impl Iterator<Item = (u8, &HeaderValue)> {
         let more = self.more.as_deref().map_or(&[][..], |p| &p.headers[..]);
-        self.header.iter().chain(more)
+        let first = self.header.as_ref().map(|v| (self.header_name, v));
+        first.into_iter().chain(more.iter().map(|(n, v)| (*n, v)))
+    }
+
+    /// The first value of each header of `names` the request carried (the
+    /// credential it sent, for an auth strategy that was refused it): kept
+    /// here, so the request path does not copy it a second time.
+    pub(crate) fn sent_headers(&self, names: &[&'static str]) -> http::HeaderMap {
+        let mut out = http::HeaderMap::new();
+        for (i, v) in self.named_headers() {
+            let Some(name) = SENSITIVE_HEADERS.get(usize::from(i)) else {
+                continue;
+            };
+            if names.contains(name) && !out.contains_key(*name) {
+                out.insert(http::HeaderName::from_static(name), v.clone());
+            }
+        }
+        out
     }
 
     /// The bodies and query strings registered.
@@ -321,12 +354,16 @@ impl Scrubber {
     pub fn add_request(&mut self, request: &HttpRequest) {
         // One pass over the (few) headers; names are already lower case.
         for (name, v) in request.headers() {
-            if SENSITIVE_HEADERS.contains(&name.as_str()) {
-                if self.header.is_none() {
-                    self.header = Some(v.clone());
-                } else {
-                    self.parts().headers.push(v.clone());
-                }
+            let Some(i) = SENSITIVE_HEADERS.iter().position(|h| *h == name.as_str()) else {
+                continue;
+            };
+            // Fewer than 256 names: the index fits.
+            let i = i as u8;
+            if self.header.is_none() {
+                self.header = Some(v.clone());
+                self.header_name = i;
+            } else {
+                self.parts().headers.push((i, v.clone()));
             }
         }
         if let Some(q) = request.uri().query() {
@@ -352,7 +389,10 @@ impl Scrubber {
         if other.header.is_none() && other.body.is_empty() && other.more.is_none() {
             return;
         }
-        let headers: Vec<HeaderValue> = other.header_values().cloned().collect();
+        let headers: Vec<(u8, HeaderValue)> = other
+            .header_values()
+            .map(|v| (UNNAMED, v.clone()))
+            .collect();
         let sources: Vec<Bytes> = other.source_list().cloned().collect();
         let p = self.parts();
         p.headers.extend(headers);
@@ -720,6 +760,35 @@ fn base64_fragments(engine: &impl Engine, v: &[u8]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The credential a refused request sent is the first value of each
+    /// credential header, in the request's order; a merged-in value (name
+    /// unknown) is not one of them.
+    #[test]
+    fn sent_headers_are_the_first_of_each_name() {
+        let req = http::Request::builder()
+            .uri("http://h/x")
+            .header("cookie", "a=1")
+            .header("accept", "application/json")
+            .header("x-auth-token", "tok-1")
+            .header("cookie", "b=2")
+            .header("authorization", "Bearer abc")
+            .body(Bytes::new())
+            .unwrap();
+        let mut s = Scrubber::request(&req);
+        let other = http::Request::builder()
+            .uri("http://h/login")
+            .header("x-subject-token", "other")
+            .body(Bytes::new())
+            .unwrap();
+        s.merge(&Scrubber::request(&other));
+        let sent = s.sent_headers(&["authorization", "cookie", "x-auth-token", "x-subject-token"]);
+        assert_eq!(sent.len(), 3);
+        assert_eq!(sent["cookie"], "a=1");
+        assert_eq!(sent["x-auth-token"], "tok-1");
+        assert_eq!(sent["authorization"], "Bearer abc");
+        assert!(Scrubber::new().sent_headers(&["cookie"]).is_empty());
+    }
 
     #[test]
     fn json_fields_masked() {
