@@ -278,7 +278,9 @@ impl HttpTransport for ReqwestTransport {
     // `send` and `send_parsed` are written out (not `async fn`): the
     // request is built before the future, so the boxed future holds the
     // exchange only, not the request and its URL as well (~320 bytes
-    // instead of ~1.8 KiB allocated and copied per request).
+    // instead of ~1.8 KiB allocated and copied per request). reqwest's
+    // `execute` (which starts the deadline's timer, so it needs the tokio
+    // runtime) runs when these are called; the pipeline awaits them at once.
     fn send<'a, 'f>(
         &'a self,
         request: HttpRequest,
