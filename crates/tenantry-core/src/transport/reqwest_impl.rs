@@ -321,14 +321,7 @@ impl HttpTransport for ReqwestTransport {
         request: StreamingRequest,
     ) -> std::result::Result<HttpResponse, TransportError> {
         let (parts, body) = request.into_parts();
-        let bad = |e: String| {
-            TransportError::new(
-                TransportErrorKind::Other,
-                Reached::Never,
-                format!("bad request: {e}"),
-            )
-        };
-        let url = reqwest_url(&parts.uri).map_err(|e| bad(e.to_string()))?;
+        let url = reqwest_url(&parts.uri).map_err(|e| bad_request(&e))?;
         let mut headers = parts.headers;
         // `multipart` sets both, with the form's boundary.
         headers.remove(http::header::CONTENT_TYPE);
@@ -342,7 +335,9 @@ impl HttpTransport for ReqwestTransport {
         if let Some(t) = self.timeout {
             builder = builder.timeout(t);
         }
-        let req = builder.build().map_err(|e| bad(e.without_url_ref()))?;
+        let req = builder
+            .build()
+            .map_err(|e| bad_request(&e.without_url_ref()))?;
         self.finish(self.client.execute(req)).await
     }
 
@@ -355,13 +350,8 @@ impl HttpTransport for ReqwestTransport {
         &self,
         request: HttpRequest,
     ) -> std::result::Result<super::StreamedResponse, TransportError> {
-        let req = reqwest::Request::try_from(request).map_err(|e| {
-            TransportError::new(
-                TransportErrorKind::Other,
-                Reached::Never,
-                format!("bad request: {}", e.without_url_ref()),
-            )
-        })?;
+        let req =
+            reqwest::Request::try_from(request).map_err(|e| bad_request(&e.without_url_ref()))?;
         let idle = self.timeout;
         let stalled = |what: &str, t: Duration| {
             TransportError::new(
