@@ -696,7 +696,6 @@ impl Pipeline {
         mut download: Option<&mut Option<Download>>,
     ) -> Result<(HttpResponse, redact::Scrubber)> {
         let idempotent = op.idempotency.is_idempotent(&op.method);
-        let transport = self.inner.transport.as_ref();
         let auth = self.inner.auth.as_ref();
         let mut attempt: u32 = 0;
         let mut relogged = false;
@@ -704,38 +703,8 @@ impl Pipeline {
             attempt += 1;
             *attempts = attempt;
             span.record("attempt", attempt);
-            // The base for this attempt: the auth strategy's endpoint when
-            // it supplies one (Keystone's catalog), else the configured one.
-            let (mut req, url) = {
-                let endpoint = auth.endpoint(transport).await?;
-                let base = match &endpoint {
-                    Some(u) => u,
-                    None => self.configured_base()?,
-                };
-                self.build_request(base, op)?
-            };
-            // A streamed body's files are opened (a bad one fails before
-            // anything is sent, a login included).
-            let streamed = match &op.multipart {
-                Some(m) => Some(Box::pin(open_body(m, &mut req)).await?),
-                None => None,
-            };
-            // A fresh credential on every attempt.
-            auth.apply(&mut req, transport).await?;
-            // Every secret the request carries, for its answer, its errors
-            // and the trace lines; and the credential sent, for the auth
-            // strategy should it be refused.
-            let scrubber = request_scrubber(op, &req);
-            if tracing::enabled!(tracing::Level::TRACE) {
-                trace_sending(auth, &scrubber, &req, streamed.as_deref());
-            }
-            let outcome = if let Some(body) = streamed {
-                transport.send_streaming(req.map(|_| *body)).await
-            } else if let Some(slot) = download.as_deref_mut() {
-                Box::pin(self.open_stream(op, req, slot)).await
-            } else {
-                transport.send_parsed(req, url).await
-            };
+            let (scrubber, sending) = Box::pin(self.prepare(op, download.as_deref_mut())).await?;
+            let outcome = sending.await;
             if let Ok(resp) = &outcome {
                 span.record("status", resp.status().as_u16());
                 if tracing::enabled!(tracing::Level::TRACE) {
@@ -768,6 +737,62 @@ impl Pipeline {
             record_elapsed(span, started);
             return outcome.map(|r| (r, scrubber)).map_err(Error::from);
         }
+    }
+
+    /// One attempt up to sending: the request built against this
+    /// attempt's base, its streamed body opened, its credential applied,
+    /// its scrubber made; the exchange is started, not awaited.
+    ///
+    /// A function of its own, boxed by [`run`](Self::run), so that the
+    /// request and its URL (344 bytes) live in this short future and not
+    /// in `run`'s, which every request keeps for its whole exchange: rustc
+    /// gives a local that is live across several awaits its own bytes in
+    /// the future for its whole scope, moved out or not. `run`'s future
+    /// went from 760 to 392 bytes (every caller's shrinks with it); with
+    /// 64 requests in flight, callgrind's cache simulation
+    /// (`--cache-sim=yes --LL=524288,8,64`) puts the Astakos bench's client
+    /// cost at 157.7k → 155.3k estimated cycles per lookup and 328.2k →
+    /// 324.2k per commission.
+    async fn prepare<'a>(
+        &'a self,
+        op: &'a Operation,
+        download: Option<&'a mut Option<Download>>,
+    ) -> Result<(redact::Scrubber, Sending<'a>)> {
+        let transport = self.inner.transport.as_ref();
+        let auth = self.inner.auth.as_ref();
+        // The base for this attempt: the auth strategy's endpoint when it
+        // supplies one (Keystone's catalog), else the configured one.
+        let (mut req, url) = {
+            let endpoint = auth.endpoint(transport).await?;
+            let base = match &endpoint {
+                Some(u) => u,
+                None => self.configured_base()?,
+            };
+            self.build_request(base, op)?
+        };
+        // A streamed body's files are opened (a bad one fails before
+        // anything is sent, a login included).
+        let streamed = match &op.multipart {
+            Some(m) => Some(Box::pin(open_body(m, &mut req)).await?),
+            None => None,
+        };
+        // A fresh credential on every attempt.
+        auth.apply(&mut req, transport).await?;
+        // Every secret the request carries, for its answer, its errors and
+        // the trace lines; and the credential sent, for the auth strategy
+        // should it be refused.
+        let scrubber = request_scrubber(op, &req);
+        if tracing::enabled!(tracing::Level::TRACE) {
+            trace_sending(auth, &scrubber, &req, streamed.as_deref());
+        }
+        let sending: Sending<'a> = if let Some(body) = streamed {
+            transport.send_streaming(req.map(|_| *body))
+        } else if let Some(slot) = download {
+            Box::pin(self.open_stream(op, req, slot))
+        } else {
+            transport.send_parsed(req, url)
+        };
+        Ok((scrubber, sending))
     }
 
     /// A refused credential: fail if it was refused right after a fresh
@@ -999,6 +1024,17 @@ fn push_path_and_query(out: &mut String, op: &Operation) {
         out.push_str(&crate::encode::encode_pairs(&op.query, op.query_style));
     }
 }
+
+/// One attempt's exchange, started: the transport's future (or a
+/// download's), awaited by [`Pipeline::run`].
+type Sending<'a> = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+                Output = std::result::Result<HttpResponse, crate::transport::TransportError>,
+            > + Send
+            + 'a,
+    >,
+>;
 
 /// What [`Pipeline::rejected`] decided.
 enum Rejected {
