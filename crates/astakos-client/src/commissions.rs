@@ -229,11 +229,11 @@ impl<'a> CommissionsHandler<'a> {
     /// client.commissions().accept(astakos_client::Serial(57)).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn accept(&self, serial: Serial) -> Result<()> {
-        self.action(serial)
-            .action(CommissionAction::Accept)
-            .send()
-            .await
+    pub fn accept(
+        &self,
+        serial: Serial,
+    ) -> impl std::future::Future<Output = Result<()>> + Send + 'a {
+        self.action(serial).action(CommissionAction::Accept).send()
     }
 
     /// `reject_commission(serial)`.
@@ -244,11 +244,11 @@ impl<'a> CommissionsHandler<'a> {
     /// client.commissions().reject(astakos_client::Serial(57)).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn reject(&self, serial: Serial) -> Result<()> {
-        self.action(serial)
-            .action(CommissionAction::Reject)
-            .send()
-            .await
+    pub fn reject(
+        &self,
+        serial: Serial,
+    ) -> impl std::future::Future<Output = Result<()>> + Send + 'a {
+        self.action(serial).action(CommissionAction::Reject).send()
     }
 
     /// `resolve_commissions(accept_serials, reject_serials)`: `POST
@@ -284,25 +284,40 @@ builder!(
     }
 );
 
-impl IssueRequest<'_> {
+impl<'a> IssueRequest<'a> {
     /// Sends the request (at least one provision, each with a holder and a
     /// resource name, checked first); returns the serial.
-    pub async fn send(self) -> Result<Serial> {
-        let request = required("request", self.request)?;
-        if request.provisions.is_empty() {
-            let reason = "a commission needs at least one provision";
-            return Err(Error::invalid_input("provisions", reason));
-        }
-        for p in &request.provisions {
-            check_resource(&p.resource)?;
-            if p.holder.is_empty() {
-                return Err(Error::invalid_input("holder", "must not be empty"));
+    pub fn send(self) -> impl std::future::Future<Output = Result<Serial>> + Send + 'a {
+        issue(self.client, required("request", self.request))
+    }
+}
+
+/// Issues `request`: checked (at least one provision, each with a holder
+/// and a resource name) and written out before anything is awaited, so
+/// the future keeps the body's bytes (or the error, boxed), not the
+/// request and its builder.
+fn issue(
+    c: &AstakosClient,
+    request: Result<CommissionRequest>,
+) -> impl std::future::Future<Output = Result<Serial>> + Send + '_ {
+    let body = request
+        .and_then(|r| {
+            if r.provisions.is_empty() {
+                let reason = "a commission needs at least one provision";
+                return Err(Error::invalid_input("provisions", reason));
             }
-        }
-        let c = self.client;
-        // Two statements: a temporary of the first `await` would be kept
-        // across the second.
-        let op = c.op(&ISSUE).await?.python_json(&request);
+            for p in &r.provisions {
+                check_resource(&p.resource)?;
+                if p.holder.is_empty() {
+                    return Err(Error::invalid_input("holder", "must not be empty"));
+                }
+            }
+            tenantry_core::encode::python_json(&r)
+        })
+        .map_err(Box::new);
+    async move {
+        let body = body.map_err(|e| *e)?;
+        let op = c.op(&ISSUE).await?.body("application/json", body);
         let issued: Issued = c.call(op).await?;
         Ok(issued.serial)
     }
@@ -316,17 +331,21 @@ builder!(
     }
 );
 
-impl CommissionActionRequest<'_> {
+impl<'a> CommissionActionRequest<'a> {
     /// Sends the request.
-    pub async fn send(self) -> Result<()> {
-        let action = known_action(self.action, CommissionAction::is_unknown)?;
-        let c = self.client;
-        let op = c
-            .op(&ACTION)
-            .await?
-            .param("serial", &self.serial.to_string());
-        c.call_unit(op.python_json(&ActionBody(action.as_str())))
-            .await
+    pub fn send(self) -> impl std::future::Future<Output = Result<()>> + Send + 'a {
+        // Checked and written out before anything is awaited: the future
+        // keeps the body's bytes and the serial, not the builder (and an
+        // error boxed: it is larger than the body).
+        let body = known_action(self.action, CommissionAction::is_unknown)
+            .and_then(|a| tenantry_core::encode::python_json(&ActionBody(a.as_str())))
+            .map_err(Box::new);
+        let (c, serial) = (self.client, self.serial);
+        async move {
+            let body = body.map_err(|e| *e)?;
+            let op = c.op(&ACTION).await?.param("serial", &serial.to_string());
+            c.call_unit(op.body("application/json", body)).await
+        }
     }
 }
 
@@ -399,10 +418,9 @@ macro_rules! issue_builder {
             /// Sends the request (checked as
             /// [`issue_request`](CommissionsHandler::issue_request) checks
             /// it); returns the serial.
-            pub async fn send(self) -> Result<Serial> {
+            pub fn send(self) -> impl std::future::Future<Output = Result<Serial>> + Send + 'a {
                 let client = self.client;
-                let req = self.into_request()?;
-                client.commissions().issue_request().request(req).send().await
+                issue(client, self.into_request())
             }
         }
     };
