@@ -186,7 +186,8 @@ impl<'a> CommissionsHandler<'a> {
     /// ```
     pub async fn pending(&self) -> Result<Vec<Serial>> {
         let c = self.client;
-        c.call(c.bare(&PENDING).await?).await
+        let op = c.bare(&PENDING).await?;
+        c.call(op).await
     }
 
     /// `get_commission_info(serial)`: `GET {ACCOUNT}/commissions/{serial}`.
@@ -380,7 +381,8 @@ impl Resolve<'_> {
         );
         let c = self.client;
         let body = json!({"accept": accept, "reject": reject});
-        c.call(c.op(&RESOLVE).await?.python_json(&body)).await
+        let op = c.op(&RESOLVE).await?.python_json(&body);
+        c.call(op).await
     }
 }
 

@@ -133,9 +133,8 @@ impl Authenticate<'_> {
         let body = Body {
             auth: Auth { token, tenant_name },
         };
-        let catalog: Catalog = c
-            .call(c.op(&AUTHENTICATE).await?.python_json(&body))
-            .await?;
+        let op = c.op(&AUTHENTICATE).await?.python_json(&body);
+        let catalog: Catalog = c.call(op).await?;
         c.store(catalog, false).map(|(info, _)| info)
     }
 }

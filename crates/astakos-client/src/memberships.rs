@@ -99,7 +99,8 @@ impl<'a> MembershipsHandler<'a> {
     pub async fn join(&self, project: &ProjectId) -> Result<MembershipRef> {
         let c = self.client;
         let body = json!({"join": {"project": project}});
-        c.call(c.op(&JOIN).await?.python_json(&body)).await
+        let op = c.op(&JOIN).await?.python_json(&body);
+        c.call(op).await
     }
 
     /// `enroll_member(project_id, email)`: `POST
@@ -178,6 +179,7 @@ impl Enroll<'_> {
         }
         let c = self.client;
         let body = json!({"enroll": {"project": self.project, "user": email}});
-        c.call(c.op(&ENROLL).await?.python_json(&body)).await
+        let op = c.op(&ENROLL).await?.python_json(&body);
+        c.call(op).await
     }
 }

@@ -70,8 +70,8 @@ impl<'a> ProjectsHandler<'a> {
     /// ```
     pub async fn get(&self, project: &ProjectId) -> Result<Project> {
         let c = self.client;
-        c.call(c.bare(&GET).await?.param("id", project.as_str()))
-            .await
+        let op = c.bare(&GET).await?.param("id", project.as_str());
+        c.call(op).await
     }
 
     /// `create_project(specs)`: `POST {ACCOUNT}/projects` with the
@@ -154,7 +154,8 @@ impl CreateProject<'_> {
             return Err(Error::invalid_input("end_date", "is required"));
         }
         let c = self.client;
-        c.call(c.op(&CREATE).await?.python_json(&spec)).await
+        let op = c.op(&CREATE).await?.python_json(&spec);
+        c.call(op).await
     }
 }
 

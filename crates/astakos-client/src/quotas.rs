@@ -48,7 +48,8 @@ impl<'a> QuotasHandler<'a> {
     /// ```
     pub async fn get(&self) -> Result<Quotas> {
         let c = self.client;
-        c.call(c.bare(&GET_QUOTAS).await?).await
+        let op = c.bare(&GET_QUOTAS).await?;
+        c.call(op).await
     }
 
     /// `service_get_quotas(user=None, project_id=None)`: `GET
@@ -104,8 +105,8 @@ impl ServiceQuotasRequest<'_> {
     /// Sends the request.
     pub async fn send(self) -> Result<ServiceQuotas> {
         let c = self.client;
-        c.call(c.bare(&SERVICE_QUOTAS).await?.query_from(&self))
-            .await
+        let op = c.bare(&SERVICE_QUOTAS).await?.query_from(&self);
+        c.call(op).await
     }
 }
 
@@ -122,7 +123,7 @@ impl ProjectQuotasRequest<'_> {
     /// Sends the request.
     pub async fn send(self) -> Result<ProjectQuotas> {
         let c = self.client;
-        c.call(c.bare(&PROJECT_QUOTAS).await?.query_from(&self))
-            .await
+        let op = c.bare(&PROJECT_QUOTAS).await?.query_from(&self);
+        c.call(op).await
     }
 }

@@ -43,7 +43,8 @@ impl ServicesHandler<'_> {
     /// ```
     pub async fn list(&self) -> Result<Vec<Service>> {
         let c = self.client;
-        c.call(c.bare(&GET_SERVICES).await?).await
+        let op = c.bare(&GET_SERVICES).await?;
+        c.call(op).await
     }
 }
 
@@ -60,7 +61,8 @@ impl ResourcesHandler<'_> {
     /// ```
     pub async fn list(&self) -> Result<BTreeMap<String, Resource>> {
         let c = self.client;
-        c.call(c.bare(&GET_RESOURCES).await?).await
+        let op = c.bare(&GET_RESOURCES).await?;
+        c.call(op).await
     }
 }
 
