@@ -9,7 +9,9 @@ use crate::auth::{AuthStrategy, NoAuth};
 use crate::error::{ApiError, AuthError, AuthErrorKind, Error, ErrorParser, Result};
 use crate::redact;
 use crate::retry::{Idempotency, RetryConfig, TokenBucket};
-use crate::transport::{HttpRequest, HttpResponse, HttpTransport, Reached, ReqwestTransport};
+use crate::transport::{
+    Exchange, HttpRequest, HttpResponse, HttpTransport, Reached, ReqwestTransport,
+};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
@@ -685,8 +687,9 @@ impl Pipeline {
     ///
     /// The steps most requests never take (a streamed body, a trace line,
     /// a rejection, a retry) are functions of their own, boxed where they
-    /// wait: the loop's code and state are what every request runs
-    /// through.
+    /// wait, and so is an attempt's preparation ([`prepare`](Self::prepare)),
+    /// which ends before the answer is awaited: the loop keeps only what
+    /// every request needs while it waits.
     async fn run(
         &self,
         op: &Operation,
@@ -755,7 +758,7 @@ impl Pipeline {
         &'a self,
         op: &'a Operation,
         download: Option<&'a mut Option<Download>>,
-    ) -> Result<(redact::Scrubber, Sending<'a>)> {
+    ) -> Result<(redact::Scrubber, Exchange<'a>)> {
         let transport = self.inner.transport.as_ref();
         let auth = self.inner.auth.as_ref();
         // The base for this attempt: the auth strategy's endpoint when it
@@ -783,7 +786,7 @@ impl Pipeline {
         if tracing::enabled!(tracing::Level::TRACE) {
             trace_sending(auth, &scrubber, &req, streamed.as_deref());
         }
-        let sending: Sending<'a> = if let Some(body) = streamed {
+        let sending: Exchange<'a> = if let Some(body) = streamed {
             transport.send_streaming(req.map(|_| *body))
         } else if let Some(slot) = download {
             Box::pin(self.open_stream(op, req, slot))
@@ -1022,17 +1025,6 @@ fn push_path_and_query(out: &mut String, op: &Operation) {
         out.push_str(&crate::encode::encode_pairs(&op.query, op.query_style));
     }
 }
-
-/// One attempt's exchange, started: the transport's future (or a
-/// download's), awaited by [`Pipeline::run`].
-type Sending<'a> = std::pin::Pin<
-    Box<
-        dyn std::future::Future<
-                Output = std::result::Result<HttpResponse, crate::transport::TransportError>,
-            > + Send
-            + 'a,
-    >,
->;
 
 /// What [`Pipeline::rejected`] decided.
 enum Rejected {

@@ -11,6 +11,12 @@ pub use reqwest_impl::{ReqwestTransport, TransportConfig};
 use bytes::Bytes;
 use std::fmt;
 
+/// An exchange started and not yet awaited: what [`HttpTransport`]'s
+/// methods return once `async_trait` has boxed them.
+pub(crate) type Exchange<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<HttpResponse, TransportError>> + Send + 'a>,
+>;
+
 /// A request as the transport sends it.
 pub type HttpRequest = http::Request<Bytes>;
 /// An answer as the transport returns it (body read whole, within the cap).

@@ -1,13 +1,11 @@
 //! The reqwest (rustls) implementation of [`HttpTransport`].
 
 use super::{
-    HttpRequest, HttpResponse, HttpTransport, Reached, StreamingRequest, TransportError,
+    Exchange, HttpRequest, HttpResponse, HttpTransport, Reached, StreamingRequest, TransportError,
     TransportErrorKind,
 };
 use crate::error::{Error, Result};
 use bytes::{Bytes, BytesMut};
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 /// Settings of [`ReqwestTransport`]: pool, timeouts, body cap, user agent, TLS.
@@ -281,10 +279,7 @@ impl HttpTransport for ReqwestTransport {
     // instead of ~1.8 KiB allocated and copied per request). reqwest's
     // `execute` (which starts the deadline's timer, so it needs the tokio
     // runtime) runs when these are called; the pipeline awaits them at once.
-    fn send<'a, 'f>(
-        &'a self,
-        request: HttpRequest,
-    ) -> Pin<Box<dyn Future<Output = std::result::Result<HttpResponse, TransportError>> + Send + 'f>>
+    fn send<'a, 'f>(&'a self, request: HttpRequest) -> Exchange<'f>
     where
         'a: 'f,
         Self: 'f,
@@ -298,11 +293,7 @@ impl HttpTransport for ReqwestTransport {
     /// The pipeline's URL, used as it is while it names the request's URI
     /// (see `pipeline::request_url` for what that saves); otherwise the URI
     /// is parsed, as in [`send`](Self::send).
-    fn send_parsed<'a, 'f>(
-        &'a self,
-        request: HttpRequest,
-        url: reqwest::Url,
-    ) -> Pin<Box<dyn Future<Output = std::result::Result<HttpResponse, TransportError>> + Send + 'f>>
+    fn send_parsed<'a, 'f>(&'a self, request: HttpRequest, url: reqwest::Url) -> Exchange<'f>
     where
         'a: 'f,
         Self: 'f,
@@ -404,9 +395,6 @@ fn bad_request(e: &dyn std::fmt::Display) -> TransportError {
         format!("bad request: {e}"),
     )
 }
-
-type Exchange<'f> =
-    Pin<Box<dyn Future<Output = std::result::Result<HttpResponse, TransportError>> + Send + 'f>>;
 
 impl ReqwestTransport {
     /// reqwest's request for `request`, sent to `url` (its URI, parsed).
