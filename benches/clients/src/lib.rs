@@ -381,6 +381,9 @@ pub struct Row {
     /// Median over the runs of `subject ÷ floor` measured in the same run
     /// (back to back, so slow drifts of the machine cancel out).
     pub paired: Option<f64>,
+    /// The interval that holds the median of those per-run ratios with
+    /// about 95% confidence ([`median_interval`]).
+    pub interval: Option<(f64, f64)>,
     /// The lowest and the highest of those per-run ratios.
     pub spread: Option<(f64, f64)>,
 }
@@ -447,6 +450,25 @@ pub fn median(mut v: Vec<f64>) -> f64 {
     } else {
         (v[m - 1] + v[m]) / 2.0
     }
+}
+
+/// The interval that holds the median of `v` with about 95% confidence:
+/// the order statistics at ranks n/2 ± 1.96·√n/2, which assume nothing
+/// about how the values are spread (per-pair ratios on a shared machine
+/// have long tails). `None` below 6 values, where it would be the whole
+/// range; NaNs are left out.
+pub fn median_interval(mut v: Vec<f64>) -> Option<(f64, f64)> {
+    v.retain(|x| !x.is_nan());
+    let n = v.len();
+    if n < 6 {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let (mid, half) = (n as f64 / 2.0, 0.98 * (n as f64).sqrt());
+    // Clamped: for a few values the ranks reach past the ends.
+    let lo = (mid - half).floor().max(0.0) as usize;
+    let hi = ((mid + half).ceil() as usize).min(n - 1);
+    Some((v[lo], v[hi]))
 }
 
 /// Runs every measurement of `plan` (progress on stderr) on `rt`.
@@ -543,6 +565,7 @@ pub fn run(plan: &Plan, rt: &Runtime) -> Result<Report, BenchError> {
                         (lo.min(x), hi.max(x))
                     })
             });
+            let interval = ratios.clone().and_then(median_interval);
             let paired = ratios.map(median);
             rows.push(Row {
                 workload: w.label.clone(),
@@ -550,6 +573,7 @@ pub fn run(plan: &Plan, rt: &Runtime) -> Result<Report, BenchError> {
                 mode,
                 rates,
                 paired,
+                interval,
                 spread,
             });
         }
@@ -609,10 +633,12 @@ impl fmt::Display for Report {
         let mut header = vec!["workload".to_owned(), "ops".to_owned(), "mode".to_owned()];
         header.extend(self.columns.iter().cloned());
         header.extend(ratios.iter().map(|r| r.0.clone()));
-        // The range of the per-run ratios, after the first ratio.
+        // After the first ratio: the 95% interval of its median, then the
+        // range of the per-run ratios.
         let spread_at = 3 + self.columns.len() + 1;
         if targeted {
             header.insert(spread_at, "spread".to_owned());
+            header.insert(spread_at, "95% CI".to_owned());
             header.push("target".to_owned());
         }
         let mut table = vec![header];
@@ -636,6 +662,10 @@ impl fmt::Display for Report {
                     .spread
                     .map_or_else(|| "-".to_owned(), |(lo, hi)| format!("{lo:.2}-{hi:.2}"));
                 line.insert(spread_at, spread);
+                let interval = r
+                    .interval
+                    .map_or_else(|| "-".to_owned(), |(lo, hi)| format!("{lo:.3}-{hi:.3}"));
+                line.insert(spread_at, interval);
             }
             if let Some(x) = self.subject_vs_floor(r) {
                 line.push(if x >= self.target { "met" } else { "MISSED" }.to_owned());
@@ -884,7 +914,10 @@ mod tests {
         // Every run's ratio is 0.96: no spread.
         let (lo, hi) = report.rows[0].spread.unwrap();
         assert!((lo - 0.96).abs() < 1e-9 && (hi - 0.96).abs() < 1e-9);
-        assert!(text.contains("0.960  0.96-0.96"), "{text}");
+        // 2 x (1 + 3) = 8 ratios per row: enough for an interval.
+        assert_eq!(report.rows[0].interval, Some((0.96, 0.96)));
+        assert!(text.contains("0.960  0.960-0.960  0.96-0.96"), "{text}");
+        assert!(text.contains("95% CI"), "{text}");
         assert!(text.contains("4 in flight"), "{text}");
         assert!(text.contains("target met"), "{text}");
         assert!(
@@ -893,6 +926,19 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn median_interval_is_the_order_statistics_around_the_median() {
+        // n = 100: ranks 50 ± 9.8, so the 41st and the 61st value.
+        let v: Vec<f64> = (0..100).rev().map(f64::from).collect();
+        assert_eq!(median_interval(v), Some((40.0, 60.0)));
+        // NaNs are left out; too few values give no interval.
+        let few = vec![1.0, f64::NAN, 2.0, 3.0, 4.0, 5.0, f64::NAN];
+        assert_eq!(median_interval(few), None);
+        // n = 6: ranks 3 ± 2.4, the whole range.
+        let six = vec![6.0, 1.0, 5.0, 2.0, 4.0, 3.0];
+        assert_eq!(median_interval(six), Some((1.0, 6.0)));
     }
 
     #[test]
